@@ -1,0 +1,137 @@
+//! A small scanner over whitespace, comments and string literals.
+//!
+//! The pest grammar skips comments; this scanner keeps them (the formatter prints them back and
+//! hover shows doc comments) and finds the lexical errors that pest can only report as "unexpected
+//! character": unterminated strings and block comments.
+
+use crate::ast::Comment;
+use crate::error::{SyntaxError, SyntaxErrorKind};
+use crate::span::{FileId, Span};
+
+/// Comments and lexical errors of one file.
+pub(crate) struct Trivia {
+    pub comments: Vec<Comment>,
+    pub errors: Vec<SyntaxError>,
+}
+
+/// Scans a whole file once.
+pub(crate) fn scan(file: FileId, text: &str) -> Trivia {
+    let bytes = text.as_bytes();
+    let mut comments = Vec::new();
+    let mut errors = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'"' => {
+                let start = i;
+                i += 1;
+                let mut closed = false;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' => {
+                            i += 1;
+                            closed = true;
+                            break;
+                        }
+                        b'\n' => break,
+                        _ => i += 1,
+                    }
+                }
+                if !closed {
+                    let end = i.min(bytes.len());
+                    errors.push(SyntaxError {
+                        kind: SyntaxErrorKind::UnterminatedString,
+                        span: Span::new(file, start, end),
+                    });
+                }
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'/') => {
+                let start = i;
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                let end = trim_cr(bytes, start, i);
+                comments.push(Comment {
+                    text: text[start..end].to_string(),
+                    span: Span::new(file, start, end),
+                });
+            }
+            b'/' if bytes.get(i + 1) == Some(&b'*') => {
+                let start = i;
+                match text[i + 2..].find("*/") {
+                    Some(rel) => {
+                        i = i + 2 + rel + 2;
+                        comments.push(Comment {
+                            text: text[start..i].to_string(),
+                            span: Span::new(file, start, i),
+                        });
+                    }
+                    None => {
+                        errors.push(SyntaxError {
+                            kind: SyntaxErrorKind::UnterminatedComment,
+                            span: Span::new(file, start, start + 2),
+                        });
+                        i = bytes.len();
+                    }
+                }
+            }
+            _ => i += 1,
+        }
+    }
+    Trivia { comments, errors }
+}
+
+fn trim_cr(bytes: &[u8], start: usize, end: usize) -> usize {
+    if end > start && bytes[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
+/// The offset of the first character at or after `pos` that is not whitespace or a comment.
+pub(crate) fn skip_trivia(text: &str, mut pos: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        while pos < bytes.len() && bytes[pos].is_ascii_whitespace() {
+            pos += 1;
+        }
+        if text[pos..].starts_with("//") {
+            while pos < bytes.len() && bytes[pos] != b'\n' {
+                pos += 1;
+            }
+        } else if text[pos..].starts_with("/*") {
+            pos = match text[pos + 2..].find("*/") {
+                Some(rel) => pos + 2 + rel + 2,
+                None => bytes.len(),
+            };
+        } else {
+            return pos;
+        }
+    }
+}
+
+/// Words that begin a top-level declaration, where the parser resumes after an error.
+pub(crate) const DECL_KEYWORDS: [&str; 7] =
+    ["event", "profile", "policy", "segment", "score", "journey", "test"];
+
+/// The start of the next line after `after` that begins, in its first column, a declaration.
+pub(crate) fn next_decl_start(text: &str, after: usize) -> Option<usize> {
+    let mut line_start = text[after..].find('\n').map(|rel| after + rel + 1)?;
+    loop {
+        let rest = &text[line_start..];
+        let starts_decl = rest.starts_with("///")
+            || DECL_KEYWORDS.iter().any(|keyword| {
+                rest.starts_with(keyword)
+                    && rest[keyword.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+            });
+        if starts_decl {
+            return Some(line_start);
+        }
+        line_start += rest.find('\n')? + 1;
+    }
+}
