@@ -58,12 +58,21 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// A diagnostic with a primary label; its severity is the code's.
-    pub fn new(code: Code, message: impl Into<String>, span: Span, label: impl Into<String>) -> Self {
+    pub fn new(
+        code: Code,
+        message: impl Into<String>,
+        span: Span,
+        label: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             code,
             severity: code.severity(),
             message: message.into(),
-            labels: vec![Label { span, message: label.into(), primary: true }],
+            labels: vec![Label {
+                span,
+                message: label.into(),
+                primary: true,
+            }],
             help: Vec::new(),
             fixes: Vec::new(),
         }
@@ -71,7 +80,11 @@ impl Diagnostic {
 
     /// Adds a secondary label.
     pub fn with_label(mut self, span: Span, message: impl Into<String>) -> Self {
-        self.labels.push(Label { span, message: message.into(), primary: false });
+        self.labels.push(Label {
+            span,
+            message: message.into(),
+            primary: false,
+        });
         self
     }
 
@@ -82,14 +95,28 @@ impl Diagnostic {
     }
 
     /// Adds a fix.
-    pub fn with_fix(mut self, title: impl Into<String>, span: Span, replacement: impl Into<String>) -> Self {
-        self.fixes.push(Fix { title: title.into(), span, replacement: replacement.into() });
+    pub fn with_fix(
+        mut self,
+        title: impl Into<String>,
+        span: Span,
+        replacement: impl Into<String>,
+    ) -> Self {
+        self.fixes.push(Fix {
+            title: title.into(),
+            span,
+            replacement: replacement.into(),
+        });
         self
     }
 
     /// The primary span.
     pub fn span(&self) -> Span {
-        self.labels.iter().find(|l| l.primary).or(self.labels.first()).map(|l| l.span).unwrap_or_default()
+        self.labels
+            .iter()
+            .find(|l| l.primary)
+            .or(self.labels.first())
+            .map(|l| l.span)
+            .unwrap_or_default()
     }
 }
 

@@ -1,0 +1,55 @@
+//! W0002 `unused-declaration`.
+//!
+//! **What it does.** Flags an event, segment or score that no journey, score, segment or policy
+//! refers to. Uses inside `test` blocks do not count.
+//!
+//! **Why it matters.** An unused segment or score is work the runtime does for nothing, and an
+//! unused event usually means a journey listens to a misspelt or renamed one.
+//!
+//! **Example.**
+//! ```text
+//! segment vip = (profile.company_size ?? 0) > 1000   // warning[W0002]: segment `vip` is never used
+//! ```
+
+use std::collections::HashSet;
+
+use crate::diagnostic::Diagnostic;
+use crate::messages;
+use crate::program::{Program, Symbol};
+
+/// Runs the lint.
+pub fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
+    let used: HashSet<&Symbol> = program
+        .references
+        .iter()
+        .filter(|r| !r.in_test)
+        .map(|r| &r.symbol)
+        .collect();
+    for event in program.events.values() {
+        if !used.contains(&Symbol::Event(event.name.clone())) {
+            diagnostics.push(messages::unused_declaration(
+                "event",
+                &event.name,
+                event.span,
+            ));
+        }
+    }
+    for segment in program.segments.values() {
+        if !used.contains(&Symbol::Segment(segment.name.clone())) {
+            diagnostics.push(messages::unused_declaration(
+                "segment",
+                &segment.name,
+                segment.span,
+            ));
+        }
+    }
+    for score in program.scores.values() {
+        if !used.contains(&Symbol::Score(score.name.clone())) {
+            diagnostics.push(messages::unused_declaration(
+                "score",
+                &score.name,
+                score.span,
+            ));
+        }
+    }
+}
