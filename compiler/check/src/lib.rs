@@ -84,7 +84,14 @@ pub fn check(sources: &SourceMap) -> Analysis {
     diagnostics.append(&mut checker.diagnostics);
     cycles::check(&graph, &program, &mut diagnostics);
     lints::unreachable_step::check(&modules, &mut diagnostics);
-    lints::unused_declaration::check(&program, &mut diagnostics);
+    let any_broken = modules
+        .iter()
+        .flat_map(|m| &m.decls)
+        .any(|d| matches!(d.kind, DeclKind::Broken(_)));
+    if !any_broken {
+        // A declaration that failed to parse may be the one that uses the others.
+        lints::unused_declaration::check(&program, &mut diagnostics);
+    }
     lints::missing_consent::check(&modules, &outputs.sent_channels, &mut diagnostics);
     lints::wait_never_succeeds::check(&modules, &mut diagnostics);
     let bounds = lints::unreachable_threshold::bounds(&modules, &outputs.adjusted_scores);

@@ -17,16 +17,7 @@ pub fn syntax_error(error: &SyntaxError) -> Diagnostic {
     let span = error.span;
     match &error.kind {
         SyntaxErrorKind::Unexpected { expected, found } => {
-            let found_text = found
-                .as_deref()
-                .map_or("end of file".to_string(), |f| format!("`{f}`"));
-            let expected_text = describe_expected(expected);
-            Diagnostic::new(
-                Code::E0001,
-                format!("expected {expected_text}, found {found_text}"),
-                span,
-                format!("expected {expected_text}"),
-            )
+            unexpected_token(span, expected, found.as_deref())
         }
         SyntaxErrorKind::UnterminatedString => Diagnostic::new(
             Code::E0002,
@@ -73,6 +64,77 @@ pub fn syntax_error(error: &SyntaxError) -> Diagnostic {
             )
         }
     }
+}
+
+const STEP_WORDS: [&str; 11] = [
+    "send", "notify", "wait", "if", "split", "set", "score", "tag", "untag", "goal", "exit",
+];
+const CLAUSE_WORDS: [&str; 4] = ["enter", "reenter", "goal", "exit"];
+const DECL_WORDS: [&str; 7] = [
+    "event", "profile", "policy", "segment", "score", "journey", "test",
+];
+const CONTINUATIONS: [&str; 9] = ["*", "+", "-", "/", ".", "and", "or", "is", "??"];
+
+fn unexpected_token(span: Span, expected: &[Expected], found: Option<&str>) -> Diagnostic {
+    let tokens: Vec<&str> = expected
+        .iter()
+        .filter_map(|e| match e {
+            Expected::Token(t) => Some(*t),
+            Expected::Class(_) => None,
+        })
+        .collect();
+    // What could only continue the expression before the error is noise once something else
+    // was possible too: "expected a step" beats "expected `*`, `+`, `and`, ...".
+    let is_continuation = |e: &Expected| match e {
+        Expected::Token(t) => CONTINUATIONS.contains(t),
+        Expected::Class(c) => matches!(c, TokenClass::Operator | TokenClass::Duration),
+    };
+    let mut shown: Vec<Expected> = expected.to_vec();
+    if shown.iter().any(|e| !is_continuation(e)) {
+        shown.retain(|e| !is_continuation(e));
+    }
+    let count = |words: &[&str]| tokens.iter().filter(|t| words.contains(t)).count();
+    if count(&DECL_WORDS) >= 5 {
+        shown.retain(|e| !matches!(e, Expected::Token(t) if DECL_WORDS.contains(t)));
+        shown.push(Expected::Class(TokenClass::Declaration));
+    } else if count(&STEP_WORDS) >= 5 {
+        let with_clauses = count(&CLAUSE_WORDS) >= 3;
+        shown.retain(|e| !matches!(e, Expected::Token(t) if STEP_WORDS.contains(t) || CLAUSE_WORDS.contains(t)));
+        shown.push(Expected::Class(if with_clauses {
+            TokenClass::JourneyItem
+        } else {
+            TokenClass::Step
+        }));
+    }
+    shown.sort();
+    shown.dedup();
+    let found_text = found.map_or("end of file".to_string(), |f| format!("`{f}`"));
+    let expected_text = describe_expected(&shown);
+    let mut d = Diagnostic::new(
+        Code::E0001,
+        format!("expected {expected_text}, found {found_text}"),
+        span,
+        format!("expected {expected_text}"),
+    );
+    let word = found.filter(|f| f.chars().next().is_some_and(|c| c.is_ascii_alphabetic()));
+    if let Some(word) = word {
+        let candidates = tokens
+            .iter()
+            .copied()
+            .filter(|t| t.chars().all(|c| c.is_ascii_alphabetic() || c == '_'));
+        if let Some(keyword) = crate::suggest::did_you_mean(word, candidates) {
+            d = d.with_help(format!("did you mean `{keyword}`?")).with_fix(
+                format!("replace with `{keyword}`"),
+                span,
+                keyword,
+            );
+        } else if journey_syntax::KEYWORDS.contains(&word) {
+            d = d.with_help(format!(
+                "`{word}` is a keyword and cannot be used as a name here"
+            ));
+        }
+    }
+    d
 }
 
 fn describe_expected(expected: &[Expected]) -> String {

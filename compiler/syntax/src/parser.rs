@@ -44,7 +44,11 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                     break;
                 };
                 let end = decl_pair.as_span().end();
-                let mut builder = Builder { file, base: pos, errors: &mut errors };
+                let mut builder = Builder {
+                    file,
+                    base: pos,
+                    errors: &mut errors,
+                };
                 decls.push(builder.decl(decl_pair));
                 pos += end;
             }
@@ -53,8 +57,7 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 let inside_lexical_error = lexical_errors
                     .iter()
                     .any(|e| (e.span.start as usize) <= error_pos && e.span.file == file);
-                if !inside_lexical_error || !lexical_errors_cover(&lexical_errors, pos, error_pos)
-                {
+                if !inside_lexical_error || !lexical_errors_cover(&lexical_errors, pos, error_pos) {
                     errors.push(unexpected(file, text, error_pos, &error));
                 }
                 // The declaration itself may be whole, followed by something that is not a
@@ -63,10 +66,19 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                     .ok()
                     .and_then(|mut pairs| pairs.next())
                     .and_then(|entry| entry.into_inner().next());
+                // Only a declaration followed directly by the offending token is whole; one
+                // that stops earlier was cut short by the error and is treated as broken.
+                let salvaged = salvaged.filter(|decl_pair| {
+                    trivia::skip_trivia(text, pos + decl_pair.as_span().end()) == error_pos
+                });
                 match salvaged {
                     Some(decl_pair) => {
                         let end = pos + decl_pair.as_span().end();
-                        let mut builder = Builder { file, base: pos, errors: &mut errors };
+                        let mut builder = Builder {
+                            file,
+                            base: pos,
+                            errors: &mut errors,
+                        };
                         decls.push(builder.decl(decl_pair));
                         pos = trivia::next_decl_start(text, end).unwrap_or(text.len());
                     }
@@ -81,7 +93,14 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
     }
     attach_docs(&mut decls, &scanned.comments);
     errors.sort_by_key(|e| (e.span.start, e.span.end));
-    Parsed { module: Module { file, decls, comments: scanned.comments }, errors }
+    Parsed {
+        module: Module {
+            file,
+            decls,
+            comments: scanned.comments,
+        },
+        errors,
+    }
 }
 
 /// Whether a lexical error lies between the start of a declaration and a parse error inside it,
@@ -111,12 +130,21 @@ fn unexpected(
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
     let mut expected: Vec<Expected> = positives.iter().filter_map(|r| describe_rule(*r)).collect();
-    if expected.iter().any(|e| matches!(e, Expected::Class(TokenClass::Step))) {
+    if expected
+        .iter()
+        .any(|e| matches!(e, Expected::Class(TokenClass::Step)))
+    {
         expected.retain(|e| !matches!(e, Expected::Token(t) if STEP_KEYWORDS.contains(t)));
     }
     expected.sort();
     expected.dedup();
     let found = found_token(text, error_pos);
+    // At the end of the file, point just past the last token rather than at an empty line.
+    let error_pos = if found.is_none() {
+        error_pos.min(text.trim_end().len())
+    } else {
+        error_pos
+    };
     let end = error_pos + found.as_ref().map_or(0, String::len);
     SyntaxError {
         kind: SyntaxErrorKind::Unexpected { expected, found },
@@ -124,8 +152,9 @@ fn unexpected(
     }
 }
 
-const STEP_KEYWORDS: [&str; 9] =
-    ["send", "notify", "wait", "if", "split", "set", "tag", "untag", "exit"];
+const STEP_KEYWORDS: [&str; 9] = [
+    "send", "notify", "wait", "if", "split", "set", "tag", "untag", "exit",
+];
 
 /// The token at an error position, for "found ...".
 fn found_token(text: &str, pos: usize) -> Option<String> {
@@ -135,12 +164,19 @@ fn found_token(text: &str, pos: usize) -> Option<String> {
         rest.find(|c: char| !(c.is_ascii_alphanumeric() || c == '_' || c == '.'))
             .unwrap_or(rest.len())
     } else if first == '"' {
-        rest[1..].find(['"', '\n']).map_or(rest.len(), |i| i + 2).min(rest.len())
+        rest[1..]
+            .find(['"', '\n'])
+            .map_or(rest.len(), |i| i + 2)
+            .min(rest.len())
     } else {
         first.len_utf8()
     };
     let token = rest[..len].trim_end_matches('.');
-    Some(if token.is_empty() { first.to_string() } else { token.to_string() })
+    Some(if token.is_empty() {
+        first.to_string()
+    } else {
+        token.to_string()
+    })
 }
 
 fn describe_rule(rule: Rule) -> Option<Expected> {
@@ -224,7 +260,9 @@ fn describe_rule(rule: Rule) -> Option<Expected> {
         Rule::member => Token("."),
         _ => {
             let name = format!("{rule:?}");
-            let token = name.strip_prefix("kw_").or_else(|| name.strip_prefix("cw_"))?;
+            let token = name
+                .strip_prefix("kw_")
+                .or_else(|| name.strip_prefix("cw_"))?;
             Token(static_token(token)?)
         }
     })
@@ -233,22 +271,91 @@ fn describe_rule(rule: Rule) -> Option<Expected> {
 /// Maps a keyword's rule name back to its text as a `'static` string.
 fn static_token(token: &str) -> Option<&'static str> {
     const ALL: [&str; 75] = [
-        "event", "profile", "policy", "segment", "score", "journey", "enter", "reenter", "exit",
-        "goal", "on", "when", "where", "as", "within", "since", "send", "notify", "wait", "until",
-        "for", "if", "else", "split", "set", "tag", "untag", "and", "or", "not", "is", "local",
-        "utc", "every", "daily", "weekly", "monthly", "yearly", "once", "at", "true", "false",
-        "cap", "per", "decay", "while", "inactive", "best_time", "best_channel", "count", "sum",
-        "min", "max", "avg", "last", "now", "quiet", "hours", "to", "consent", "day", "never",
-        "always", "after", "with", "enum", "list", "test", "given", "expect", "identify",
-        "suppressed", "in", "contains", "starts_with",
+        "event",
+        "profile",
+        "policy",
+        "segment",
+        "score",
+        "journey",
+        "enter",
+        "reenter",
+        "exit",
+        "goal",
+        "on",
+        "when",
+        "where",
+        "as",
+        "within",
+        "since",
+        "send",
+        "notify",
+        "wait",
+        "until",
+        "for",
+        "if",
+        "else",
+        "split",
+        "set",
+        "tag",
+        "untag",
+        "and",
+        "or",
+        "not",
+        "is",
+        "local",
+        "utc",
+        "every",
+        "daily",
+        "weekly",
+        "monthly",
+        "yearly",
+        "once",
+        "at",
+        "true",
+        "false",
+        "cap",
+        "per",
+        "decay",
+        "while",
+        "inactive",
+        "best_time",
+        "best_channel",
+        "count",
+        "sum",
+        "min",
+        "max",
+        "avg",
+        "last",
+        "now",
+        "quiet",
+        "hours",
+        "to",
+        "consent",
+        "day",
+        "never",
+        "always",
+        "after",
+        "with",
+        "enum",
+        "list",
+        "test",
+        "given",
+        "expect",
+        "identify",
+        "suppressed",
+        "in",
+        "contains",
+        "starts_with",
     ];
     ALL.iter().copied().find(|t| *t == token)
 }
 
 fn broken_decl(file: FileId, text: &str, start: usize, end: usize) -> Decl {
     let chunk = &text[start..end];
-    let keyword: String =
-        chunk.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    let keyword: String = chunk
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
     let after_keyword = &chunk[keyword.len()..];
     let trimmed = after_keyword.trim_start();
     let name_start = start + keyword.len() + (after_keyword.len() - trimmed.len());
@@ -274,8 +381,7 @@ fn attach_docs(decls: &mut [Decl], comments: &[Comment]) {
     let mut next_comment = 0;
     for decl in decls.iter_mut() {
         let mut doc_lines: Vec<&Comment> = Vec::new();
-        while next_comment < comments.len() && comments[next_comment].span.end <= decl.span.start
-        {
+        while next_comment < comments.len() && comments[next_comment].span.end <= decl.span.start {
             let comment = &comments[next_comment];
             if comment.is_doc() {
                 doc_lines.push(comment);
@@ -287,7 +393,12 @@ fn attach_docs(decls: &mut [Decl], comments: &[Comment]) {
         if !doc_lines.is_empty() {
             let text: Vec<&str> = doc_lines
                 .iter()
-                .map(|c| c.text.trim_start_matches("///").strip_prefix(' ').unwrap_or(&c.text[3..]))
+                .map(|c| {
+                    c.text
+                        .trim_start_matches("///")
+                        .strip_prefix(' ')
+                        .unwrap_or(&c.text[3..])
+                })
                 .collect();
             decl.doc = Some(text.join("\n"));
         }
@@ -310,7 +421,10 @@ impl Builder<'_> {
     }
 
     fn ident(&self, pair: P) -> Ident {
-        Ident { name: pair.as_str().to_string(), span: self.span(&pair) }
+        Ident {
+            name: pair.as_str().to_string(),
+            span: self.span(&pair),
+        }
     }
 
     fn error(&mut self, kind: SyntaxErrorKind, span: Span) {
@@ -343,7 +457,10 @@ impl Builder<'_> {
                 let (Some(name), Some(condition)) = (parts.next(), parts.next()) else {
                     return self.empty_broken(span);
                 };
-                DeclKind::Segment(SegmentDecl { name: self.ident(name), condition: self.expr(condition) })
+                DeclKind::Segment(SegmentDecl {
+                    name: self.ident(name),
+                    condition: self.expr(condition),
+                })
             }
             Rule::score_decl => {
                 let mut parts = inner.into_inner().skip(1);
@@ -374,32 +491,47 @@ impl Builder<'_> {
             }
             _ => return self.empty_broken(span),
         };
-        Decl { doc: None, kind, span }
+        Decl {
+            doc: None,
+            kind,
+            span,
+        }
     }
 
     fn empty_broken(&self, span: Span) -> Decl {
         Decl {
             doc: None,
-            kind: DeclKind::Broken(BrokenDecl { keyword: String::new(), name: None }),
+            kind: DeclKind::Broken(BrokenDecl {
+                keyword: String::new(),
+                name: None,
+            }),
             span,
         }
     }
 
     fn event_decl(&mut self, pair: P) -> EventDecl {
         let mut parts = pair.into_inner().skip(1);
-        let name = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+        let name = parts
+            .next()
+            .map(|p| self.ident(p))
+            .unwrap_or_else(|| self.missing_ident());
         let fields = parts
             .filter(|p| p.as_rule() == Rule::field_decl)
             .map(|p| {
                 let span = self.span(&p);
                 let mut inner = p.into_inner();
-                let name =
-                    inner.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
-                let ty = inner.next().map(|p| self.type_expr(p)).unwrap_or_else(|| TypeExpr {
-                    kind: TypeExprKind::Named(self.missing_ident()),
-                    optional: false,
-                    span,
-                });
+                let name = inner
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| self.missing_ident());
+                let ty = inner
+                    .next()
+                    .map(|p| self.type_expr(p))
+                    .unwrap_or_else(|| TypeExpr {
+                        kind: TypeExprKind::Named(self.missing_ident()),
+                        optional: false,
+                        span,
+                    });
                 FieldDecl { name, ty, span }
             })
             .collect();
@@ -407,7 +539,10 @@ impl Builder<'_> {
     }
 
     fn missing_ident(&self) -> Ident {
-        Ident { name: String::new(), span: Span::new(self.file, self.base, self.base) }
+        Ident {
+            name: String::new(),
+            span: Span::new(self.file, self.base, self.base),
+        }
     }
 
     fn type_expr(&mut self, pair: P) -> TypeExpr {
@@ -417,7 +552,10 @@ impl Builder<'_> {
         let optional = inner.next().is_some();
         let kind = match base {
             Some(p) if p.as_rule() == Rule::enum_type => TypeExprKind::Enum(
-                p.into_inner().filter(|v| v.as_rule() == Rule::word).map(|v| self.ident(v)).collect(),
+                p.into_inner()
+                    .filter(|v| v.as_rule() == Rule::word)
+                    .map(|v| self.ident(v))
+                    .collect(),
             ),
             Some(p) if p.as_rule() == Rule::list_type => {
                 let element = p.into_inner().find(|e| e.as_rule() == Rule::type_expr);
@@ -432,19 +570,35 @@ impl Builder<'_> {
             },
             None => TypeExprKind::Named(self.missing_ident()),
         };
-        TypeExpr { kind, optional, span }
+        TypeExpr {
+            kind,
+            optional,
+            span,
+        }
     }
 
     fn profile_field(&mut self, pair: P) -> ProfileField {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let name = inner.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+        let name = inner
+            .next()
+            .map(|p| self.ident(p))
+            .unwrap_or_else(|| self.missing_ident());
         let ty = match inner.next() {
             Some(p) => self.type_expr(p),
-            None => TypeExpr { kind: TypeExprKind::Named(self.missing_ident()), optional: false, span },
+            None => TypeExpr {
+                kind: TypeExprKind::Named(self.missing_ident()),
+                optional: false,
+                span,
+            },
         };
         let default = inner.next().map(|p| self.expr(p));
-        ProfileField { name, ty, default, span }
+        ProfileField {
+            name,
+            ty,
+            default,
+            span,
+        }
     }
 
     fn policy_rule(&mut self, pair: P) -> PolicyRule {
@@ -483,9 +637,15 @@ impl Builder<'_> {
         let mut parts = pair.into_inner().skip(1).peekable();
         let kind = match rule {
             Rule::score_on => {
-                let event = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+                let event = parts
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| self.missing_ident());
                 let filter = self.optional_where(&mut parts);
-                let points = parts.next().map(|p| self.points(p)).unwrap_or(Points { value: 0, span });
+                let points = parts
+                    .next()
+                    .map(|p| self.points(p))
+                    .unwrap_or(Points { value: 0, span });
                 let cap = parts.next().map(|p| {
                     let cap_parts: Vec<P> = p.into_inner().collect();
                     ScoreCap {
@@ -493,20 +653,38 @@ impl Builder<'_> {
                         per: self.duration_lit(cap_parts[3].clone()),
                     }
                 });
-                ScoreRuleKind::On { event, filter, points, cap }
+                ScoreRuleKind::On {
+                    event,
+                    filter,
+                    points,
+                    cap,
+                }
             }
             Rule::score_while => {
                 let condition = parts.next().map(|p| self.expr(p));
-                let points = parts.next().map(|p| self.points(p)).unwrap_or(Points { value: 0, span });
-                ScoreRuleKind::While { condition: condition.unwrap_or_else(|| self.bool_expr(span)), points }
+                let points = parts
+                    .next()
+                    .map(|p| self.points(p))
+                    .unwrap_or(Points { value: 0, span });
+                ScoreRuleKind::While {
+                    condition: condition.unwrap_or_else(|| self.bool_expr(span)),
+                    points,
+                }
             }
             _ => {
                 let percent = parts.next().map(|p| self.percent(p));
                 let every = parts.nth(1).map(|p| self.duration_lit(p));
                 ScoreRuleKind::Decay {
-                    percent: percent.unwrap_or(PercentLit { value: 0.0, text: "0".into(), span }),
+                    percent: percent.unwrap_or(PercentLit {
+                        value: 0.0,
+                        text: "0".into(),
+                        span,
+                    }),
                     every: every.unwrap_or(DurationLit {
-                        value: Duration { amount: 0, unit: DurationUnit::Days },
+                        value: Duration {
+                            amount: 0,
+                            unit: DurationUnit::Days,
+                        },
                         span,
                     }),
                 }
@@ -516,7 +694,10 @@ impl Builder<'_> {
     }
 
     fn bool_expr(&self, span: Span) -> Expr {
-        Expr { kind: ExprKind::Literal(Literal::Bool(true)), span }
+        Expr {
+            kind: ExprKind::Literal(Literal::Bool(true)),
+            span,
+        }
     }
 
     fn optional_where<'i, I: Iterator<Item = P<'i>>>(
@@ -524,7 +705,10 @@ impl Builder<'_> {
         parts: &mut std::iter::Peekable<I>,
     ) -> Option<Expr> {
         if parts.peek().map(|p| p.as_rule()) == Some(Rule::where_clause) {
-            parts.next().and_then(|w| w.into_inner().nth(1)).map(|e| self.expr(e))
+            parts
+                .next()
+                .and_then(|w| w.into_inner().nth(1))
+                .map(|e| self.expr(e))
         } else {
             None
         }
@@ -535,7 +719,10 @@ impl Builder<'_> {
         parts: &mut std::iter::Peekable<I>,
     ) -> Option<Ident> {
         if parts.peek().map(|p| p.as_rule()) == Some(Rule::binding) {
-            parts.next().and_then(|b| b.into_inner().nth(1)).map(|i| self.ident(i))
+            parts
+                .next()
+                .and_then(|b| b.into_inner().nth(1))
+                .map(|i| self.ident(i))
         } else {
             None
         }
@@ -548,7 +735,10 @@ impl Builder<'_> {
             Ok(v) => v,
             Err(_) => {
                 self.error(
-                    SyntaxErrorKind::InvalidLiteral { what: LiteralKind::Int, text: text.to_string() },
+                    SyntaxErrorKind::InvalidLiteral {
+                        what: LiteralKind::Int,
+                        text: text.to_string(),
+                    },
                     span,
                 );
                 0
@@ -563,7 +753,10 @@ impl Builder<'_> {
             Rule::enter_clause => {
                 let entry = pair.into_inner().nth(1).map(|e| self.entry(e));
                 let entry = entry.unwrap_or(Entry::When(self.bool_expr(span)));
-                JourneyItem::Clause(Clause { kind: ClauseKind::Enter(entry), span })
+                JourneyItem::Clause(Clause {
+                    kind: ClauseKind::Enter(entry),
+                    span,
+                })
             }
             Rule::reenter_clause => {
                 let parts: Vec<P> = pair.into_inner().skip(1).collect();
@@ -575,21 +768,44 @@ impl Builder<'_> {
                     },
                     _ => Reenter::Never,
                 };
-                JourneyItem::Clause(Clause { kind: ClauseKind::Reenter(reenter), span })
+                JourneyItem::Clause(Clause {
+                    kind: ClauseKind::Reenter(reenter),
+                    span,
+                })
             }
             Rule::goal_clause => {
                 let mut parts = pair.into_inner().skip(1).peekable();
-                let name = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
-                let event = parts.nth(1).map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+                let name = parts
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| self.missing_ident());
+                let event = parts
+                    .nth(1)
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| self.missing_ident());
                 let binding = self.optional_binding(&mut parts);
                 let filter = self.optional_where(&mut parts);
-                JourneyItem::Clause(Clause { kind: ClauseKind::Goal { name, event, binding, filter }, span })
+                JourneyItem::Clause(Clause {
+                    kind: ClauseKind::Goal {
+                        name,
+                        event,
+                        binding,
+                        filter,
+                    },
+                    span,
+                })
             }
             Rule::exit_clause => {
                 let mut parts = pair.into_inner().skip(2).peekable();
-                let event = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+                let event = parts
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| self.missing_ident());
                 let filter = self.optional_where(&mut parts);
-                JourneyItem::Clause(Clause { kind: ClauseKind::Exit { event, filter }, span })
+                JourneyItem::Clause(Clause {
+                    kind: ClauseKind::Exit { event, filter },
+                    span,
+                })
             }
             _ => JourneyItem::Step(self.step(pair)),
         }
@@ -601,10 +817,17 @@ impl Builder<'_> {
         let mut parts = pair.into_inner().skip(1).peekable();
         match rule {
             Rule::entry_on => {
-                let event = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+                let event = parts
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| self.missing_ident());
                 let binding = self.optional_binding(&mut parts);
                 let filter = self.optional_where(&mut parts);
-                Entry::On { event, binding, filter }
+                Entry::On {
+                    event,
+                    binding,
+                    filter,
+                }
             }
             Rule::entry_inactive => match parts.nth(1) {
                 Some(d) => Entry::Inactive(self.duration_lit(d)),
@@ -659,7 +882,11 @@ impl Builder<'_> {
                 let at = match parts.next() {
                     Some(i) => self.instant_lit(i),
                     None => InstantLit {
-                        value: Instant { text: String::new(), epoch_seconds: 0, nanos: 0 },
+                        value: Instant {
+                            text: String::new(),
+                            epoch_seconds: 0,
+                            nanos: 0,
+                        },
                         span,
                     },
                 };
@@ -680,7 +907,11 @@ impl Builder<'_> {
         match pair {
             Some(p) => self.local_time(p),
             None => LocalTime {
-                time: TimeOfDay { hour: 0, minute: 0, span: fallback },
+                time: TimeOfDay {
+                    hour: 0,
+                    minute: 0,
+                    span: fallback,
+                },
                 zone: Zone::Local,
                 span: fallback,
             },
@@ -692,7 +923,11 @@ impl Builder<'_> {
         let mut parts = pair.into_inner();
         let time = match parts.next() {
             Some(t) => self.time_of_day(t),
-            None => TimeOfDay { hour: 0, minute: 0, span },
+            None => TimeOfDay {
+                hour: 0,
+                minute: 0,
+                span,
+            },
         };
         let zone = parts.next().map_or(Zone::Local, |z| zone_of(&z));
         LocalTime { time, zone, span }
@@ -700,7 +935,10 @@ impl Builder<'_> {
 
     fn block(&mut self, pair: P) -> Block {
         let span = self.span(&pair);
-        Block { steps: pair.into_inner().map(|s| self.step(s)).collect(), span }
+        Block {
+            steps: pair.into_inner().map(|s| self.step(s)).collect(),
+            span,
+        }
     }
 
     fn step(&mut self, pair: P) -> Step {
@@ -726,41 +964,84 @@ impl Builder<'_> {
                 };
                 let template = match parts.next() {
                     Some(s) => self.string(s),
-                    None => StrLit { value: String::new(), span },
+                    None => StrLit {
+                        value: String::new(),
+                        span,
+                    },
                 };
                 let payload = if parts.peek().map(|p| p.as_rule()) == Some(Rule::payload) {
                     parts.next().map(|p| self.payload(p))
                 } else {
                     None
                 };
-                let at = parts.next().and_then(|a| a.into_inner().nth(1)).map(|t| self.timespec(t));
-                StepKind::Send { channel, template, payload, at }
+                let at = parts
+                    .next()
+                    .and_then(|a| a.into_inner().nth(1))
+                    .map(|t| self.timespec(t));
+                StepKind::Send {
+                    channel,
+                    template,
+                    payload,
+                    at,
+                }
             }
             Rule::notify_step => {
-                let team = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+                let team = parts
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| self.missing_ident());
                 let template = match parts.next() {
                     Some(s) => self.string(s),
-                    None => StrLit { value: String::new(), span },
+                    None => StrLit {
+                        value: String::new(),
+                        span,
+                    },
                 };
                 let payload = parts.next().map(|p| self.payload(p));
-                StepKind::Notify { team, template, payload }
+                StepKind::Notify {
+                    team,
+                    template,
+                    payload,
+                }
             }
             Rule::wait_for_step => {
                 parts.next();
-                let event = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+                let event = parts
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| self.missing_ident());
                 let binding = self.optional_binding(&mut parts);
                 let filter = self.optional_where(&mut parts);
                 parts.next();
                 let within = match parts.next() {
                     Some(d) => self.duration_lit(d),
-                    None => DurationLit { value: Duration { amount: 0, unit: DurationUnit::Days }, span },
+                    None => DurationLit {
+                        value: Duration {
+                            amount: 0,
+                            unit: DurationUnit::Days,
+                        },
+                        span,
+                    },
                 };
                 let then = match parts.next() {
                     Some(b) => self.block(b),
-                    None => Block { steps: Vec::new(), span },
+                    None => Block {
+                        steps: Vec::new(),
+                        span,
+                    },
                 };
-                let otherwise = parts.next().and_then(|e| e.into_inner().nth(1)).map(|b| self.block(b));
-                StepKind::WaitFor { event, binding, filter, within, then, otherwise }
+                let otherwise = parts
+                    .next()
+                    .and_then(|e| e.into_inner().nth(1))
+                    .map(|b| self.block(b));
+                StepKind::WaitFor {
+                    event,
+                    binding,
+                    filter,
+                    within,
+                    then,
+                    otherwise,
+                }
             }
             Rule::wait_until_step => {
                 parts.next();
@@ -792,7 +1073,10 @@ impl Builder<'_> {
                         _ => otherwise = part.into_inner().nth(1).map(|b| self.block(b)),
                     }
                 }
-                StepKind::If { branches, otherwise }
+                StepKind::If {
+                    branches,
+                    otherwise,
+                }
             }
             Rule::split_step => StepKind::Split(
                 parts
@@ -801,15 +1085,29 @@ impl Builder<'_> {
                         let mut inner = arm.into_inner();
                         let percent = match inner.next() {
                             Some(p) => self.percent(p),
-                            None => PercentLit { value: 0.0, text: "0".into(), span: arm_span },
+                            None => PercentLit {
+                                value: 0.0,
+                                text: "0".into(),
+                                span: arm_span,
+                            },
                         };
-                        let name =
-                            inner.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+                        let name = inner
+                            .next()
+                            .map(|p| self.ident(p))
+                            .unwrap_or_else(|| self.missing_ident());
                         let block = match inner.next() {
                             Some(b) => self.block(b),
-                            None => Block { steps: Vec::new(), span: arm_span },
+                            None => Block {
+                                steps: Vec::new(),
+                                span: arm_span,
+                            },
                         };
-                        SplitArm { percent, name, block, span: arm_span }
+                        SplitArm {
+                            percent,
+                            name,
+                            block,
+                            span: arm_span,
+                        }
                     })
                     .collect(),
             ),
@@ -825,7 +1123,10 @@ impl Builder<'_> {
                 StepKind::Set { field, value }
             }
             Rule::score_step => {
-                let score = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+                let score = parts
+                    .next()
+                    .map(|p| self.ident(p))
+                    .unwrap_or_else(|| self.missing_ident());
                 let op = parts.next();
                 let amount = parts.next();
                 let negative = op.as_ref().is_some_and(|o| o.as_str() == "-=");
@@ -834,7 +1135,11 @@ impl Builder<'_> {
                     _ => span,
                 };
                 let value = amount.map_or(0, |a| self.int_lit(a).value);
-                StepKind::AdjustScore { score, delta: if negative { -value } else { value }, delta_span }
+                StepKind::AdjustScore {
+                    score,
+                    delta: if negative { -value } else { value },
+                    delta_span,
+                }
             }
             Rule::tag_step => match parts.next() {
                 Some(s) => StepKind::Tag(self.string(s)),
@@ -866,7 +1171,10 @@ impl Builder<'_> {
     fn field_init(&mut self, pair: P) -> FieldInit {
         let span = self.span(&pair);
         let mut inner = pair.into_inner();
-        let name = inner.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+        let name = inner
+            .next()
+            .map(|p| self.ident(p))
+            .unwrap_or_else(|| self.missing_ident());
         let value = match inner.next() {
             Some(e) => self.expr(e),
             None => self.bool_expr(span),
@@ -898,11 +1206,22 @@ impl Builder<'_> {
                 let target = parts.next();
                 let fields = parts.next().map(|r| self.record(r)).unwrap_or_default();
                 match target {
-                    Some(t) if t.as_rule() == Rule::cw_identify => {
-                        TestItemKind::Identify { at, contact, fields }
-                    }
-                    Some(t) => TestItemKind::Event { at, contact, event: self.ident(t), fields },
-                    None => TestItemKind::Identify { at, contact, fields },
+                    Some(t) if t.as_rule() == Rule::cw_identify => TestItemKind::Identify {
+                        at,
+                        contact,
+                        fields,
+                    },
+                    Some(t) => TestItemKind::Event {
+                        at,
+                        contact,
+                        event: self.ident(t),
+                        fields,
+                    },
+                    None => TestItemKind::Identify {
+                        at,
+                        contact,
+                        fields,
+                    },
                 }
             }
             _ => {
@@ -912,7 +1231,11 @@ impl Builder<'_> {
                     Some(e) => self.expectation(e),
                     None => Expectation::Goal(self.missing_ident()),
                 };
-                TestItemKind::Expect { at, contact, expectation }
+                TestItemKind::Expect {
+                    at,
+                    contact,
+                    expectation,
+                }
             }
         };
         TestItem { kind, span }
@@ -924,22 +1247,37 @@ impl Builder<'_> {
         let parts: Vec<P> = pair.into_inner().skip(1).collect();
         let template = |this: &mut Self, i: usize| match parts.get(i) {
             Some(s) => this.string(s.clone()),
-            None => StrLit { value: String::new(), span },
+            None => StrLit {
+                value: String::new(),
+                span,
+            },
         };
         match rule {
             Rule::expect_send => Expectation::Send {
-                channel: parts.first().map(|c| self.channel(c.clone())).unwrap_or_else(|| self.missing_ident()),
+                channel: parts
+                    .first()
+                    .map(|c| self.channel(c.clone()))
+                    .unwrap_or_else(|| self.missing_ident()),
                 template: template(self, 1),
             },
             Rule::expect_notify => Expectation::Notify {
-                team: parts.first().map(|c| self.ident(c.clone())).unwrap_or_else(|| self.missing_ident()),
+                team: parts
+                    .first()
+                    .map(|c| self.ident(c.clone()))
+                    .unwrap_or_else(|| self.missing_ident()),
                 template: template(self, 1),
             },
             Rule::expect_goal => Expectation::Goal(
-                parts.first().map(|c| self.ident(c.clone())).unwrap_or_else(|| self.missing_ident()),
+                parts
+                    .first()
+                    .map(|c| self.ident(c.clone()))
+                    .unwrap_or_else(|| self.missing_ident()),
             ),
             _ => Expectation::Suppressed {
-                channel: parts.first().map(|c| self.channel(c.clone())).unwrap_or_else(|| self.missing_ident()),
+                channel: parts
+                    .first()
+                    .map(|c| self.channel(c.clone()))
+                    .unwrap_or_else(|| self.missing_ident()),
                 template: template(self, 1),
                 reason: parts
                     .get(2)
@@ -956,11 +1294,17 @@ impl Builder<'_> {
 
     fn contact(&mut self, pair: Option<P>, span: Span) -> Ident {
         let Some(pair) = pair.and_then(|c| c.into_inner().next()) else {
-            return Ident { name: String::new(), span };
+            return Ident {
+                name: String::new(),
+                span,
+            };
         };
         if pair.as_rule() == Rule::string_lit {
             let lit = self.string(pair);
-            Ident { name: lit.value, span: lit.span }
+            Ident {
+                name: lit.value,
+                span: lit.span,
+            }
         } else {
             self.ident(pair)
         }
@@ -969,7 +1313,14 @@ impl Builder<'_> {
     fn instant_or_default(&mut self, pair: Option<P>, span: Span) -> InstantLit {
         match pair {
             Some(p) => self.instant_lit(p),
-            None => InstantLit { value: Instant { text: String::new(), epoch_seconds: 0, nanos: 0 }, span },
+            None => InstantLit {
+                value: Instant {
+                    text: String::new(),
+                    epoch_seconds: 0,
+                    nanos: 0,
+                },
+                span,
+            },
         }
     }
 
@@ -983,7 +1334,11 @@ impl Builder<'_> {
                 None => self.bool_expr(span),
             },
             Rule::or_expr | Rule::and_expr => {
-                let op = if pair.as_rule() == Rule::or_expr { BinaryOp::Or } else { BinaryOp::And };
+                let op = if pair.as_rule() == Rule::or_expr {
+                    BinaryOp::Or
+                } else {
+                    BinaryOp::And
+                };
                 let mut parts = pair.into_inner();
                 let Some(first) = parts.next() else {
                     return self.bool_expr(span);
@@ -1046,7 +1401,10 @@ impl Builder<'_> {
                     Some(first) if first.as_rule() == Rule::neg => match parts.next() {
                         Some(operand) => {
                             let operand = self.expr(operand);
-                            Expr { kind: ExprKind::Unary(UnaryOp::Neg, Box::new(operand)), span }
+                            Expr {
+                                kind: ExprKind::Unary(UnaryOp::Neg, Box::new(operand)),
+                                span,
+                            }
                         }
                         None => self.bool_expr(span),
                     },
@@ -1067,58 +1425,110 @@ impl Builder<'_> {
                     };
                     let field = self.ident(word);
                     let whole = base.span.to(member_span);
-                    base = Expr { kind: ExprKind::Member(Box::new(base), field), span: whole };
+                    base = Expr {
+                        kind: ExprKind::Member(Box::new(base), field),
+                        span: whole,
+                    };
                 }
                 base
             }
             Rule::paren => match pair.into_inner().next() {
-                Some(inner) => Expr { kind: ExprKind::Paren(Box::new(self.expr(inner))), span },
+                Some(inner) => Expr {
+                    kind: ExprKind::Paren(Box::new(self.expr(inner))),
+                    span,
+                },
                 None => self.bool_expr(span),
             },
-            Rule::kw_now => Expr { kind: ExprKind::Now, span },
-            Rule::kw_profile => Expr { kind: ExprKind::Profile, span },
-            Rule::ident => Expr { kind: ExprKind::Name(self.ident(pair)), span },
-            Rule::kw_true => Expr { kind: ExprKind::Literal(Literal::Bool(true)), span },
-            Rule::kw_false => Expr { kind: ExprKind::Literal(Literal::Bool(false)), span },
+            Rule::kw_now => Expr {
+                kind: ExprKind::Now,
+                span,
+            },
+            Rule::kw_profile => Expr {
+                kind: ExprKind::Profile,
+                span,
+            },
+            Rule::ident => Expr {
+                kind: ExprKind::Name(self.ident(pair)),
+                span,
+            },
+            Rule::kw_true => Expr {
+                kind: ExprKind::Literal(Literal::Bool(true)),
+                span,
+            },
+            Rule::kw_false => Expr {
+                kind: ExprKind::Literal(Literal::Bool(false)),
+                span,
+            },
             Rule::int_lit => {
                 let value = self.int_lit(pair).value;
-                Expr { kind: ExprKind::Literal(Literal::Int(value)), span }
+                Expr {
+                    kind: ExprKind::Literal(Literal::Int(value)),
+                    span,
+                }
             }
             Rule::float_lit => {
                 let value = pair.as_str().parse::<f64>().unwrap_or(0.0);
-                Expr { kind: ExprKind::Literal(Literal::Float(value)), span }
+                Expr {
+                    kind: ExprKind::Literal(Literal::Float(value)),
+                    span,
+                }
             }
             Rule::string_lit => {
                 let value = self.string(pair).value;
-                Expr { kind: ExprKind::Literal(Literal::String(value)), span }
+                Expr {
+                    kind: ExprKind::Literal(Literal::String(value)),
+                    span,
+                }
             }
             Rule::duration_lit => {
                 let value = self.duration_lit(pair).value;
-                Expr { kind: ExprKind::Literal(Literal::Duration(value)), span }
+                Expr {
+                    kind: ExprKind::Literal(Literal::Duration(value)),
+                    span,
+                }
             }
             Rule::compound_duration => {
-                let parts = pair.into_inner().map(|d| self.duration_lit(d).value).collect();
-                Expr { kind: ExprKind::Literal(Literal::CompoundDuration(parts)), span }
+                let parts = pair
+                    .into_inner()
+                    .map(|d| self.duration_lit(d).value)
+                    .collect();
+                Expr {
+                    kind: ExprKind::Literal(Literal::CompoundDuration(parts)),
+                    span,
+                }
             }
             Rule::time_lit => {
                 let value = self.time_of_day(pair);
-                Expr { kind: ExprKind::Literal(Literal::TimeOfDay(value)), span }
+                Expr {
+                    kind: ExprKind::Literal(Literal::TimeOfDay(value)),
+                    span,
+                }
             }
             Rule::date_lit => {
                 let value = self.date(pair);
-                Expr { kind: ExprKind::Literal(Literal::Date(value)), span }
+                Expr {
+                    kind: ExprKind::Literal(Literal::Date(value)),
+                    span,
+                }
             }
             Rule::instant_lit => {
                 let value = self.instant_lit(pair).value;
-                Expr { kind: ExprKind::Literal(Literal::Instant(value)), span }
+                Expr {
+                    kind: ExprKind::Literal(Literal::Instant(value)),
+                    span,
+                }
             }
             Rule::list_lit => {
                 let items = pair.into_inner().map(|p| self.expr(p)).collect();
-                Expr { kind: ExprKind::List(items), span }
+                Expr {
+                    kind: ExprKind::List(items),
+                    span,
+                }
             }
-            Rule::count_call | Rule::agg_call | Rule::last_call | Rule::since_call => {
-                Expr { kind: ExprKind::History(Box::new(self.history(pair))), span }
-            }
+            Rule::count_call | Rule::agg_call | Rule::last_call | Rule::since_call => Expr {
+                kind: ExprKind::History(Box::new(self.history(pair))),
+                span,
+            },
             _ => self.bool_expr(span),
         }
     }
@@ -1139,7 +1549,13 @@ impl Builder<'_> {
             if part.as_rule() == Rule::is_set {
                 let negated = part.into_inner().any(|p| p.as_rule() == Rule::kw_not);
                 let whole = left.span.to(span);
-                left = Expr { kind: ExprKind::IsSet { operand: Box::new(left), negated }, span: whole };
+                left = Expr {
+                    kind: ExprKind::IsSet {
+                        operand: Box::new(left),
+                        negated,
+                    },
+                    span: whole,
+                };
                 continue;
             }
             let op = match part.into_inner().next().map(|o| o.as_rule()) {
@@ -1179,7 +1595,10 @@ impl Builder<'_> {
                 _ => HistoryFn::Since,
             },
         };
-        let target = parts.next().map(|p| self.ident(p)).unwrap_or_else(|| self.missing_ident());
+        let target = parts
+            .next()
+            .map(|p| self.ident(p))
+            .unwrap_or_else(|| self.missing_ident());
         let filter = self.optional_where(&mut parts);
         let window = parts.next().map(|w| {
             let span = self.span(&w);
@@ -1192,7 +1611,12 @@ impl Builder<'_> {
                 _ => Window::SinceEnter(span),
             }
         });
-        History { function, target, filter, window }
+        History {
+            function,
+            target,
+            filter,
+            window,
+        }
     }
 
     // ---- literals ---------------------------------------------------------------------------
@@ -1204,7 +1628,10 @@ impl Builder<'_> {
             Ok(v) => v,
             Err(_) => {
                 self.error(
-                    SyntaxErrorKind::InvalidLiteral { what: LiteralKind::Int, text: text.to_string() },
+                    SyntaxErrorKind::InvalidLiteral {
+                        what: LiteralKind::Int,
+                        text: text.to_string(),
+                    },
                     span,
                 );
                 0
@@ -1225,7 +1652,12 @@ impl Builder<'_> {
             _ => DurationUnit::Weeks,
         };
         let amount = match number.parse::<u64>() {
-            Ok(v) if v.checked_mul(unit.seconds()).is_some_and(|s| i64::try_from(s).is_ok()) => v,
+            Ok(v)
+                if v.checked_mul(unit.seconds())
+                    .is_some_and(|s| i64::try_from(s).is_ok()) =>
+            {
+                v
+            }
             _ => {
                 self.error(
                     SyntaxErrorKind::InvalidLiteral {
@@ -1237,7 +1669,10 @@ impl Builder<'_> {
                 0
             }
         };
-        DurationLit { value: Duration { amount, unit }, span }
+        DurationLit {
+            value: Duration { amount, unit },
+            span,
+        }
     }
 
     fn percent(&mut self, pair: P) -> PercentLit {
@@ -1247,7 +1682,10 @@ impl Builder<'_> {
             Ok(v) => v,
             Err(_) => {
                 self.error(
-                    SyntaxErrorKind::InvalidLiteral { what: LiteralKind::Percent, text: text.clone() },
+                    SyntaxErrorKind::InvalidLiteral {
+                        what: LiteralKind::Percent,
+                        text: text.clone(),
+                    },
                     span,
                 );
                 0.0
@@ -1274,7 +1712,11 @@ impl Builder<'_> {
                     },
                     span,
                 );
-                TimeOfDay { hour: 0, minute: 0, span }
+                TimeOfDay {
+                    hour: 0,
+                    minute: 0,
+                    span,
+                }
             }
         }
     }
@@ -1286,10 +1728,17 @@ impl Builder<'_> {
             Some(date) => date,
             None => {
                 self.error(
-                    SyntaxErrorKind::InvalidLiteral { what: LiteralKind::Date, text: text.to_string() },
+                    SyntaxErrorKind::InvalidLiteral {
+                        what: LiteralKind::Date,
+                        text: text.to_string(),
+                    },
                     span,
                 );
-                Date { year: 1970, month: 1, day: 1 }
+                Date {
+                    year: 1970,
+                    month: 1,
+                    day: 1,
+                }
             }
         }
     }
@@ -1298,15 +1747,30 @@ impl Builder<'_> {
         let span = self.span(&pair);
         let text = pair.as_str();
         match parse_instant(text) {
-            Some((epoch_seconds, nanos)) => {
-                InstantLit { value: Instant { text: text.to_string(), epoch_seconds, nanos }, span }
-            }
+            Some((epoch_seconds, nanos)) => InstantLit {
+                value: Instant {
+                    text: text.to_string(),
+                    epoch_seconds,
+                    nanos,
+                },
+                span,
+            },
             None => {
                 self.error(
-                    SyntaxErrorKind::InvalidLiteral { what: LiteralKind::Instant, text: text.to_string() },
+                    SyntaxErrorKind::InvalidLiteral {
+                        what: LiteralKind::Instant,
+                        text: text.to_string(),
+                    },
                     span,
                 );
-                InstantLit { value: Instant { text: text.to_string(), epoch_seconds: 0, nanos: 0 }, span }
+                InstantLit {
+                    value: Instant {
+                        text: text.to_string(),
+                        epoch_seconds: 0,
+                        nanos: 0,
+                    },
+                    span,
+                }
             }
         }
     }
@@ -1366,7 +1830,10 @@ impl Builder<'_> {
 
 fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
     let span = left.span.to(right.span);
-    Expr { kind: ExprKind::Binary(op, Box::new(left), Box::new(right)), span }
+    Expr {
+        kind: ExprKind::Binary(op, Box::new(left), Box::new(right)),
+        span,
+    }
 }
 
 fn zone_of(pair: &P) -> Zone {
@@ -1390,5 +1857,8 @@ pub fn parse_date(text: &str) -> Option<Date> {
 /// Parses an RFC 3339 instant as the grammar accepts it into epoch seconds and nanoseconds.
 pub fn parse_instant(text: &str) -> Option<(i64, u32)> {
     let timestamp: jiff::Timestamp = text.parse().ok()?;
-    Some((timestamp.as_second(), u32::try_from(timestamp.subsec_nanosecond()).ok()?))
+    Some((
+        timestamp.as_second(),
+        u32::try_from(timestamp.subsec_nanosecond()).ok()?,
+    ))
 }

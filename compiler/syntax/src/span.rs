@@ -24,7 +24,11 @@ pub struct Span {
 impl Span {
     /// A span over `start..end` of `file`.
     pub fn new(file: FileId, start: usize, end: usize) -> Span {
-        Span { file, start: to_u32(start), end: to_u32(end) }
+        Span {
+            file,
+            start: to_u32(start),
+            end: to_u32(end),
+        }
     }
 
     /// The (file, start, end) triple, for when positions really must be compared.
@@ -34,17 +38,27 @@ impl Span {
 
     /// The smallest span covering both.
     pub fn to(self, other: Span) -> Span {
-        Span { file: self.file, start: self.start.min(other.start), end: self.end.max(other.end) }
+        Span {
+            file: self.file,
+            start: self.start.min(other.start),
+            end: self.end.max(other.end),
+        }
     }
 
     /// An empty span at the start of this one.
     pub fn shrink_to_start(self) -> Span {
-        Span { end: self.start, ..self }
+        Span {
+            end: self.start,
+            ..self
+        }
     }
 
     /// An empty span at the end of this one.
     pub fn shrink_to_end(self) -> Span {
-        Span { start: self.end, ..self }
+        Span {
+            start: self.end,
+            ..self
+        }
     }
 
     /// Whether `offset` lies in this span (inclusive of its end, as a cursor would).
@@ -116,8 +130,14 @@ impl SourceFile {
         };
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0) as usize;
         let offset = (offset as usize).min(self.text.len());
-        let column = self.text.get(line_start..offset).map_or(0, |s| s.chars().count());
-        LineCol { line: to_u32(line_index + 1), column: to_u32(column + 1) }
+        let column = self
+            .text
+            .get(line_start..offset)
+            .map_or(0, |s| s.chars().count());
+        LineCol {
+            line: to_u32(line_index + 1),
+            column: to_u32(column + 1),
+        }
     }
 
     /// The byte offset of a zero-based line and a zero-based column in UTF-16 code units (the
@@ -139,7 +159,9 @@ impl SourceFile {
 
     /// The text a span covers.
     pub fn slice(&self, span: Span) -> &str {
-        self.text.get(span.start as usize..span.end as usize).unwrap_or("")
+        self.text
+            .get(span.start as usize..span.end as usize)
+            .unwrap_or("")
     }
 }
 
@@ -161,9 +183,17 @@ impl SourceMap {
         let id = FileId(to_u32(self.files.len()));
         let mut line_starts = vec![0];
         line_starts.extend(
-            text.bytes().enumerate().filter(|&(_, b)| b == b'\n').map(|(i, _)| to_u32(i + 1)),
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| to_u32(i + 1)),
         );
-        self.files.push(SourceFile { id, name: name.into(), text, line_starts });
+        self.files.push(SourceFile {
+            id,
+            name: name.into(),
+            text,
+            line_starts,
+        });
         id
     }
 

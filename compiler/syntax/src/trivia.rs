@@ -113,8 +113,9 @@ pub(crate) fn skip_trivia(text: &str, mut pos: usize) -> usize {
 }
 
 /// Words that begin a top-level declaration, where the parser resumes after an error.
-pub(crate) const DECL_KEYWORDS: [&str; 7] =
-    ["event", "profile", "policy", "segment", "score", "journey", "test"];
+pub(crate) const DECL_KEYWORDS: [&str; 7] = [
+    "event", "profile", "policy", "segment", "score", "journey", "test",
+];
 
 /// The start of the next line after `after` that begins, in its first column, a declaration.
 pub(crate) fn next_decl_start(text: &str, after: usize) -> Option<usize> {
