@@ -152,18 +152,16 @@ impl<'a> Checker<'a> {
                         }
                     }
                     DeclKind::Segment(segment) => {
-                        if !self.owns_name(&segment.name.name, segment.name.span) {
-                            continue;
-                        }
                         self.dependencies = Some(Vec::new());
                         self.condition(&segment.condition, &global);
                         let deps = self.dependencies.take().unwrap_or_default();
-                        graph.insert(DepNode::Segment(segment.name.name.clone()), deps);
+                        // A duplicate is checked too, but only the first declaration defines
+                        // the name.
+                        if self.owns_name(&segment.name.name, segment.name.span) {
+                            graph.insert(DepNode::Segment(segment.name.name.clone()), deps);
+                        }
                     }
                     DeclKind::Score(score) => {
-                        if !self.owns_name(&score.name.name, score.name.span) {
-                            continue;
-                        }
                         let mut deps = Vec::new();
                         for rule in &score.rules {
                             match &rule.kind {
@@ -206,7 +204,9 @@ impl<'a> Checker<'a> {
                                 }
                             }
                         }
-                        graph.insert(DepNode::Score(score.name.name.clone()), deps);
+                        if self.owns_name(&score.name.name, score.name.span) {
+                            graph.insert(DepNode::Score(score.name.name.clone()), deps);
+                        }
                     }
                     DeclKind::Policy(policy) => {
                         if self

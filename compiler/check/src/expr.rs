@@ -258,10 +258,17 @@ impl Checker<'_> {
         let suggestion =
             did_you_mean(name, candidates.iter().map(String::as_str)).map(str::to_string);
         let keyword = did_you_mean(name, journey_syntax::KEYWORDS).filter(|_| suggestion.is_none());
-        self.diagnostics.push(messages::unknown_name(
-            ident,
-            suggestion.as_deref().or(keyword),
-        ));
+        match scope.event {
+            Some(event) => self.diagnostics.push(messages::unknown_bare_field(
+                ident,
+                event,
+                suggestion.as_deref(),
+            )),
+            None => self.diagnostics.push(messages::unknown_name(
+                ident,
+                suggestion.as_deref().or(keyword),
+            )),
+        }
         Type::Error
     }
 

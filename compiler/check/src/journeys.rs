@@ -115,7 +115,7 @@ impl Checker<'_> {
                     }
                 }
                 JourneyItem::Step(step) => {
-                    first_step.get_or_insert(step.span);
+                    first_step.get_or_insert(keyword_span(step));
                     self.step(step, &mut scope, outputs);
                 }
             }
@@ -426,4 +426,23 @@ fn is_entry_binding(scope: &Scope, binding: &Ident) -> bool {
     scope
         .binding(&binding.name)
         .is_some_and(|b| b.span.range() == binding.span.range())
+}
+
+/// The span of a step's leading keyword.
+fn keyword_span(step: &Step) -> Span {
+    let length = match &step.kind {
+        StepKind::Send { .. }
+        | StepKind::Wait(_)
+        | StepKind::WaitUntil(_)
+        | StepKind::WaitFor { .. } => 4,
+        StepKind::Goal(_) | StepKind::Exit => 4,
+        StepKind::Notify { .. } => 6,
+        StepKind::If { .. } => 2,
+        StepKind::Split(_) | StepKind::AdjustScore { .. } | StepKind::Untag(_) => 5,
+        StepKind::Set { .. } | StepKind::Tag(_) => 3,
+    };
+    Span {
+        end: (step.span.start + length).min(step.span.end),
+        ..step.span
+    }
 }

@@ -65,14 +65,7 @@ pub fn check(sources: &SourceMap) -> Analysis {
     let mut outputs = journeys::Outputs::default();
     for decl in modules.iter().flat_map(|m| &m.decls) {
         if let DeclKind::Journey(journey) = &decl.kind {
-            if checker
-                .program
-                .journeys
-                .get(&journey.name.name)
-                .is_some_and(|j| j.span.range() == journey.name.span.range())
-            {
-                checker.journey(journey, &mut outputs);
-            }
+            checker.journey(journey, &mut outputs);
         }
     }
     for decl in modules.iter().flat_map(|m| &m.decls) {

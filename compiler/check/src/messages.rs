@@ -73,7 +73,31 @@ const CLAUSE_WORDS: [&str; 4] = ["enter", "reenter", "goal", "exit"];
 const DECL_WORDS: [&str; 7] = [
     "event", "profile", "policy", "segment", "score", "journey", "test",
 ];
-const CONTINUATIONS: [&str; 9] = ["*", "+", "-", "/", ".", "and", "or", "is", "??"];
+const CONTINUATIONS: [&str; 19] = [
+    "*",
+    "+",
+    "-",
+    "/",
+    ".",
+    "and",
+    "or",
+    "is",
+    "??",
+    "<",
+    ">",
+    "==",
+    "!=",
+    "<=",
+    ">=",
+    "in",
+    "contains",
+    "starts_with",
+    "ends_with",
+];
+const EXPRESSION_STARTS: [&str; 16] = [
+    "(", "[", "-", "not", "avg", "count", "false", "last", "max", "min", "now", "profile", "since",
+    "sum", "true", "\"",
+];
 
 fn unexpected_token(span: Span, expected: &[Expected], found: Option<&str>) -> Diagnostic {
     let tokens: Vec<&str> = expected
@@ -92,6 +116,15 @@ fn unexpected_token(span: Span, expected: &[Expected], found: Option<&str>) -> D
     let mut shown: Vec<Expected> = expected.to_vec();
     if shown.iter().any(|e| !is_continuation(e)) {
         shown.retain(|e| !is_continuation(e));
+    }
+    if shown.contains(&Expected::Class(TokenClass::Expression)) {
+        shown.retain(|e| match e {
+            Expected::Token(t) => !EXPRESSION_STARTS.contains(t),
+            Expected::Class(c) => !matches!(
+                c,
+                TokenClass::String | TokenClass::Number | TokenClass::Integer
+            ),
+        });
     }
     let count = |words: &[&str]| tokens.iter().filter(|t| words.contains(t)).count();
     if count(&DECL_WORDS) >= 5 {
@@ -148,6 +181,7 @@ fn describe_expected(expected: &[Expected]) -> String {
     match words.as_slice() {
         [] => "something else".to_string(),
         [one] => one.clone(),
+        [first, second] => format!("{first} or {second}"),
         [init @ .., last] => format!("one of {}, or {last}", init.join(", ")),
     }
 }
@@ -377,6 +411,20 @@ pub fn tags_field_missing(span: Span, wrong_type: bool) -> Diagnostic {
     }
 }
 
+/// E0102 for a bare name inside `where` that is no field of the matched event.
+pub fn unknown_bare_field(ident: &Ident, event: &str, suggestion: Option<&str>) -> Diagnostic {
+    let d = Diagnostic::new(
+        Code::E0102,
+        format!("event `{event}` has no field `{}`", ident.name),
+        ident.span,
+        "not a field, score or segment",
+    )
+    .with_help(format!(
+        "inside `where`, bare names are fields of `{event}`, scores and segments"
+    ));
+    suggest(d, ident.span, suggestion)
+}
+
 /// E0104
 pub fn unknown_name(ident: &Ident, suggestion: Option<&str>) -> Diagnostic {
     let d = Diagnostic::new(Code::E0104, format!("cannot find `{}` in this scope", ident.name), ident.span, "not found")
@@ -561,6 +609,9 @@ pub fn optional_misuse(span: Span, found: &str, needed: &str) -> Diagnostic {
         "float" => "0.0",
         "string" => "\"\"",
         "bool" => "false",
+        "duration" => "0s",
+        "time" => "now",
+        t if t.starts_with("list<") => "[]",
         _ => "DEFAULT",
     };
     Diagnostic::new(
@@ -733,7 +784,7 @@ pub fn clause_after_step(span: Span, first_step: Span) -> Diagnostic {
         span,
         "clause after a step",
     )
-    .with_label(first_step.shrink_to_start(), "the first step is here")
+    .with_label(first_step, "the first step is here")
     .with_help("move `enter`, `reenter`, `goal ... on` and `exit on` to the top of the journey")
 }
 
@@ -877,9 +928,10 @@ pub fn test_out_of_order(span: Span, previous: Span) -> Diagnostic {
         Code::E0402,
         "test lines must be in time order",
         span,
-        "earlier than the line before",
+        "goes back in time",
     )
-    .with_label(previous, "this instant is later")
+    .with_label(previous, "an earlier line is already at this instant")
+    .with_help("order the `at` and `expect` lines by their instants")
 }
 
 /// E0115
@@ -909,12 +961,12 @@ pub fn unknown_template(
 pub fn unknown_notify(span: Span, wanted: &str, suggestion: Option<&str>) -> Diagnostic {
     let d = Diagnostic::new(
         Code::E0115,
-        format!("no journey notifies {wanted}"),
+        format!("no journey notifies `{wanted}`"),
         span,
         "this can never be produced",
     );
     match suggestion {
-        Some(s) => d.with_help(format!("did you mean {s}?")),
+        Some(s) => d.with_help(format!("did you mean `{s}`?")),
         None => d,
     }
 }
@@ -1027,9 +1079,9 @@ pub fn needless_default(span: Span, left: Span, ty: &str) -> Diagnostic {
         Code::W0007,
         "the left side of `??` is never missing",
         span,
-        format!("this is `{ty}`, not optional"),
+        "the default is never used",
     )
-    .with_label(left, "never missing")
+    .with_label(left, format!("this is `{ty}`, not optional"))
     .with_help("remove `?? ...`")
 }
 

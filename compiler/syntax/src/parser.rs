@@ -53,6 +53,12 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
                 pos += end;
             }
             Err(error) => {
+                // Parse the failed declaration again with pest's detailed tracking, which also
+                // records the punctuation it expected; it is too slow to leave on.
+                pest::set_error_detail(true);
+                let detailed = JourneyParser::parse(Rule::decl_entry, rest).err();
+                pest::set_error_detail(false);
+                let error = detailed.unwrap_or(error);
                 let error_pos = pos + error_offset(&error);
                 let inside_lexical_error = lexical_errors
                     .iter()
@@ -129,7 +135,31 @@ fn unexpected(
         pest::error::ErrorVariant::ParsingError { positives, .. } => positives.clone(),
         pest::error::ErrorVariant::CustomError { .. } => Vec::new(),
     };
+    let mut error_pos = error_pos;
     let mut expected: Vec<Expected> = positives.iter().filter_map(|r| describe_rule(*r)).collect();
+    if let Some(attempts) = error.parse_attempts() {
+        // The detailed attempts may reach further than the rule-level error (a literal `:` is
+        // not a rule); what was expected there is the better message.
+        let base = error_pos - error_offset(error);
+        let furthest = base + attempts.max_position;
+        if furthest > error_pos {
+            error_pos = furthest;
+            expected.clear();
+        }
+        expected.extend(attempts.expected_tokens().iter().filter_map(|token| {
+            let text = token.to_string();
+            if let Some(p) = PUNCTUATION.iter().find(|p| **p == text) {
+                return Some(Expected::Token(p));
+            }
+            if text == "\"" {
+                return Some(Expected::Class(TokenClass::String));
+            }
+            static_token(&text).map(Expected::Token)
+        }));
+        if expected.is_empty() {
+            expected.push(Expected::Class(TokenClass::Name));
+        }
+    }
     if expected
         .iter()
         .any(|e| matches!(e, Expected::Class(TokenClass::Step)))
@@ -151,6 +181,11 @@ fn unexpected(
         span: Span::new(file, error_pos, end),
     }
 }
+
+const PUNCTUATION: [&str; 21] = [
+    "{", "}", "(", ")", "[", "]", ":", "=", "=>", ",", "<", ">", "?", "+=", "-=", "==", "!=", "<=",
+    ">=", "??", "%",
+];
 
 const STEP_KEYWORDS: [&str; 9] = [
     "send", "notify", "wait", "if", "split", "set", "tag", "untag", "exit",
@@ -417,7 +452,14 @@ type P<'i> = Pair<'i, Rule>;
 impl Builder<'_> {
     fn span(&self, pair: &P) -> Span {
         let s = pair.as_span();
-        Span::new(self.file, self.base + s.start(), self.base + s.end())
+        // A rule whose last part is an optional that did not match ends after the whitespace
+        // and comments skipped before trying it; the node's span should not.
+        let end = if s.as_str().ends_with(|c: char| c.is_ascii_whitespace()) {
+            s.start() + trivia::content_end(s.as_str())
+        } else {
+            s.end()
+        };
+        Span::new(self.file, self.base + s.start(), self.base + end)
     }
 
     fn ident(&self, pair: P) -> Ident {
@@ -1544,7 +1586,10 @@ impl Builder<'_> {
         while let Some(part) = parts.next() {
             chained += 1;
             if chained == 2 {
+                // Report once and keep only the first comparison, so that the checker does not
+                // go on to type `(a < b) < c` and report a second, derived error.
                 self.error(SyntaxErrorKind::ChainedComparison, self.span(&part));
+                break;
             }
             if part.as_rule() == Rule::is_set {
                 let negated = part.into_inner().any(|p| p.as_rule() == Rule::kw_not);
@@ -1666,7 +1711,8 @@ impl Builder<'_> {
                     },
                     span,
                 );
-                0
+                // Not zero, which would draw a second "must be longer than zero" error.
+                1
             }
         };
         DurationLit {

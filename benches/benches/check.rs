@@ -1,0 +1,96 @@
+//! Benchmark of `journey check` on a generated program of about 50,000 lines.
+//!
+//! Run with `cargo bench -p journey-benches --bench check`. Builds the program in memory, then
+//! times the parser alone and the whole checker (`journey_check::check`) over a number of
+//! iterations (`JOURNEY_BENCH_ITERS`, default 10, after one warm-up), and prints the minimum,
+//! median and maximum wall time and the throughput in lines per second at the median.
+
+use std::error::Error;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use journey_benches::{generate, source_map, total_bytes, total_lines, Config};
+use journey_check::Severity;
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let iterations: usize = match std::env::var("JOURNEY_BENCH_ITERS") {
+        Ok(value) => value.parse()?,
+        Err(_) => 10,
+    };
+    let iterations = iterations.max(1);
+
+    let program = generate(&Config::default());
+    let lines = total_lines(&program);
+    let sources = source_map(&program);
+    println!(
+        "program: {} files, {} lines, {} KiB",
+        program.len(),
+        lines,
+        total_bytes(&program) / 1024
+    );
+
+    let analysis = journey_check::check(&sources);
+    let errors = analysis
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity == Severity::Error)
+        .count();
+    let warnings = analysis.diagnostics.len() - errors;
+    println!("diagnostics: {errors} errors, {warnings} warnings");
+    for diagnostic in analysis.diagnostics.iter().take(10) {
+        let span = diagnostic.span();
+        let name = sources.get(span.file).map_or("?", |f| f.name.as_str());
+        let line = sources
+            .get(span.file)
+            .map_or(0, |f| f.line_col(span.start).line);
+        println!(
+            "  {}:{line}: {} {}",
+            name,
+            diagnostic.code.as_str(),
+            diagnostic.message
+        );
+    }
+
+    let parse = measure(iterations, || {
+        for file in sources.files() {
+            black_box(journey_syntax::parse(file.id, &file.text));
+        }
+    });
+    report("parse", &parse, lines);
+
+    let check = measure(iterations, || {
+        black_box(journey_check::check(black_box(&sources)));
+    });
+    report("check", &check, lines);
+    Ok(())
+}
+
+/// Runs `work` once to warm up, then `iterations` times; returns the sorted wall times.
+fn measure(iterations: usize, mut work: impl FnMut()) -> Vec<Duration> {
+    work();
+    let mut times: Vec<Duration> = (0..iterations)
+        .map(|_| {
+            let start = Instant::now();
+            work();
+            start.elapsed()
+        })
+        .collect();
+    times.sort();
+    times
+}
+
+fn report(what: &str, times: &[Duration], lines: usize) {
+    let (Some(min), Some(max)) = (times.first(), times.last()) else {
+        return;
+    };
+    let median = times[times.len() / 2];
+    let per_second = lines as f64 / median.as_secs_f64().max(f64::MIN_POSITIVE);
+    println!(
+        "{what:>6}: min {:>9.2?}  median {:>9.2?}  max {:>9.2?}  ({} runs, {:.0} lines/s at the median)",
+        min,
+        median,
+        max,
+        times.len(),
+        per_second
+    );
+}

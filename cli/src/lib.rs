@@ -1,0 +1,45 @@
+//! The `journey` command-line tool: argument parsing, one module per subcommand, and the
+//! renderers that lay diagnostics out for people and machines.
+//!
+//! The binary is a thin shell over [`run`]; everything is in the library so that other crates'
+//! tests (the diagnostic snapshots of `tests/check`) can render exactly what users see.
+
+pub mod commands;
+pub mod exit;
+pub mod report;
+pub mod sources;
+
+use clap::{Parser, Subcommand};
+
+pub use exit::Exit;
+
+/// The command line of `journey`.
+#[derive(Debug, Parser)]
+#[command(
+    name = "journey",
+    version,
+    about = "The journey language: check, format and run marketing journeys"
+)]
+pub struct Cli {
+    /// The subcommand to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Every subcommand; adding one is a variant here, an arm in [`run`] and a module in
+/// [`commands`].
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check programs for errors and warnings.
+    Check(commands::check::CheckArgs),
+    /// Format files in place, or list the ones that are not formatted.
+    Fmt(commands::fmt::FmtArgs),
+}
+
+/// Runs one parsed command line.
+pub fn run(cli: Cli) -> Exit {
+    match cli.command {
+        Command::Check(args) => commands::check::run(&args),
+        Command::Fmt(args) => commands::fmt::run(&args),
+    }
+}

@@ -1,0 +1,47 @@
+//! The reference's promise: the code blocks of `docs/reference.md`, taken together, form one
+//! program that checks clean.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::Path;
+
+use journey_syntax::SourceMap;
+use journey_tests::render;
+
+/// The code blocks of a markdown text as one program. Every other line is blanked rather than
+/// dropped, so that line numbers in diagnostics are those of the markdown file.
+fn code_blocks(markdown: &str) -> (String, usize) {
+    let mut program = String::new();
+    let mut inside = false;
+    let mut blocks = 0;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            inside = !inside;
+            blocks += usize::from(inside);
+        } else if inside {
+            program.push_str(line);
+        }
+        program.push('\n');
+    }
+    assert!(!inside, "docs/reference.md has an unclosed code block");
+    (program, blocks)
+}
+
+#[test]
+fn reference_examples_check_clean() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/reference.md");
+    let markdown = std::fs::read_to_string(&path).expect("docs/reference.md is readable");
+    let (program, blocks) = code_blocks(&markdown);
+    assert!(
+        blocks >= 5,
+        "expected the reference's code blocks, found {blocks}"
+    );
+    let mut sources = SourceMap::new();
+    sources.add("docs/reference.md", program);
+    let analysis = journey_check::check(&sources);
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "the {blocks} code blocks of docs/reference.md, as one program, do not check clean \
+         (line numbers are those of docs/reference.md):\n\n{}",
+        render(&sources, &analysis.diagnostics)
+    );
+}
