@@ -257,6 +257,9 @@ impl Checker<'_> {
         candidates.sort();
         let suggestion =
             did_you_mean(name, candidates.iter().map(String::as_str)).map(str::to_string);
+        if let Some(name) = &suggestion {
+            self.program.suggested.insert(name.clone());
+        }
         let keyword = did_you_mean(name, journey_syntax::KEYWORDS).filter(|_| suggestion.is_none());
         match scope.event {
             Some(event) => self.diagnostics.push(messages::unknown_bare_field(
@@ -367,6 +370,9 @@ impl Checker<'_> {
             let names = self.program.event_names();
             let suggestion = did_you_mean(&ident.name, names.iter().copied()).map(str::to_string);
             let other_kind = self.program.global(&ident.name).map(|(kind, _)| kind);
+            if let Some(name) = &suggestion {
+                self.program.suggested.insert(name.clone());
+            }
             self.diagnostics.push(messages::unknown_event(
                 ident,
                 suggestion.as_deref(),

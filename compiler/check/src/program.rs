@@ -131,6 +131,9 @@ pub struct Program {
     pub broken_names: HashSet<String>,
     /// Every resolved use of a name.
     pub references: Vec<Reference>,
+    /// Names offered as "did you mean" for a misspelt use: probably meant to be used, so they
+    /// are not also reported as unused.
+    pub suggested: HashSet<String>,
 }
 
 impl Program {

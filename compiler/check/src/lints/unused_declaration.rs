@@ -1,7 +1,8 @@
 //! W0002 `unused-declaration`.
 //!
 //! **What it does.** Flags an event, segment or score that no journey, score, segment or policy
-//! refers to. Uses inside `test` blocks do not count.
+//! refers to. Uses inside `test` blocks do not count, and a name offered as "did you mean"
+//! for a misspelt use is not reported as well.
 //!
 //! **Why it matters.** An unused segment or score is work the runtime does for nothing, and an
 //! unused event usually means a journey listens to a misspelt or renamed one.
@@ -25,8 +26,10 @@ pub fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
         .filter(|r| !r.in_test)
         .map(|r| &r.symbol)
         .collect();
+    let unused =
+        |symbol: Symbol, name: &str| !used.contains(&symbol) && !program.suggested.contains(name);
     for event in program.events.values() {
-        if !used.contains(&Symbol::Event(event.name.clone())) {
+        if unused(Symbol::Event(event.name.clone()), &event.name) {
             diagnostics.push(messages::unused_declaration(
                 "event",
                 &event.name,
@@ -35,7 +38,7 @@ pub fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     for segment in program.segments.values() {
-        if !used.contains(&Symbol::Segment(segment.name.clone())) {
+        if unused(Symbol::Segment(segment.name.clone()), &segment.name) {
             diagnostics.push(messages::unused_declaration(
                 "segment",
                 &segment.name,
@@ -44,7 +47,7 @@ pub fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
         }
     }
     for score in program.scores.values() {
-        if !used.contains(&Symbol::Score(score.name.clone())) {
+        if unused(Symbol::Score(score.name.clone()), &score.name) {
             diagnostics.push(messages::unused_declaration(
                 "score",
                 &score.name,
