@@ -45,3 +45,35 @@ fn reference_examples_check_clean() {
         render(&sources, &analysis.diagnostics)
     );
 }
+
+#[test]
+fn readme_example_checks_clean_and_its_misspelling_is_corrected() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
+    let markdown = std::fs::read_to_string(&path).expect("README.md is readable");
+    let example = markdown
+        .split("```")
+        .nth(1)
+        .expect("README.md opens with a code block holding the example");
+    let mut sources = SourceMap::new();
+    sources.add("cart.journey", example.trim_start_matches('\n'));
+    let analysis = journey_check::check(&sources);
+    assert!(
+        analysis.diagnostics.is_empty(),
+        "the README example does not check clean:\n\n{}",
+        render(&sources, &analysis.diagnostics)
+    );
+
+    // The README shows what `journey check` says about one misspelling; keep it true.
+    let misspelt = example.trim_start_matches('\n').replace(
+        "goal recovered on order.completed",
+        "goal recovered on order.complete",
+    );
+    let mut sources = SourceMap::new();
+    sources.add("cart.journey", misspelt);
+    let analysis = journey_check::check(&sources);
+    let rendered = journey_cli::report::render_human(&sources, &analysis.diagnostics, false);
+    assert!(
+        markdown.contains(rendered.trim_end()),
+        "README.md should show this output:\n{rendered}"
+    );
+}
