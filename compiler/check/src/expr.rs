@@ -22,25 +22,7 @@ pub enum Usage {
 impl Checker<'_> {
     /// Checks a condition: it must be a `bool` that is not optional.
     pub fn condition(&mut self, expr: &Expr, scope: &Scope) {
-        let ty = self.expr(expr, scope, Some(&Type::Bool));
-        match ty {
-            Type::Bool | Type::Error | Type::Unknown => {}
-            Type::Optional(ref inner) if **inner == Type::Bool => {
-                self.diagnostics.push(messages::optional_misuse(
-                    expr.span,
-                    &self.show(&ty),
-                    "bool",
-                ));
-            }
-            other => {
-                self.diagnostics.push(messages::type_mismatch_in(
-                    expr.span,
-                    "bool",
-                    &self.show(&other),
-                    Usage::Condition,
-                ));
-            }
-        }
+        self.boolean(expr, scope, Some(Usage::Condition));
         if is_constant(expr) {
             self.diagnostics.push(messages::constant_condition(
                 expr.span,
@@ -148,21 +130,26 @@ impl Checker<'_> {
     }
 
     fn condition_operand(&mut self, expr: &Expr, scope: &Scope) {
+        self.boolean(expr, scope, None);
+    }
+
+    /// Checks that an expression is a present `bool`; `usage` words the mismatch.
+    fn boolean(&mut self, expr: &Expr, scope: &Scope, usage: Option<Usage>) {
         let ty = self.expr(expr, scope, Some(&Type::Bool));
         match ty {
             Type::Bool | Type::Error | Type::Unknown => {}
             Type::Optional(ref inner) if **inner == Type::Bool => {
-                self.diagnostics.push(messages::optional_misuse(
-                    expr.span,
-                    &self.show(&ty),
-                    "bool",
-                ));
+                let found = self.show(&ty);
+                self.diagnostics
+                    .push(messages::optional_misuse(expr.span, &found, "bool"));
             }
-            other => self.diagnostics.push(messages::type_mismatch(
-                expr.span,
-                "bool",
-                &self.show(&other),
-            )),
+            other => {
+                let found = self.show(&other);
+                self.diagnostics.push(match usage {
+                    Some(usage) => messages::type_mismatch_in(expr.span, "bool", &found, usage),
+                    None => messages::type_mismatch(expr.span, "bool", &found),
+                });
+            }
         }
     }
 

@@ -73,3 +73,23 @@ pub const KEYWORDS: [&str; 56] = [
     "last",
     "now",
 ];
+
+/// Words that are keywords only where the grammar expects them, and names elsewhere.
+pub const CONTEXTUAL_WORDS: [&str; 16] = [
+    "quiet",
+    "hours",
+    "to",
+    "consent",
+    "day",
+    "never",
+    "always",
+    "after",
+    "with",
+    "enum",
+    "list",
+    "test",
+    "given",
+    "expect",
+    "identify",
+    "suppressed",
+];

@@ -305,84 +305,12 @@ fn describe_rule(rule: Rule) -> Option<Expected> {
 
 /// Maps a keyword's rule name back to its text as a `'static` string.
 fn static_token(token: &str) -> Option<&'static str> {
-    const ALL: [&str; 75] = [
-        "event",
-        "profile",
-        "policy",
-        "segment",
-        "score",
-        "journey",
-        "enter",
-        "reenter",
-        "exit",
-        "goal",
-        "on",
-        "when",
-        "where",
-        "as",
-        "within",
-        "since",
-        "send",
-        "notify",
-        "wait",
-        "until",
-        "for",
-        "if",
-        "else",
-        "split",
-        "set",
-        "tag",
-        "untag",
-        "and",
-        "or",
-        "not",
-        "is",
-        "local",
-        "utc",
-        "every",
-        "daily",
-        "weekly",
-        "monthly",
-        "yearly",
-        "once",
-        "at",
-        "true",
-        "false",
-        "cap",
-        "per",
-        "decay",
-        "while",
-        "inactive",
-        "best_time",
-        "best_channel",
-        "count",
-        "sum",
-        "min",
-        "max",
-        "avg",
-        "last",
-        "now",
-        "quiet",
-        "hours",
-        "to",
-        "consent",
-        "day",
-        "never",
-        "always",
-        "after",
-        "with",
-        "enum",
-        "list",
-        "test",
-        "given",
-        "expect",
-        "identify",
-        "suppressed",
-        "in",
-        "contains",
-        "starts_with",
-    ];
-    ALL.iter().copied().find(|t| *t == token)
+    crate::KEYWORDS
+        .iter()
+        .chain(crate::CONTEXTUAL_WORDS.iter())
+        .chain(["in", "contains", "starts_with", "ends_with"].iter())
+        .copied()
+        .find(|t| *t == token)
 }
 
 fn broken_decl(file: FileId, text: &str, start: usize, end: usize) -> Decl {
@@ -772,21 +700,22 @@ impl Builder<'_> {
 
     fn points(&mut self, pair: P) -> Points {
         let span = self.span(&pair);
-        let text = pair.as_str();
-        let value = match text.parse::<i64>() {
-            Ok(v) => v,
-            Err(_) => {
-                self.error(
-                    SyntaxErrorKind::InvalidLiteral {
-                        what: LiteralKind::Int,
-                        text: text.to_string(),
-                    },
-                    span,
-                );
-                0
-            }
-        };
+        let value = self.parse_int(pair.as_str(), span);
         Points { value, span }
+    }
+
+    /// Parses a signed or unsigned integer, reporting one that does not fit in 64 bits.
+    fn parse_int(&mut self, text: &str, span: Span) -> i64 {
+        text.parse::<i64>().unwrap_or_else(|_| {
+            self.error(
+                SyntaxErrorKind::InvalidLiteral {
+                    what: LiteralKind::Int,
+                    text: text.to_string(),
+                },
+                span,
+            );
+            0
+        })
     }
 
     fn journey_item(&mut self, pair: P) -> JourneyItem {
@@ -1668,20 +1597,7 @@ impl Builder<'_> {
 
     fn int_lit(&mut self, pair: P) -> IntLit {
         let span = self.span(&pair);
-        let text = pair.as_str();
-        let value = match text.parse::<i64>() {
-            Ok(v) => v,
-            Err(_) => {
-                self.error(
-                    SyntaxErrorKind::InvalidLiteral {
-                        what: LiteralKind::Int,
-                        text: text.to_string(),
-                    },
-                    span,
-                );
-                0
-            }
-        };
+        let value = self.parse_int(pair.as_str(), span);
         IntLit { value, span }
     }
 
