@@ -1,9 +1,9 @@
 //! Benchmark of `journey check` on a generated program of about 50,000 lines.
 //!
 //! Run with `cargo bench -p journey-benches --bench check`. Builds the program in memory, then
-//! times the parser alone and the whole checker (`journey_check::check`) over a number of
-//! iterations (`JOURNEY_BENCH_ITERS`, default 10, after one warm-up), and prints the minimum,
-//! median and maximum wall time and the throughput in lines per second at the median.
+//! times the parser alone and the whole checker (`journey_check::check`), alternately, over a
+//! number of iterations (`JOURNEY_BENCH_ITERS`, default 10, after one warm-up), and prints the
+//! minimum, median and maximum wall time and the throughput in lines per second at the median.
 
 use std::error::Error;
 use std::hint::black_box;
@@ -51,31 +51,34 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
 
-    let parse = measure(iterations, || {
+    // The two measurements alternate, so that a change in machine load affects both alike.
+    let parse = || {
         for file in sources.files() {
             black_box(journey_syntax::parse(file.id, &file.text));
         }
-    });
-    report("parse", &parse, lines);
-
-    let check = measure(iterations, || {
+    };
+    let check = || {
         black_box(journey_check::check(black_box(&sources)));
-    });
-    report("check", &check, lines);
+    };
+    let [parse_times, check_times] = measure(iterations, [&parse, &check]);
+    report("parse", &parse_times, lines);
+    report("check", &check_times, lines);
     Ok(())
 }
 
-/// Runs `work` once to warm up, then `iterations` times; returns the sorted wall times.
-fn measure(iterations: usize, mut work: impl FnMut()) -> Vec<Duration> {
-    work();
-    let mut times: Vec<Duration> = (0..iterations)
-        .map(|_| {
+/// Runs each of `work` once to warm up, then all of them in turn `iterations` times; returns
+/// the sorted wall times of each.
+fn measure<const N: usize>(iterations: usize, work: [&dyn Fn(); N]) -> [Vec<Duration>; N] {
+    work.iter().for_each(|w| w());
+    let mut times: [Vec<Duration>; N] = std::array::from_fn(|_| Vec::with_capacity(iterations));
+    for _ in 0..iterations {
+        for (w, t) in work.iter().zip(times.iter_mut()) {
             let start = Instant::now();
-            work();
-            start.elapsed()
-        })
-        .collect();
-    times.sort();
+            w();
+            t.push(start.elapsed());
+        }
+    }
+    times.iter_mut().for_each(|t| t.sort());
     times
 }
 
