@@ -8,7 +8,7 @@ use journey_syntax::Span;
 use crate::checker::{Checker, DepNode, Scope};
 use crate::lints::constant_condition::{constant_value, is_constant};
 use crate::messages;
-use crate::program::Symbol;
+use crate::program::{span_key, Resolution, Symbol};
 use crate::suggest::did_you_mean;
 use crate::types::Type;
 
@@ -55,16 +55,22 @@ impl Checker<'_> {
 
     /// The type of an expression; `expected` lets bare enum values resolve.
     pub fn expr(&mut self, expr: &Expr, scope: &Scope, expected: Option<&Type>) -> Type {
+        let ty = self.expr_kind(expr, scope, expected);
+        self.program.types.insert(span_key(expr.span), ty.clone());
+        ty
+    }
+
+    fn expr_kind(&mut self, expr: &Expr, scope: &Scope, expected: Option<&Type>) -> Type {
         match &expr.kind {
             ExprKind::Literal(literal) => self.literal(literal, expr.span),
-            ExprKind::Name(ident) => self.name(ident, scope, expected),
+            ExprKind::Name(ident) => self.name(ident, expr.span, scope, expected),
             ExprKind::Profile => {
                 self.diagnostics
                     .push(messages::profile_without_field(expr.span));
                 Type::Error
             }
             ExprKind::Now => Type::Time,
-            ExprKind::Member(base, field) => self.member(base, field, scope),
+            ExprKind::Member(base, field) => self.member(base, field, expr.span, scope),
             ExprKind::Paren(inner) => self.expr(inner, scope, expected),
             ExprKind::Unary(UnaryOp::Not, operand) => {
                 self.condition_operand(operand, scope);
@@ -172,7 +178,7 @@ impl Checker<'_> {
     }
 
     /// A bare name.
-    fn name(&mut self, ident: &Ident, scope: &Scope, expected: Option<&Type>) -> Type {
+    fn name(&mut self, ident: &Ident, span: Span, scope: &Scope, expected: Option<&Type>) -> Type {
         let name = ident.name.as_str();
         if let Some(event_name) = scope.event {
             if let Some(field) = self
@@ -195,6 +201,13 @@ impl Checker<'_> {
                     ident.span,
                     scope,
                 );
+                self.resolve(
+                    span,
+                    Resolution::EventField {
+                        event: event_name.to_string(),
+                        field: name.to_string(),
+                    },
+                );
                 return ty;
             }
         }
@@ -203,18 +216,24 @@ impl Checker<'_> {
             return Type::Error;
         }
         if let Some(Type::Enum(id)) = expected.map(Type::unwrap_optional) {
-            if self.program.variants(*id).iter().any(|v| v == name) {
+            if let Some(index) = self.program.variants(*id).iter().position(|v| v == name) {
+                self.resolve(
+                    span,
+                    Resolution::EnumValue(*id, u32::try_from(index).unwrap_or(0)),
+                );
                 return Type::Enum(*id);
             }
         }
         if self.program.segments.contains_key(name) {
             self.reference(Symbol::Segment(name.to_string()), ident.span, scope);
             self.depend(DepNode::Segment(name.to_string()), ident.span);
+            self.resolve(span, Resolution::Segment(name.to_string()));
             return Type::Bool;
         }
         if self.program.scores.contains_key(name) {
             self.reference(Symbol::Score(name.to_string()), ident.span, scope);
             self.depend(DepNode::Score(name.to_string()), ident.span);
+            self.resolve(span, Resolution::Score(name.to_string()));
             return Type::Int;
         }
         if self.program.is_broken(name) {
@@ -262,15 +281,26 @@ impl Checker<'_> {
         Type::Error
     }
 
-    fn member(&mut self, base: &Expr, field: &Ident, scope: &Scope) -> Type {
+    fn member(&mut self, base: &Expr, field: &Ident, span: Span, scope: &Scope) -> Type {
         match &base.kind {
             ExprKind::Profile => self.profile_field(field, scope),
             ExprKind::Name(name) if scope.binding(&name.name).is_some() => {
-                let event = scope
-                    .binding(&name.name)
-                    .map(|b| b.event.clone())
-                    .unwrap_or_default();
-                self.event_field(&event, field, scope)
+                let Some(binding) = scope.binding(&name.name).cloned() else {
+                    return Type::Error;
+                };
+                let ty = self.event_field(&binding.event, field, scope);
+                if !ty.is_unknown() {
+                    self.resolve(
+                        span,
+                        Resolution::BindingField {
+                            binding: binding.name,
+                            defined_at: binding.span,
+                            event: binding.event,
+                            field: field.name.clone(),
+                        },
+                    );
+                }
+                ty
             }
             ExprKind::History(history) if history.function == HistoryFn::Last => {
                 let Some(event) = self.history_event(&history.target, scope) else {
@@ -300,6 +330,11 @@ impl Checker<'_> {
                 Type::Error
             }
         }
+    }
+
+    /// Records what the expression at `span` means.
+    fn resolve(&mut self, span: Span, resolution: Resolution) {
+        self.program.resolutions.insert(span_key(span), resolution);
     }
 
     /// `profile.NAME`.

@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use journey_syntax::ast::{Decl, DeclKind, Module};
-use journey_syntax::Span;
+use journey_syntax::{FileId, Span};
 
 use crate::types::{EnumId, Type};
 
@@ -97,6 +97,43 @@ pub enum Symbol {
     Journey(String),
 }
 
+/// A span's position, the key of the checker's side tables (spans themselves compare equal).
+pub type SpanKey = (FileId, u32, u32);
+
+/// The key of a span in the side tables.
+pub fn span_key(span: Span) -> SpanKey {
+    span.range()
+}
+
+/// What a name in an expression turned out to mean, for the stages after checking.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Resolution {
+    /// A bare field of the event matched by the enclosing `where`.
+    EventField {
+        /// The event.
+        event: String,
+        /// The field.
+        field: String,
+    },
+    /// `NAME.field` through an `as` binding.
+    BindingField {
+        /// The binding's name.
+        binding: String,
+        /// Where the binding is introduced.
+        defined_at: Span,
+        /// The bound event.
+        event: String,
+        /// The field.
+        field: String,
+    },
+    /// A segment's value.
+    Segment(String),
+    /// A score's value.
+    Score(String),
+    /// A value of an enum type.
+    EnumValue(EnumId, u32),
+}
+
 /// A use of a symbol.
 #[derive(Clone, Debug)]
 pub struct Reference {
@@ -134,6 +171,10 @@ pub struct Program {
     /// Names offered as "did you mean" for a misspelt use: probably meant to be used, so they
     /// are not also reported as unused.
     pub suggested: HashSet<String>,
+    /// The type of every expression that was checked, by its span.
+    pub types: HashMap<SpanKey, Type>,
+    /// What every bare name and `binding.field` means, by the span of the expression.
+    pub resolutions: HashMap<SpanKey, Resolution>,
 }
 
 impl Program {
