@@ -6,14 +6,26 @@ fn main() {
         let mut out = String::new();
         let mut inside = false;
         for line in text.lines() {
-            if line.starts_with("```") { inside = !inside; out.push('\n'); continue; }
-            if inside { out.push_str(line); }
+            if line.starts_with("```") {
+                inside = !inside;
+                out.push('\n');
+                continue;
+            }
+            if inside {
+                out.push_str(line);
+            }
             out.push('\n');
         }
         out
-    } else { text };
+    } else {
+        text
+    };
     let parsed = journey_syntax::parse(journey_syntax::FileId(0), &text);
     println!("{} decls", parsed.module.decls.len());
-    for e in &parsed.errors { println!("{:?}", e); }
-    if std::env::args().nth(2).is_some() { println!("{:#?}", parsed.module); }
+    for e in &parsed.errors {
+        println!("{:?}", e);
+    }
+    if std::env::args().nth(2).is_some() {
+        println!("{:#?}", parsed.module);
+    }
 }
