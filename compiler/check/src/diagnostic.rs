@@ -165,6 +165,8 @@ codes! {
     E0006 = "E0006", Error, "chained-comparison";
     /// A literal whose value does not exist (`25:00`, `2026-02-30`, an overflowing number).
     E0007 = "E0007", Error, "invalid-literal";
+    /// Brackets or prefix operators nested deeper than the compiler allows.
+    E0008 = "E0008", Error, "nesting-too-deep";
 
     /// An event name that no `event` declares.
     E0101 = "E0101", Error, "unknown-event";

@@ -80,11 +80,11 @@ impl Checker<'_> {
                 let ty = self.expr(operand, scope, None);
                 match ty {
                     Type::Int | Type::Float | Type::Duration | Type::Error => ty,
-                    Type::Optional(_) => {
+                    Type::Optional(ref inner) => {
                         self.diagnostics.push(messages::optional_misuse(
                             operand.span,
                             &self.show(&ty),
-                            "a number",
+                            &self.show(inner),
                         ));
                         Type::Error
                     }

@@ -40,6 +40,15 @@ pub fn syntax_error(error: &SyntaxError) -> Diagnostic {
             "not a valid escape",
         )
         .with_help("valid escapes are `\\\"`, `\\\\`, `\\n`, `\\t` and `\\u{...}`"),
+        SyntaxErrorKind::TooDeep(limit) => Diagnostic::new(
+            Code::E0008,
+            format!("this nests more than {limit} levels deep"),
+            span,
+            "too deep",
+        )
+        .with_help(
+            "split the expression into segments, or remove redundant parentheses and operators",
+        ),
         SyntaxErrorKind::ChainedComparison => Diagnostic::new(
             Code::E0006,
             "comparison operators cannot be chained",
@@ -616,7 +625,10 @@ pub fn optional_misuse(span: Span, found: &str, needed: &str) -> Diagnostic {
     };
     Diagnostic::new(
         Code::E0202,
-        format!("`{found}` may be missing where a `{needed}` is needed"),
+        format!(
+            "`{found}` may be missing where {} `{needed}` is needed",
+            article(needed)
+        ),
         span,
         "this value may be missing",
     )
@@ -1094,4 +1106,13 @@ pub fn needless_is_set(span: Span, ty: &str) -> Diagnostic {
         "always true",
     )
     .with_help("`is set` tests optional values (`T?`)")
+}
+
+/// "a" or "an" before a word, by its first letter.
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }

@@ -28,6 +28,9 @@ pub enum SyntaxErrorKind {
     UnterminatedComment,
     /// A backslash escape that the language does not define.
     InvalidEscape(String),
+    /// Brackets or prefix operators (`not`, `-`) nested deeper than the parser allows (the limit
+    /// is given).
+    TooDeep(usize),
     /// `a < b < c`: comparisons do not associate.
     ChainedComparison,
     /// A literal whose text is well formed but whose value is not (`25:00`, `2026-02-30`).

@@ -37,6 +37,20 @@ pub fn parse(file: FileId, text: &str) -> Parsed {
             break;
         }
         let rest = &text[pos..];
+        let region_end = trivia::next_decl_start(text, pos).unwrap_or(text.len());
+        if let Some(&deep) = scanned
+            .too_deep
+            .iter()
+            .find(|&&d| d >= pos && d < region_end)
+        {
+            errors.push(SyntaxError {
+                kind: SyntaxErrorKind::TooDeep(trivia::MAX_NESTING),
+                span: Span::new(file, deep, deep + 1),
+            });
+            decls.push(broken_decl(file, text, pos, region_end));
+            pos = region_end;
+            continue;
+        }
         match JourneyParser::parse(Rule::decl_entry, rest) {
             Ok(mut pairs) => {
                 let Some(decl_pair) = pairs.next().and_then(|entry| entry.into_inner().next())

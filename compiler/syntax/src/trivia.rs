@@ -12,16 +12,40 @@ use crate::span::{FileId, Span};
 pub(crate) struct Trivia {
     pub comments: Vec<Comment>,
     pub errors: Vec<SyntaxError>,
+    /// Offsets where brackets first nest deeper than [`MAX_NESTING`].
+    pub too_deep: Vec<usize>,
 }
+
+/// How deeply `(`, `[` and `{` may nest. The parser is recursive; this keeps its stack bounded
+/// (a debug build needs tens of kilobytes per level) whatever the input.
+pub const MAX_NESTING: usize = 64;
 
 /// Scans a whole file once.
 pub(crate) fn scan(file: FileId, text: &str) -> Trivia {
     let bytes = text.as_bytes();
     let mut comments = Vec::new();
     let mut errors = Vec::new();
+    let mut too_deep = Vec::new();
+    let mut depth = 0usize;
     let mut i = 0;
     while i < bytes.len() {
         match bytes[i] {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth == MAX_NESTING + 1 {
+                    too_deep.push(i);
+                }
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                i += 1;
+            }
+            // Prefix operators nest too: `not not not ...` and `- - - ...` recurse in the parser.
+            b'-' | b'n' if prefix_run(text, i) > MAX_NESTING => {
+                too_deep.push(i);
+                i = skip_prefix_run(text, i);
+            }
             b'"' => {
                 let start = i;
                 i += 1;
@@ -79,7 +103,11 @@ pub(crate) fn scan(file: FileId, text: &str) -> Trivia {
             _ => i += 1,
         }
     }
-    Trivia { comments, errors }
+    Trivia {
+        comments,
+        errors,
+        too_deep,
+    }
 }
 
 fn trim_cr(bytes: &[u8], start: usize, end: usize) -> usize {
@@ -170,4 +198,56 @@ pub(crate) fn content_end(text: &str) -> usize {
         }
     }
     last
+}
+
+/// Whether the prefix operator `not` starts at `i` (as a whole word).
+fn is_not_at(text: &str, i: usize) -> bool {
+    let bytes = text.as_bytes();
+    text[i..].starts_with("not")
+        && (i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_'))
+        && bytes
+            .get(i + 3)
+            .is_none_or(|b| !(b.is_ascii_alphanumeric() || *b == b'_'))
+}
+
+/// The offset after a run of prefix operators (`not`, `-`) and the whitespace between them.
+fn skip_prefix_run(text: &str, mut i: usize) -> usize {
+    let bytes = text.as_bytes();
+    loop {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'-') {
+            i += 1;
+        } else if i < bytes.len() && is_not_at(text, i) {
+            i += 3;
+        } else {
+            return i;
+        }
+    }
+}
+
+/// How many prefix operators follow each other from `i`.
+fn prefix_run(text: &str, mut i: usize) -> usize {
+    let bytes = text.as_bytes();
+    if !(bytes.get(i) == Some(&b'-') || is_not_at(text, i)) {
+        return 0;
+    }
+    let mut count = 0;
+    loop {
+        while i < bytes.len() && bytes[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        if bytes.get(i) == Some(&b'-') {
+            i += 1;
+        } else if i < bytes.len() && is_not_at(text, i) {
+            i += 3;
+        } else {
+            return count;
+        }
+        count += 1;
+        if count > MAX_NESTING {
+            return count;
+        }
+    }
 }
