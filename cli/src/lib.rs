@@ -34,6 +34,10 @@ pub enum Command {
     Check(commands::check::CheckArgs),
     /// Format files in place, or list the ones that are not formatted.
     Fmt(commands::fmt::FmtArgs),
+    /// Run the language server over stdin and stdout (for editors).
+    Lsp(commands::lsp::LspArgs),
+    /// Print the IR a program lowers to (for tests and debugging).
+    Ir(commands::ir::IrArgs),
 }
 
 /// Runs one parsed command line.
@@ -41,5 +45,7 @@ pub fn run(cli: Cli) -> Exit {
     match cli.command {
         Command::Check(args) => commands::check::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
+        Command::Lsp(args) => commands::lsp::run(&args),
+        Command::Ir(args) => commands::ir::run(&args),
     }
 }

@@ -4,6 +4,8 @@
 
 pub mod check;
 pub mod fmt;
+pub mod ir;
+pub mod lsp;
 
 use crate::sources::PathError;
 use crate::Exit;

@@ -52,10 +52,20 @@ impl Analysis {
 
 /// Parses and checks every file of `sources` as one program.
 pub fn check(sources: &SourceMap) -> Analysis {
+    let parsed = sources
+        .files()
+        .iter()
+        .map(|file| journey_syntax::parse(file.id, &file.text))
+        .collect();
+    check_parsed(parsed)
+}
+
+/// Checks files that are parsed already, one per file of the source map and in its order (the
+/// language server parses again only the files that changed).
+pub fn check_parsed(files: Vec<journey_syntax::Parsed>) -> Analysis {
     let mut modules = Vec::new();
     let mut diagnostics = Vec::new();
-    for file in sources.files() {
-        let parsed = journey_syntax::parse(file.id, &file.text);
+    for parsed in files {
         diagnostics.extend(parsed.errors.iter().map(messages::syntax_error));
         modules.push(parsed.module);
     }

@@ -1,0 +1,657 @@
+//! The IR: a checked program as data the runtime can execute without the AST.
+//!
+//! Everything is numbered. Events, profile fields, segments, scores, history aggregates and
+//! journeys are indices into the program's tables; expressions live in one arena and refer to
+//! each other by [`ExprId`]; a journey is a state machine whose steps refer to their successors by
+//! [`StepId`]. Expressions read *slots*: a field of the event being handled, a field of an event
+//! bound with `as`, a profile field, a score, a segment or a history aggregate.
+
+use serde::{Deserialize, Serialize};
+
+use journey_check::types::Type;
+
+macro_rules! id {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub struct $name(pub u32);
+
+        impl $name {
+            /// The index into its table.
+            pub fn index(self) -> usize {
+                self.0 as usize
+            }
+        }
+    };
+}
+
+id!(
+    /// An event type.
+    EventId
+);
+id!(
+    /// A profile field.
+    ProfileSlot
+);
+id!(
+    /// A segment.
+    SegmentId
+);
+id!(
+    /// A score.
+    ScoreId
+);
+id!(
+    /// A history aggregate that some expression reads.
+    HistoryId
+);
+id!(
+    /// A journey.
+    JourneyId
+);
+id!(
+    /// A step of a journey.
+    StepId
+);
+id!(
+    /// An `as` binding of a journey.
+    BindingId
+);
+id!(
+    /// An expression in the program's arena.
+    ExprId
+);
+
+/// A whole program, lowered.
+#[derive(Clone, Debug, Default)]
+pub struct Program {
+    /// Event types; their fields are the slots of an event record.
+    pub events: Vec<EventType>,
+    /// Profile fields.
+    pub profile: Vec<ProfileField>,
+    /// Variant names of each enum type.
+    pub enums: Vec<Vec<String>>,
+    /// Segments.
+    pub segments: Vec<Segment>,
+    /// Scores.
+    pub scores: Vec<Score>,
+    /// The history aggregates that expressions read; the runtime keeps only these.
+    pub histories: Vec<History>,
+    /// Delivery policy.
+    pub policy: Policy,
+    /// Journeys, in declaration order (which breaks ties between timers).
+    pub journeys: Vec<Journey>,
+    /// Every expression.
+    pub exprs: Vec<Expr>,
+}
+
+impl Program {
+    /// The expression with this id.
+    pub fn expr(&self, id: ExprId) -> &Expr {
+        &self.exprs[id.index()]
+    }
+
+    /// The event type with this name.
+    pub fn event_named(&self, name: &str) -> Option<EventId> {
+        self.events
+            .iter()
+            .position(|e| e.name == name)
+            .map(|i| EventId(i as u32))
+    }
+}
+
+/// An event type and the layout of its records.
+#[derive(Clone, Debug)]
+pub struct EventType {
+    /// The dotted name.
+    pub name: String,
+    /// Fields in slot order: declared ones first, then `at`, `contact`, `account`.
+    pub fields: Vec<Field>,
+}
+
+impl EventType {
+    /// The slot of a field.
+    pub fn slot(&self, name: &str) -> Option<u32> {
+        self.fields
+            .iter()
+            .position(|f| f.name == name)
+            .map(|i| i as u32)
+    }
+}
+
+/// A typed field of an event record.
+#[derive(Clone, Debug)]
+pub struct Field {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: Type,
+}
+
+/// A profile field with its default.
+#[derive(Clone, Debug)]
+pub struct ProfileField {
+    /// Its name.
+    pub name: String,
+    /// Its type.
+    pub ty: Type,
+    /// The value it starts with (constant); `None` starts missing.
+    pub default: Option<ExprId>,
+}
+
+/// `segment NAME = EXPR`
+#[derive(Clone, Debug)]
+pub struct Segment {
+    /// Its name.
+    pub name: String,
+    /// Its condition.
+    pub condition: ExprId,
+}
+
+/// `score NAME { ... }`
+#[derive(Clone, Debug)]
+pub struct Score {
+    /// Its name.
+    pub name: String,
+    /// Points per matching event.
+    pub on_rules: Vec<ScoreOn>,
+    /// Points that hold while a condition holds.
+    pub while_rules: Vec<ScoreWhile>,
+    /// `decay P% every D`.
+    pub decay: Option<Decay>,
+}
+
+/// `on EVENT [where C] => N [cap N per D]`
+#[derive(Clone, Debug)]
+pub struct ScoreOn {
+    /// The event.
+    pub event: EventId,
+    /// The filter, over that event's record.
+    pub filter: Option<ExprId>,
+    /// Signed points.
+    pub points: i64,
+    /// `(limit, window in seconds)`.
+    pub cap: Option<(i64, i64)>,
+}
+
+/// `while C => N`
+#[derive(Clone, Debug)]
+pub struct ScoreWhile {
+    /// The condition.
+    pub condition: ExprId,
+    /// Signed points.
+    pub points: i64,
+}
+
+/// `decay P% every D`
+#[derive(Clone, Copy, Debug)]
+pub struct Decay {
+    /// The share lost each period, 0–100.
+    pub percent: f64,
+    /// The period in seconds.
+    pub every: i64,
+}
+
+/// A history aggregate over one event type.
+#[derive(Clone, Debug)]
+pub struct History {
+    /// What is computed.
+    pub function: HistoryFunction,
+    /// Over which events.
+    pub event: EventId,
+    /// Which of them count, evaluated over each event's record when it arrives.
+    pub filter: Option<ExprId>,
+    /// The field aggregated (sum/min/max/avg/last).
+    pub field: Option<u32>,
+    /// The window.
+    pub window: HistoryWindow,
+}
+
+/// The functions of history aggregates.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryFunction {
+    /// Number of events.
+    Count,
+    /// Sum of a numeric field.
+    Sum,
+    /// Least value of a numeric field.
+    Min,
+    /// Greatest value of a numeric field.
+    Max,
+    /// Mean of a numeric field.
+    Avg,
+    /// A field of the latest event.
+    Last,
+    /// Time since the latest event.
+    Since,
+}
+
+/// The window of a history aggregate.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryWindow {
+    /// `(now - D, now]`, D in seconds.
+    Within(i64),
+    /// Since the contact's latest entry into this journey.
+    SinceEnter(JourneyId),
+    /// All of the contact's history (`last`, `since`).
+    All,
+}
+
+/// The delivery policy.
+#[derive(Clone, Debug, Default)]
+pub struct Policy {
+    /// `[from, to)` minutes of the day, and whether in the contact's zone.
+    pub quiet_hours: Option<QuietHours>,
+    /// `(channel, limit, window seconds)`.
+    pub caps: Vec<(Channel, i64, i64)>,
+    /// `(channel, condition)`.
+    pub consent: Vec<(Channel, ExprId)>,
+}
+
+/// `quiet hours FROM to TO ZONE`
+#[derive(Clone, Copy, Debug)]
+pub struct QuietHours {
+    /// Start, minutes after midnight.
+    pub from: u32,
+    /// End (exclusive), minutes after midnight.
+    pub to: u32,
+    /// Local or UTC.
+    pub zone: ClockZone,
+}
+
+/// Which clock a time of day is read on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockZone {
+    /// The contact's `profile.timezone`.
+    Local,
+    /// UTC.
+    Utc,
+}
+
+/// A time of day on a clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClockTime {
+    /// 0–23.
+    pub hour: u8,
+    /// 0–59.
+    pub minute: u8,
+    /// Local or UTC.
+    pub zone: ClockZone,
+}
+
+/// Delivery channels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Channel {
+    /// Email.
+    Email,
+    /// Text message.
+    Sms,
+    /// Mobile push.
+    Push,
+    /// In-app message.
+    InApp,
+    /// Webhook.
+    Webhook,
+    /// Postal mail.
+    Mail,
+}
+
+impl Channel {
+    /// The channel's name in the language.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Email => "email",
+            Channel::Sms => "sms",
+            Channel::Push => "push",
+            Channel::InApp => "in_app",
+            Channel::Webhook => "webhook",
+            Channel::Mail => "mail",
+        }
+    }
+
+    /// The channel with this name.
+    pub fn from_name(name: &str) -> Option<Channel> {
+        Some(match name {
+            "email" => Channel::Email,
+            "sms" => Channel::Sms,
+            "push" => Channel::Push,
+            "in_app" => Channel::InApp,
+            "webhook" => Channel::Webhook,
+            "mail" => Channel::Mail,
+            _ => return None,
+        })
+    }
+}
+
+/// A journey as a state machine.
+#[derive(Clone, Debug)]
+pub struct Journey {
+    /// Its name.
+    pub name: String,
+    /// How contacts enter.
+    pub entry: Entry,
+    /// Whether they may enter again.
+    pub reenter: Reenter,
+    /// `goal NAME on EVENT [where C]` rules.
+    pub goal_rules: Vec<EventRule>,
+    /// `exit on EVENT [where C]` rules.
+    pub exit_rules: Vec<EventRule>,
+    /// The `as` bindings, each holding one event record per journey instance.
+    pub bindings: Vec<Binding>,
+    /// The steps; [`Journey::start`] is the first.
+    pub steps: Vec<Step>,
+    /// The first step.
+    pub start: StepId,
+}
+
+/// An `as` binding.
+#[derive(Clone, Debug)]
+pub struct Binding {
+    /// Its name.
+    pub name: String,
+    /// The event type it holds.
+    pub event: EventId,
+}
+
+/// How contacts enter a journey.
+#[derive(Clone, Debug)]
+pub enum Entry {
+    /// `enter on EVENT [as B] [where C]`
+    On {
+        /// The event.
+        event: EventId,
+        /// Where the triggering event is kept.
+        binding: Option<BindingId>,
+        /// The filter.
+        filter: Option<ExprId>,
+    },
+    /// `enter when C`: on the condition turning from false to true.
+    When(ExprId),
+    /// `enter when inactive D` (seconds).
+    Inactive(i64),
+    /// `enter daily/weekly/monthly/yearly ... at T [where C]`
+    Schedule {
+        /// Which days.
+        calendar: Calendar,
+        /// The time of day.
+        at: ClockTime,
+        /// Which contacts.
+        filter: Option<ExprId>,
+    },
+    /// `enter once at INSTANT [where C]`
+    Once {
+        /// Seconds since the epoch.
+        at: i64,
+        /// Which contacts.
+        filter: Option<ExprId>,
+    },
+}
+
+/// The days a scheduled entry fires on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Calendar {
+    /// Every day.
+    Daily,
+    /// One weekday, 0 = Monday.
+    Weekly(u8),
+    /// One day of the month, past the end meaning the last day.
+    Monthly(u8),
+    /// Each year on the date in a profile field.
+    Yearly(ProfileSlot),
+}
+
+/// `reenter` policies.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reenter {
+    /// Never again (the default).
+    Never,
+    /// Whenever the trigger fires and the contact is not inside.
+    Always,
+    /// Only once this many seconds have passed since the last entry.
+    After(i64),
+}
+
+/// A `goal ... on` or `exit on` rule.
+#[derive(Clone, Debug)]
+pub struct EventRule {
+    /// The goal's name (empty for exits).
+    pub name: String,
+    /// The event.
+    pub event: EventId,
+    /// Where the matching event is kept while the filter runs.
+    pub binding: Option<BindingId>,
+    /// The filter.
+    pub filter: Option<ExprId>,
+}
+
+/// A step.
+#[derive(Clone, Debug)]
+pub enum Step {
+    /// Send a message.
+    Send(Send),
+    /// Notify a team.
+    Notify {
+        /// The team.
+        team: String,
+        /// The template.
+        template: String,
+        /// Payload fields.
+        payload: Vec<(String, ExprId)>,
+        /// Then.
+        next: StepId,
+    },
+    /// Wait a duration.
+    Wait {
+        /// The duration.
+        duration: ExprId,
+        /// Then.
+        next: StepId,
+    },
+    /// Wait for a time.
+    WaitUntil {
+        /// When.
+        until: TimeSpec,
+        /// Then.
+        next: StepId,
+    },
+    /// Wait for an event or a deadline.
+    WaitFor {
+        /// The event.
+        event: EventId,
+        /// Where the event is kept.
+        binding: Option<BindingId>,
+        /// The filter.
+        filter: Option<ExprId>,
+        /// The deadline, seconds after the wait starts.
+        within: i64,
+        /// When the event comes.
+        then: StepId,
+        /// When the deadline passes.
+        otherwise: StepId,
+    },
+    /// Two-way branch.
+    Branch {
+        /// The condition.
+        condition: ExprId,
+        /// When true.
+        then: StepId,
+        /// When false.
+        otherwise: StepId,
+    },
+    /// Deterministic split per contact.
+    Split {
+        /// `(percent, arm name, first step)`.
+        arms: Vec<(f64, String, StepId)>,
+    },
+    /// `set profile.FIELD = EXPR`
+    Set {
+        /// The field.
+        slot: ProfileSlot,
+        /// The value.
+        value: ExprId,
+        /// Then.
+        next: StepId,
+    },
+    /// `score NAME += N`
+    AdjustScore {
+        /// The score.
+        score: ScoreId,
+        /// Signed change.
+        delta: i64,
+        /// Then.
+        next: StepId,
+    },
+    /// `tag "x"` (`add`) or `untag "x"`.
+    Tag {
+        /// The tag.
+        tag: String,
+        /// `true` for `tag`, `false` for `untag`.
+        add: bool,
+        /// Then.
+        next: StepId,
+    },
+    /// `goal NAME` (stays in the journey).
+    Goal {
+        /// The goal.
+        name: String,
+        /// Then.
+        next: StepId,
+    },
+    /// Leave the journey (`exit`, and the end of the steps).
+    Exit,
+}
+
+/// A send step.
+#[derive(Clone, Debug)]
+pub struct Send {
+    /// One channel, or the candidates of `best_channel(...)`.
+    pub channels: Vec<Channel>,
+    /// Whether this is `best_channel(...)`.
+    pub best_channel: bool,
+    /// The template.
+    pub template: String,
+    /// Payload fields.
+    pub payload: Vec<(String, ExprId)>,
+    /// `at TIMESPEC`.
+    pub at: Option<TimeSpec>,
+    /// Then.
+    pub next: StepId,
+}
+
+/// When a send or wait happens.
+#[derive(Clone, Copy, Debug)]
+pub enum TimeSpec {
+    /// The next occurrence of a time of day.
+    Clock(ClockTime),
+    /// The contact's best hour (reference §5).
+    BestTime,
+    /// An instant expression.
+    Instant(ExprId),
+}
+
+/// An expression: a typed node.
+#[derive(Clone, Debug)]
+pub struct Expr {
+    /// Its type.
+    pub ty: Type,
+    /// What it computes.
+    pub kind: ExprKind,
+}
+
+/// A constant value in an expression.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Const {
+    /// `true`/`false`.
+    Bool(bool),
+    /// 64-bit integer.
+    Int(i64),
+    /// 64-bit float.
+    Float(f64),
+    /// A string.
+    String(String),
+    /// Seconds.
+    Duration(i64),
+    /// Seconds since the epoch.
+    Time(i64),
+    /// Days since 1970-01-01.
+    Date(i32),
+    /// An enum variant index.
+    Enum(u32),
+}
+
+/// The shapes of expression.
+#[derive(Clone, Debug)]
+pub enum ExprKind {
+    /// A constant.
+    Const(Const),
+    /// A field (slot) of the event being matched.
+    EventField(EventId, u32),
+    /// A field (slot) of the event of type `EventId` held by a binding.
+    BindingField(BindingId, EventId, u32),
+    /// A profile field.
+    Profile(ProfileSlot),
+    /// A score's value.
+    Score(ScoreId),
+    /// A segment's value.
+    Segment(SegmentId),
+    /// A history aggregate.
+    History(HistoryId),
+    /// The current event time.
+    Now,
+    /// `not x`
+    Not(ExprId),
+    /// `-x`
+    Neg(ExprId),
+    /// `a and b` (short-circuit).
+    And(ExprId, ExprId),
+    /// `a or b` (short-circuit).
+    Or(ExprId, ExprId),
+    /// A comparison.
+    Compare(CompareOp, ExprId, ExprId),
+    /// Arithmetic.
+    Arith(ArithOp, ExprId, ExprId),
+    /// `a ?? b`
+    Coalesce(ExprId, ExprId),
+    /// `x is set` (`negated`: `is not set`).
+    IsSet(ExprId, bool),
+    /// `x in list`
+    In(ExprId, ExprId),
+    /// `a contains b`
+    Contains(ExprId, ExprId),
+    /// `a starts_with b`
+    StartsWith(ExprId, ExprId),
+    /// `a ends_with b`
+    EndsWith(ExprId, ExprId),
+    /// `[a, b]`
+    List(Vec<ExprId>),
+}
+
+/// Comparison operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CompareOp {
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+}
+
+/// Arithmetic operators.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArithOp {
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+}

@@ -1,0 +1,12 @@
+//! The IR of the journey language and the lowering to it.
+//!
+//! The hand-off between the compiler and everything that runs programs: the runtime and the
+//! evaluator backends depend on this crate and never on the AST.
+
+pub mod eval;
+pub mod ir;
+mod lower;
+pub mod print;
+
+pub use ir::*;
+pub use lower::{lower, LowerError};
