@@ -1,0 +1,3 @@
+//! The journey runtime.
+
+pub mod clock;
