@@ -1,0 +1,988 @@
+//! The input decoder: one line of Segment-spec NDJSON to an [`Input`] or a [`Reject`].
+//!
+//! Lines are decoded straight into the slots of the event's record: property names are matched
+//! against the event's declared fields as the parser meets them, values are typed from the token
+//! stream, and properties no field declares are skipped with [`IgnoredAny`]; no generic JSON tree
+//! is built. When `properties` (or `traits`) comes before the `type`/`event` that says how to read
+//! it, its text is kept as a borrowed [`RawValue`] slice and decoded once the envelope is read.
+//!
+//! # Decisions
+//!
+//! - **Kinds.** `"type"` is `track` (needs `event`), `page` (the event `page.viewed`, its
+//!   `properties` read like a track's) or `identify` (its `traits` update the profile). Any other
+//!   type (`group`, `alias`, `screen`, ...) is rejected as an unknown type.
+//! - **Contact** is `userId`, else `anonymousId`; a value that is not a non-empty string counts as
+//!   absent.
+//! - **Time** is `timestamp` only (not `sentAt`/`receivedAt`/`originalTimestamp`): an RFC 3339
+//!   instant with any offset (`Z`, `+02:00`; as jiff reads it, so a space may replace the `T`; an
+//!   offset is required), stored as UTC epoch seconds with the fraction rounded down.
+//! - **Account** is `context.groupId`, else `properties.account`; each must be a string or `null`.
+//! - **Types.** `int`: a JSON integer, or a whole float such as `3.0` (not `3.5`); `float`: any
+//!   number; `duration`: a whole number of seconds (a negative one too), or a string in the language's literal form
+//!   (`"30s"`, `"15m"`, `"2h"`, `"3d"`, `"1w"`); `time`: an RFC 3339 string; `date`: a
+//!   `"YYYY-MM-DD"` string; enum: a string naming a variant; `list<string>`: an array of strings.
+//! - **Absence.** An optional field may be `null` or absent (both are missing). A required
+//!   property that is absent or `null` is rejected. A trait set to `null` unsets an optional
+//!   profile field; for a field with a default it is a wrong type. A `timezone` trait must name an
+//!   IANA zone.
+//! - **Precedence.** One reason per line, independent of key order: not JSON, unknown type, no
+//!   contact, missing/malformed timestamp, undeclared event, then the first wrongly typed property
+//!   or trait in the line's order, then the first missing required property in declaration order.
+//! - **Duplicates.** A repeated top-level key (`type`, `event`, `properties`, ...) makes the line
+//!   not JSON, as serde's derived readers do. Inside `properties` a repeated key takes its last
+//!   value; repeated traits are all listed, in order, so applying them in order gives the same.
+//! - `properties`/`traits` that are `null` count as empty; any other non-object is a wrong type.
+//!   Unknown top-level keys and `context` entries other than `groupId` are ignored. An empty line
+//!   is not JSON: callers strip the line terminator and skip nothing.
+
+mod typed;
+
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::Arc;
+
+use journey_check::types::{Type, TypeDisplay};
+use journey_ir::eval::Value;
+use journey_ir::{EventId, ProfileSlot, Program};
+use serde::de::{
+    DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess, Visitor,
+};
+use serde::Serialize;
+use serde_json::value::RawValue;
+
+use typed::{drain_map, drain_seq, parse_instant, Typed, TypedSeed};
+
+/// One decoded input line.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// A `track` or `page` call: one event record.
+    Track {
+        /// The event type.
+        event: EventId,
+        /// The contact (`userId`, else `anonymousId`).
+        contact: Arc<str>,
+        /// Event time, UTC epoch seconds.
+        at: i64,
+        /// The record in slot order, `at`, `contact` and `account` included.
+        record: Vec<Value>,
+    },
+    /// An `identify` call: profile updates.
+    Identify {
+        /// The contact.
+        contact: Arc<str>,
+        /// Event time, UTC epoch seconds.
+        at: i64,
+        /// Declared traits in the order they appear.
+        traits: Vec<(ProfileSlot, Value)>,
+    },
+}
+
+/// A line that could not be decoded, for the rejects output.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Reject {
+    /// The line number given to [`Decoder::decode`].
+    pub line: u64,
+    /// Why it was rejected.
+    pub reason: RejectReason,
+    /// The line as given (invalid UTF-8 replaced by U+FFFD).
+    pub raw: String,
+}
+
+/// Why a line was rejected.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RejectReason {
+    /// Not a JSON object: a syntax error, another JSON value, or invalid UTF-8 (the parser's message).
+    NotJson(String),
+    /// Neither `userId` nor `anonymousId` is a non-empty string.
+    NoContact,
+    /// `timestamp` is absent or `null`.
+    MissingTimestamp,
+    /// `timestamp` is not an RFC 3339 string (the offending JSON text).
+    MalformedTimestamp(String),
+    /// `type` is absent or not one we handle (its value, empty when absent or `null`).
+    UnknownType(String),
+    /// The event is not declared (its name, empty when `event` is absent or not a string).
+    UndeclaredEvent(String),
+    /// A property or trait does not have its declared type.
+    WrongType {
+        /// Its path in the line, such as `properties.campaign` or `traits.timezone`.
+        name: String,
+        /// The expected type as written in the program.
+        expected: String,
+    },
+    /// A required property is absent or `null` (its path, such as `properties.campaign`).
+    MissingProperty(String),
+}
+
+impl RejectReason {
+    /// The stable machine-readable code of the reason.
+    pub fn code(&self) -> &'static str {
+        match self {
+            RejectReason::NotJson(_) => "not_json",
+            RejectReason::NoContact => "no_contact",
+            RejectReason::MissingTimestamp => "missing_timestamp",
+            RejectReason::MalformedTimestamp(_) => "malformed_timestamp",
+            RejectReason::UnknownType(_) => "unknown_type",
+            RejectReason::UndeclaredEvent(_) => "undeclared_event",
+            RejectReason::WrongType { .. } => "wrong_type",
+            RejectReason::MissingProperty(_) => "missing_property",
+        }
+    }
+}
+
+impl fmt::Display for RejectReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RejectReason::NotJson(message) => write!(f, "not a JSON object: {message}"),
+            RejectReason::NoContact => f.write_str("no `userId` or `anonymousId`"),
+            RejectReason::MissingTimestamp => f.write_str("no `timestamp`"),
+            RejectReason::MalformedTimestamp(text) => {
+                write!(f, "`timestamp` {text} is not an RFC 3339 instant")
+            }
+            RejectReason::UnknownType(kind) if kind.is_empty() => f.write_str("no `type`"),
+            RejectReason::UnknownType(kind) => write!(f, "unknown type `{kind}`"),
+            RejectReason::UndeclaredEvent(name) if name.is_empty() => {
+                f.write_str("no `event` name")
+            }
+            RejectReason::UndeclaredEvent(name) => write!(f, "undeclared event `{name}`"),
+            RejectReason::WrongType { name, expected } => {
+                write!(f, "`{name}` should be {expected}")
+            }
+            RejectReason::MissingProperty(name) => write!(f, "required `{name}` is missing"),
+        }
+    }
+}
+
+/// The JSON form of a reject.
+#[derive(Serialize)]
+struct RejectLine<'a> {
+    line: u64,
+    reason: &'static str,
+    detail: String,
+    raw: &'a str,
+}
+
+impl Reject {
+    /// One JSON object, without a newline: `{"line":N,"reason":"...","detail":"...","raw":"..."}`.
+    pub fn to_json(&self) -> String {
+        let line = RejectLine {
+            line: self.line,
+            reason: self.reason.code(),
+            detail: self.reason.to_string(),
+            raw: &self.raw,
+        };
+        // Serializing strings and an integer into a `String` cannot fail.
+        serde_json::to_string(&line).unwrap_or_default()
+    }
+}
+
+/// A field as the decoder types it.
+struct Slot {
+    /// Its name (the JSON key).
+    name: Box<str>,
+    /// Its path in a line, for rejects: `properties.NAME` or `traits.NAME`.
+    path: Box<str>,
+    /// Its type without `?`.
+    ty: Type,
+    /// Whether it is `T?`.
+    optional: bool,
+    /// The type as written, for rejects.
+    expected: Box<str>,
+}
+
+impl Slot {
+    fn new(prefix: &str, name: &str, ty: &Type, enums: &[Vec<String>]) -> Slot {
+        Slot {
+            name: name.into(),
+            path: format!("{prefix}.{name}").into(),
+            ty: ty.unwrap_optional().clone(),
+            optional: matches!(ty, Type::Optional(_)),
+            expected: TypeDisplay { ty, enums }.to_string().into(),
+        }
+    }
+}
+
+/// An event type's record layout.
+struct EventSchema {
+    /// Declared fields as `(slot index, field)`.
+    declared: Vec<(usize, Slot)>,
+    /// Number of slots in a record.
+    len: usize,
+    /// The implicit slots.
+    at: Option<usize>,
+    contact: Option<usize>,
+    account: Option<usize>,
+}
+
+/// Decodes input lines against one program's declarations.
+pub struct Decoder {
+    events: Vec<EventSchema>,
+    by_name: HashMap<Box<str>, EventId>,
+    page: Option<EventId>,
+    profile: Vec<Slot>,
+    timezone: Option<usize>,
+    enums: Vec<Vec<String>>,
+    /// `properties.account` and `context.groupId`, typed as `account: string?`.
+    account: Slot,
+    group_id: Slot,
+}
+
+impl Decoder {
+    /// A decoder for the events and profile of `program`.
+    pub fn new(program: &Program) -> Decoder {
+        let enums = &program.enums;
+        let events = program
+            .events
+            .iter()
+            .map(|event| {
+                let find = |name: &str| event.slot(name).map(|s| s as usize);
+                let (at, contact, account) = (find("at"), find("contact"), find("account"));
+                let implicit = [at, contact, account];
+                let declared = event
+                    .fields
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| !implicit.contains(&Some(*i)))
+                    .map(|(i, f)| (i, Slot::new("properties", &f.name, &f.ty, enums)))
+                    .collect();
+                EventSchema {
+                    declared,
+                    len: event.fields.len(),
+                    at,
+                    contact,
+                    account,
+                }
+            })
+            .collect();
+        let by_name = program
+            .events
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.as_str().into(), EventId(i as u32)))
+            .collect();
+        let profile: Vec<Slot> = program
+            .profile
+            .iter()
+            .map(|f| Slot::new("traits", &f.name, &f.ty, enums))
+            .collect();
+        let timezone = profile.iter().position(|s| &*s.name == "timezone");
+        let optional_string = Type::Optional(Box::new(Type::String));
+        Decoder {
+            events,
+            by_name,
+            page: program.event_named("page.viewed"),
+            profile,
+            timezone,
+            enums: enums.clone(),
+            account: Slot::new("properties", "account", &optional_string, enums),
+            group_id: Slot::new("context", "groupId", &optional_string, enums),
+        }
+    }
+
+    /// Decodes one line (without its terminator); `line_number` is only carried into a reject.
+    pub fn decode(&self, line_number: u64, line: &[u8]) -> Result<Input, Reject> {
+        self.decode_line(line).map_err(|reason| Reject {
+            line: line_number,
+            reason,
+            raw: String::from_utf8_lossy(line).into_owned(),
+        })
+    }
+
+    fn decode_line(&self, line: &[u8]) -> Result<Input, RejectReason> {
+        // Checked up front so that borrowed strings and raw slices can be `&str`.
+        let text = std::str::from_utf8(line)
+            .map_err(|e| RejectReason::NotJson(format!("invalid UTF-8: {e}")))?;
+        let mut de = serde_json::Deserializer::from_str(text);
+        let envelope = EnvelopeSeed { decoder: self }
+            .deserialize(&mut de)
+            .and_then(|envelope| de.end().map(|()| envelope))
+            .map_err(|e| RejectReason::NotJson(e.to_string()))?;
+        self.finish(envelope)
+    }
+
+    /// The kind a `type` string names.
+    fn kind(&self, loose: &Option<Loose<'_>>) -> Option<Kind> {
+        match loose {
+            Some(Loose::Str(s)) => match &**s {
+                "track" => Some(Kind::Track),
+                "page" => Some(Kind::Page),
+                "identify" => Some(Kind::Identify),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    /// The event a `track`/`page` line is about, once known.
+    fn event_of(&self, kind: Kind, event: &Option<Loose<'_>>) -> Option<EventId> {
+        match (kind, event) {
+            (Kind::Page, _) => self.page,
+            (Kind::Track, Some(Loose::Str(name))) => self.by_name.get(&**name).copied(),
+            _ => None,
+        }
+    }
+
+    fn finish(&self, envelope: Envelope<'_>) -> Result<Input, RejectReason> {
+        let kind = self.kind(&envelope.kind).ok_or_else(|| {
+            RejectReason::UnknownType(match &envelope.kind {
+                Some(Loose::Str(s)) => s.to_string(),
+                Some(Loose::Other(text)) => text.to_string(),
+                Some(Loose::Null) | None => String::new(),
+            })
+        })?;
+        let contact: Arc<str> = [&envelope.user_id, &envelope.anonymous_id]
+            .into_iter()
+            .find_map(|id| match id {
+                Some(Loose::Str(s)) if !s.is_empty() => Some(Arc::from(&**s)),
+                _ => None,
+            })
+            .ok_or(RejectReason::NoContact)?;
+        let at = match &envelope.timestamp {
+            None | Some(Loose::Null) => return Err(RejectReason::MissingTimestamp),
+            Some(Loose::Other(text)) => {
+                return Err(RejectReason::MalformedTimestamp(text.to_string()))
+            }
+            Some(Loose::Str(s)) => parse_instant(s)
+                .ok_or_else(|| RejectReason::MalformedTimestamp(format!("{s:?}")))?,
+        };
+        if kind == Kind::Identify {
+            let traits = match envelope.traits {
+                Body::Done(traits) => traits,
+                Body::Absent => Traits::default(),
+                Body::Raw(raw) => {
+                    let mut traits = Traits::default();
+                    reread(
+                        raw,
+                        TraitsSeed {
+                            decoder: self,
+                            out: &mut traits,
+                        },
+                    )?;
+                    traits
+                }
+            };
+            if let Some(error) = traits.error {
+                return Err(error);
+            }
+            return Ok(Input::Identify {
+                contact,
+                at,
+                traits: traits.list,
+            });
+        }
+        let event = self.event_of(kind, &envelope.event).ok_or_else(|| {
+            RejectReason::UndeclaredEvent(match (kind, &envelope.event) {
+                (Kind::Page, _) => "page.viewed".to_owned(),
+                (_, Some(Loose::Str(s))) => s.to_string(),
+                _ => String::new(),
+            })
+        })?;
+        let schema = &self.events[event.index()];
+        let mut props = match envelope.properties {
+            Body::Done(props) => props,
+            Body::Absent => Props::new(schema),
+            Body::Raw(raw) => {
+                let mut props = Props::new(schema);
+                reread(raw, self.props_seed(schema, &mut props))?;
+                props
+            }
+        };
+        if let Some(error) = props.error {
+            return Err(error);
+        }
+        if let Some((_, slot)) = schema
+            .declared
+            .iter()
+            .find(|(i, slot)| !slot.optional && props.record[*i].is_missing())
+        {
+            return Err(RejectReason::MissingProperty(slot.path.to_string()));
+        }
+        let account = match envelope.group_id {
+            Some(Typed::Value(group)) => group,
+            Some(Typed::Wrong) => return Err(self.group_id.wrong()),
+            Some(Typed::Null) | None => props.account,
+        };
+        let mut fill = |slot: Option<usize>, value: Value| {
+            if let Some(slot) = slot {
+                props.record[slot] = value;
+            }
+        };
+        fill(schema.at, Value::Time(at));
+        fill(schema.contact, Value::Str(contact.clone()));
+        fill(schema.account, account);
+        Ok(Input::Track {
+            event,
+            contact,
+            at,
+            record: props.record,
+        })
+    }
+
+    fn props_seed<'s>(&'s self, schema: &'s EventSchema, out: &'s mut Props) -> PropsSeed<'s> {
+        PropsSeed {
+            decoder: self,
+            schema,
+            out,
+        }
+    }
+}
+
+impl Slot {
+    /// The reject for a value of the wrong type.
+    fn wrong(&self) -> RejectReason {
+        RejectReason::WrongType {
+            name: self.path.to_string(),
+            expected: self.expected.to_string(),
+        }
+    }
+
+    fn seed<'s>(&'s self, enums: &'s [Vec<String>]) -> TypedSeed<'s> {
+        TypedSeed {
+            ty: &self.ty,
+            enums,
+        }
+    }
+}
+
+/// Decodes a buffered `properties`/`traits` slice (valid JSON already, so errors are unexpected).
+fn reread<'de, S: DeserializeSeed<'de, Value = ()>>(
+    raw: &'de RawValue,
+    seed: S,
+) -> Result<(), RejectReason> {
+    let mut de = serde_json::Deserializer::from_str(raw.get());
+    seed.deserialize(&mut de)
+        .map_err(|e| RejectReason::NotJson(e.to_string()))
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Track,
+    Page,
+    Identify,
+}
+
+/// A top-level value we expect to be a string.
+enum Loose<'de> {
+    Str(Cow<'de, str>),
+    Null,
+    /// Anything else, kept as JSON text for the reject's detail.
+    Other(Box<str>),
+}
+
+/// `properties` or `traits` as far as the envelope got with it.
+enum Body<'de, T> {
+    Absent,
+    /// Seen before the envelope said how to read it.
+    Raw(&'de RawValue),
+    /// Decoded as it streamed by.
+    Done(T),
+}
+
+/// What the top-level object says.
+struct Envelope<'de> {
+    kind: Option<Loose<'de>>,
+    event: Option<Loose<'de>>,
+    user_id: Option<Loose<'de>>,
+    anonymous_id: Option<Loose<'de>>,
+    timestamp: Option<Loose<'de>>,
+    group_id: Option<Typed>,
+    properties: Body<'de, Props>,
+    traits: Body<'de, Traits>,
+}
+
+/// An event record being filled.
+struct Props {
+    record: Vec<Value>,
+    /// `properties.account`, used when `context.groupId` is absent.
+    account: Value,
+    /// The first problem met; later properties are skipped.
+    error: Option<RejectReason>,
+}
+
+impl Props {
+    fn new(schema: &EventSchema) -> Props {
+        Props {
+            record: vec![Value::Missing; schema.len],
+            account: Value::Missing,
+            error: None,
+        }
+    }
+}
+
+/// Profile updates being collected.
+#[derive(Default)]
+struct Traits {
+    list: Vec<(ProfileSlot, Value)>,
+    error: Option<RejectReason>,
+}
+
+/// A top-level key.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum TopKey {
+    Type,
+    Event,
+    UserId,
+    AnonymousId,
+    Timestamp,
+    Properties,
+    Traits,
+    Context,
+    Other,
+}
+
+/// Reads an object key and maps it with `F` without allocating (escaped keys arrive as `&str`).
+struct KeySeed<F>(F);
+
+impl<'de, K, F: FnOnce(&str) -> K> DeserializeSeed<'de> for KeySeed<F> {
+    type Value = K;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<K, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de, K, F: FnOnce(&str) -> K> Visitor<'de> for KeySeed<F> {
+    type Value = K;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object key")
+    }
+
+    fn visit_str<E>(self, v: &str) -> Result<K, E> {
+        Ok((self.0)(v))
+    }
+}
+
+impl TopKey {
+    fn name(self) -> &'static str {
+        match self {
+            TopKey::Type => "type",
+            TopKey::Event => "event",
+            TopKey::UserId => "userId",
+            TopKey::AnonymousId => "anonymousId",
+            TopKey::Timestamp => "timestamp",
+            TopKey::Properties => "properties",
+            TopKey::Traits => "traits",
+            TopKey::Context => "context",
+            TopKey::Other => "",
+        }
+    }
+}
+
+/// Skips a value the line cannot use.
+fn skip<'de, A: MapAccess<'de>, T>(map: &mut A) -> Result<Body<'de, T>, A::Error> {
+    map.next_value::<IgnoredAny>()?;
+    Ok(Body::Absent)
+}
+
+fn top_key(key: &str) -> TopKey {
+    match key {
+        "type" => TopKey::Type,
+        "event" => TopKey::Event,
+        "userId" => TopKey::UserId,
+        "anonymousId" => TopKey::AnonymousId,
+        "timestamp" => TopKey::Timestamp,
+        "properties" => TopKey::Properties,
+        "traits" => TopKey::Traits,
+        "context" => TopKey::Context,
+        _ => TopKey::Other,
+    }
+}
+
+/// Reads a value expected to be a string, borrowing it when it has no escapes.
+struct LooseSeed;
+
+impl<'de> DeserializeSeed<'de> for LooseSeed {
+    type Value = Loose<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Loose<'de>, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for LooseSeed {
+    type Value = Loose<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+        Ok(Loose::Str(Cow::Borrowed(v)))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+        Ok(Loose::Str(Cow::Owned(v.to_owned())))
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(Loose::Null)
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Self::Value, E> {
+        Ok(Loose::Other(v.to_string().into()))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+        Ok(Loose::Other(v.to_string().into()))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+        Ok(Loose::Other(v.to_string().into()))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+        Ok(Loose::Other(v.to_string().into()))
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq)?;
+        Ok(Loose::Other("an array".into()))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+        drain_map(map)?;
+        Ok(Loose::Other("an object".into()))
+    }
+}
+
+/// The top-level object.
+struct EnvelopeSeed<'s> {
+    decoder: &'s Decoder,
+}
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed<'_> {
+    type Value = Envelope<'de>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Envelope<'de>, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
+    type Value = Envelope<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Envelope<'de>, A::Error> {
+        let decoder = self.decoder;
+        let mut envelope = Envelope {
+            kind: None,
+            event: None,
+            user_id: None,
+            anonymous_id: None,
+            timestamp: None,
+            group_id: None,
+            properties: Body::Absent,
+            traits: Body::Absent,
+        };
+        let mut seen = 0u16;
+        while let Some(key) = map.next_key_seed(KeySeed(top_key))? {
+            // A repeated envelope key is refused: `properties` may already have been read for
+            // the first `event`, and no answer about which one counts would be obvious.
+            let bit = 1u16 << (key as u16);
+            if key != TopKey::Other && seen & bit != 0 {
+                return Err(A::Error::custom(format_args!(
+                    "duplicate key `{}`",
+                    key.name()
+                )));
+            }
+            seen |= bit;
+            match key {
+                TopKey::Type => envelope.kind = Some(map.next_value_seed(LooseSeed)?),
+                TopKey::Event => envelope.event = Some(map.next_value_seed(LooseSeed)?),
+                TopKey::UserId => envelope.user_id = Some(map.next_value_seed(LooseSeed)?),
+                TopKey::AnonymousId => {
+                    envelope.anonymous_id = Some(map.next_value_seed(LooseSeed)?)
+                }
+                TopKey::Timestamp => envelope.timestamp = Some(map.next_value_seed(LooseSeed)?),
+                TopKey::Context => {
+                    envelope.group_id = map.next_value_seed(ContextSeed { decoder })?
+                }
+                TopKey::Properties => {
+                    // Streamed into the record when the event is already known; kept raw while
+                    // it is not; skipped when the line cannot use it.
+                    envelope.properties = match decoder.kind(&envelope.kind) {
+                        _ if envelope.kind.is_none() => Body::Raw(map.next_value()?),
+                        Some(kind @ (Kind::Track | Kind::Page)) => {
+                            match decoder.event_of(kind, &envelope.event) {
+                                Some(event) => {
+                                    let schema = &decoder.events[event.index()];
+                                    let mut props = Props::new(schema);
+                                    map.next_value_seed(decoder.props_seed(schema, &mut props))?;
+                                    Body::Done(props)
+                                }
+                                None if envelope.event.is_none() => Body::Raw(map.next_value()?),
+                                None => skip(&mut map)?,
+                            }
+                        }
+                        _ => skip(&mut map)?,
+                    };
+                }
+                TopKey::Traits => {
+                    envelope.traits = match (&envelope.kind, decoder.kind(&envelope.kind)) {
+                        (None, _) => Body::Raw(map.next_value()?),
+                        (_, Some(Kind::Identify)) => {
+                            let mut traits = Traits::default();
+                            map.next_value_seed(TraitsSeed {
+                                decoder,
+                                out: &mut traits,
+                            })?;
+                            Body::Done(traits)
+                        }
+                        _ => skip(&mut map)?,
+                    };
+                }
+                TopKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(envelope)
+    }
+}
+
+/// `context`: only `groupId` matters.
+struct ContextSeed<'s> {
+    decoder: &'s Decoder,
+}
+
+impl<'de> DeserializeSeed<'de> for ContextSeed<'_> {
+    type Value = Option<Typed>;
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for ContextSeed<'_> {
+    type Value = Option<Typed>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let slot = &self.decoder.group_id;
+        let mut group = None;
+        while let Some(is_group) = map.next_key_seed(KeySeed(|k: &str| k == "groupId"))? {
+            if is_group {
+                group = Some(map.next_value_seed(slot.seed(&self.decoder.enums))?);
+            } else {
+                map.next_value::<IgnoredAny>()?;
+            }
+        }
+        Ok(group)
+    }
+
+    // A `context` that is not an object carries no `groupId`; it is not ours to judge.
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+        drain_seq(seq)?;
+        Ok(None)
+    }
+}
+
+/// What a properties key is.
+enum PropKey {
+    /// A declared field: index into `EventSchema::declared`.
+    Declared(usize),
+    Account,
+    Other,
+}
+
+/// `properties` of a known event, written into its record.
+struct PropsSeed<'s> {
+    decoder: &'s Decoder,
+    schema: &'s EventSchema,
+    out: &'s mut Props,
+}
+
+impl<'de> DeserializeSeed<'de> for PropsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PropsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let declared = &self.schema.declared;
+        let enums = &self.decoder.enums[..];
+        // Events declare a handful of fields: a linear scan beats hashing the key.
+        let lookup = |key: &str| match declared.iter().position(|(_, s)| &*s.name == key) {
+            Some(i) => PropKey::Declared(i),
+            None if key == "account" => PropKey::Account,
+            None => PropKey::Other,
+        };
+        while let Some(key) = map.next_key_seed(KeySeed(lookup))? {
+            let (slot, target) = match key {
+                _ if self.out.error.is_some() => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+                PropKey::Declared(i) => (&declared[i].1, Some(declared[i].0)),
+                PropKey::Account => (&self.decoder.account, None),
+                PropKey::Other => {
+                    map.next_value::<IgnoredAny>()?;
+                    continue;
+                }
+            };
+            let value = match map.next_value_seed(slot.seed(enums))? {
+                Typed::Value(value) => value,
+                // A required field set to null is reported as missing once all keys are read.
+                Typed::Null => Value::Missing,
+                Typed::Wrong => {
+                    self.out.error = Some(slot.wrong());
+                    continue;
+                }
+            };
+            match target {
+                Some(i) => self.out.record[i] = value,
+                None => self.out.account = value,
+            }
+        }
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        drain_seq(seq)?;
+        self.not_object()
+    }
+}
+
+impl PropsSeed<'_> {
+    fn not_object<E>(self) -> Result<(), E> {
+        self.out.error = Some(RejectReason::WrongType {
+            name: "properties".to_owned(),
+            expected: "an object".to_owned(),
+        });
+        Ok(())
+    }
+}
+
+/// `traits` of an identify, typed against the profile.
+struct TraitsSeed<'s> {
+    decoder: &'s Decoder,
+    out: &'s mut Traits,
+}
+
+impl<'de> DeserializeSeed<'de> for TraitsSeed<'_> {
+    type Value = ();
+
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> Visitor<'de> for TraitsSeed<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let decoder = self.decoder;
+        let profile = &decoder.profile;
+        let lookup = |key: &str| profile.iter().position(|s| &*s.name == key);
+        while let Some(key) = map.next_key_seed(KeySeed(lookup))? {
+            let Some(i) = key.filter(|_| self.out.error.is_none()) else {
+                map.next_value::<IgnoredAny>()?;
+                continue;
+            };
+            let slot = &profile[i];
+            let value = match map.next_value_seed(slot.seed(&decoder.enums))? {
+                Typed::Value(value) => value,
+                Typed::Null if slot.optional => Value::Missing,
+                Typed::Null | Typed::Wrong => {
+                    self.out.error = Some(slot.wrong());
+                    continue;
+                }
+            };
+            if Some(i) == decoder.timezone {
+                if let Value::Str(zone) = &value {
+                    if jiff::tz::TimeZone::get(zone).is_err() {
+                        self.out.error = Some(RejectReason::WrongType {
+                            name: slot.path.to_string(),
+                            expected: "an IANA time-zone name".to_owned(),
+                        });
+                        continue;
+                    }
+                }
+            }
+            self.out.list.push((ProfileSlot(i as u32), value));
+        }
+        Ok(())
+    }
+
+    fn visit_unit<E>(self) -> Result<(), E> {
+        Ok(())
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_str<E>(self, _: &str) -> Result<(), E> {
+        self.not_object()
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        drain_seq(seq)?;
+        self.not_object()
+    }
+}
+
+impl TraitsSeed<'_> {
+    fn not_object<E>(self) -> Result<(), E> {
+        self.out.error = Some(RejectReason::WrongType {
+            name: "traits".to_owned(),
+            expected: "an object".to_owned(),
+        });
+        Ok(())
+    }
+}
