@@ -795,6 +795,35 @@ impl<'de> Visitor<'de> for ContextSeed<'_> {
     }
 }
 
+/// The visitor methods of a seed that expects an object: `null` counts as empty, anything
+/// else is recorded as a wrong type through the seed's `not_object`.
+macro_rules! non_object_visits {
+    () => {
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            self.not_object()
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            self.not_object()
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            self.not_object()
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            self.not_object()
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            self.not_object()
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+            drain_seq(seq)?;
+            self.not_object()
+        }
+    };
+}
+
 /// What a properties key is.
 enum PropKey {
     /// A declared field: index into `EventSchema::declared`.
@@ -864,28 +893,7 @@ impl<'de> Visitor<'de> for PropsSeed<'_> {
         Ok(())
     }
 
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        drain_seq(seq)?;
-        self.not_object()
-    }
+    non_object_visits!();
 }
 
 impl PropsSeed<'_> {
@@ -953,28 +961,7 @@ impl<'de> Visitor<'de> for TraitsSeed<'_> {
         Ok(())
     }
 
-    fn visit_unit<E>(self) -> Result<(), E> {
-        Ok(())
-    }
-    fn visit_bool<E>(self, _: bool) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_i64<E>(self, _: i64) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_u64<E>(self, _: u64) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_f64<E>(self, _: f64) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_str<E>(self, _: &str) -> Result<(), E> {
-        self.not_object()
-    }
-    fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
-        drain_seq(seq)?;
-        self.not_object()
-    }
+    non_object_visits!();
 }
 
 impl TraitsSeed<'_> {

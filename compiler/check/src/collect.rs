@@ -22,7 +22,7 @@ pub fn collect(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> Program
                 module: u32::try_from(module_index).unwrap_or(u32::MAX),
                 decl: u32::try_from(decl_index).unwrap_or(u32::MAX),
             };
-            if let Some((name, span, kind)) = global_name(decl) {
+            if let Some((name, span, _)) = global_name(decl) {
                 if let Some((_, first)) = program.global(name) {
                     diagnostics.push(messages::duplicate_declaration(name, span, first));
                     continue;
@@ -54,7 +54,6 @@ pub fn collect(modules: &[Module], diagnostics: &mut Vec<Diagnostic>) -> Program
                         program.scores.insert(name.to_string(), named);
                     }
                     _ => {
-                        let _ = kind;
                         program.journeys.insert(name.to_string(), named);
                     }
                 }

@@ -12,17 +12,10 @@ use crate::program::{span_key, Resolution, Symbol};
 use crate::suggest::did_you_mean;
 use crate::types::Type;
 
-/// What an expression is used for, which decides the wording of a mismatch.
-#[derive(Clone, Copy, Debug)]
-pub enum Usage {
-    /// A condition (`where`, `if`, `when`, segment, `while`, consent).
-    Condition,
-}
-
 impl Checker<'_> {
     /// Checks a condition: it must be a `bool` that is not optional.
     pub fn condition(&mut self, expr: &Expr, scope: &Scope) {
-        self.boolean(expr, scope, Some(Usage::Condition));
+        self.boolean(expr, scope, true);
         if is_constant(expr) {
             self.diagnostics.push(messages::constant_condition(
                 expr.span,
@@ -136,11 +129,12 @@ impl Checker<'_> {
     }
 
     fn condition_operand(&mut self, expr: &Expr, scope: &Scope) {
-        self.boolean(expr, scope, None);
+        self.boolean(expr, scope, false);
     }
 
-    /// Checks that an expression is a present `bool`; `usage` words the mismatch.
-    fn boolean(&mut self, expr: &Expr, scope: &Scope, usage: Option<Usage>) {
+    /// Checks that an expression is a present `bool`; a whole condition gets a mismatch
+    /// message that says so, an operand of `and`/`or`/`not` a plain one.
+    fn boolean(&mut self, expr: &Expr, scope: &Scope, is_condition: bool) {
         let ty = self.expr(expr, scope, Some(&Type::Bool));
         match ty {
             Type::Bool | Type::Error | Type::Unknown => {}
@@ -151,9 +145,10 @@ impl Checker<'_> {
             }
             other => {
                 let found = self.show(&other);
-                self.diagnostics.push(match usage {
-                    Some(usage) => messages::type_mismatch_in(expr.span, "bool", &found, usage),
-                    None => messages::type_mismatch(expr.span, "bool", &found),
+                self.diagnostics.push(if is_condition {
+                    messages::condition_not_bool(expr.span, &found)
+                } else {
+                    messages::type_mismatch(expr.span, "bool", &found)
                 });
             }
         }

@@ -108,9 +108,10 @@ pub fn check_parsed(files: Vec<journey_syntax::Parsed>) -> Analysis {
 }
 
 fn sort(diagnostics: &mut Vec<Diagnostic>) {
-    diagnostics.sort_by_key(|d| {
-        let span = d.span();
-        (span.file, span.start, span.end, d.code, d.message.clone())
+    diagnostics.sort_by(|a, b| {
+        let (x, y) = (a.span(), b.span());
+        (x.file, x.start, x.end, a.code, &a.message)
+            .cmp(&(y.file, y.start, y.end, b.code, &b.message))
     });
     diagnostics.dedup_by(|a, b| {
         a.code == b.code && a.span().range() == b.span().range() && a.message == b.message

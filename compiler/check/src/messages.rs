@@ -9,7 +9,6 @@ use journey_syntax::ast::{Duration, Ident, TypeExpr};
 use journey_syntax::Span;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::expr::Usage;
 use crate::program::GlobalKind;
 
 /// The diagnostic for a syntax error.
@@ -79,9 +78,6 @@ const STEP_WORDS: [&str; 11] = [
     "send", "notify", "wait", "if", "split", "set", "score", "tag", "untag", "goal", "exit",
 ];
 const CLAUSE_WORDS: [&str; 4] = ["enter", "reenter", "goal", "exit"];
-const DECL_WORDS: [&str; 7] = [
-    "event", "profile", "policy", "segment", "score", "journey", "test",
-];
 const CONTINUATIONS: [&str; 19] = [
     "*",
     "+",
@@ -136,8 +132,8 @@ fn unexpected_token(span: Span, expected: &[Expected], found: Option<&str>) -> D
         });
     }
     let count = |words: &[&str]| tokens.iter().filter(|t| words.contains(t)).count();
-    if count(&DECL_WORDS) >= 5 {
-        shown.retain(|e| !matches!(e, Expected::Token(t) if DECL_WORDS.contains(t)));
+    if count(&journey_syntax::DECLARATION_KEYWORDS) >= 5 {
+        shown.retain(|e| !matches!(e, Expected::Token(t) if journey_syntax::DECLARATION_KEYWORDS.contains(t)));
         shown.push(Expected::Class(TokenClass::Declaration));
     } else if count(&STEP_WORDS) >= 5 {
         let with_clauses = count(&CLAUSE_WORDS) >= 3;
@@ -287,7 +283,6 @@ pub fn implicit_field_redeclared(name: &str, span: Span) -> Diagnostic {
 
 /// E0206
 pub fn profile_field_needs_default(name: &str, span: Span, ty: &TypeExpr) -> Diagnostic {
-    let _ = ty;
     Diagnostic::new(
         Code::E0206,
         format!("profile field `{name}` has no default and is not optional"),
@@ -598,17 +593,15 @@ pub fn type_mismatch(span: Span, expected: &str, found: &str) -> Diagnostic {
     )
 }
 
-/// E0201 where the use says why the type is expected.
-pub fn type_mismatch_in(span: Span, expected: &str, found: &str, usage: Usage) -> Diagnostic {
-    match usage {
-        Usage::Condition => Diagnostic::new(
-            Code::E0201,
-            format!("a condition must be `{expected}`, found `{found}`"),
-            span,
-            format!("this is `{found}`"),
-        )
-        .with_help("compare it with something, e.g. `x > 0` or `x == \"value\"`"),
-    }
+/// E0201 for a condition that is not a `bool`.
+pub fn condition_not_bool(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0201,
+        format!("a condition must be `bool`, found `{found}`"),
+        span,
+        format!("this is `{found}`"),
+    )
+    .with_help("compare it with something, e.g. `x > 0` or `x == \"value\"`")
 }
 
 /// E0202

@@ -376,11 +376,7 @@ impl<'a> Fmt<'a> {
                 self.p.space();
                 self.ident(channel);
                 self.p.space();
-                self.int_lit(limit);
-                self.p.space();
-                self.p.text("per");
-                self.p.space();
-                self.duration_lit(per);
+                self.limit_per(limit, per);
             }
             PolicyRuleKind::Consent { channel, condition } => {
                 self.p.text("consent");
@@ -392,6 +388,15 @@ impl<'a> Fmt<'a> {
                 self.expr(condition);
             }
         }
+    }
+
+    /// `N per D`, shared by policy caps and score caps.
+    fn limit_per(&mut self, limit: &IntLit, per: &DurationLit) {
+        self.int_lit(limit);
+        self.p.space();
+        self.p.text("per");
+        self.p.space();
+        self.duration_lit(per);
     }
 
     fn score_rule(&mut self, rule: &ScoreRule) {
@@ -414,11 +419,7 @@ impl<'a> Fmt<'a> {
                     self.p.space();
                     self.p.text("cap");
                     self.p.space();
-                    self.int_lit(&cap.limit);
-                    self.p.space();
-                    self.p.text("per");
-                    self.p.space();
-                    self.duration_lit(&cap.per);
+                    self.limit_per(&cap.limit, &cap.per);
                 }
             }
             ScoreRuleKind::While { condition, points } => {

@@ -220,7 +220,7 @@ fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {
             ArithOp::Add => x.saturating_add(*y),
             ArithOp::Sub => x.saturating_sub(*y),
             ArithOp::Mul => x.saturating_mul(*y),
-            ArithOp::Div => x.checked_div(*y).unwrap_or(0),
+            ArithOp::Div => divide(*x, *y),
         }),
         (_, Int(_) | Float(_), Int(_) | Float(_)) => {
             let (x, y) = (as_float(a), as_float(b));
@@ -241,9 +241,18 @@ fn arith(op: ArithOp, a: &Value, b: &Value) -> Value {
         (ArithOp::Mul, Duration(d), Int(n)) | (ArithOp::Mul, Int(n), Duration(d)) => {
             Duration(d.saturating_mul(*n))
         }
-        (ArithOp::Div, Duration(d), Int(n)) => Duration(d.checked_div(*n).unwrap_or(0)),
+        (ArithOp::Div, Duration(d), Int(n)) => Duration(divide(*d, *n)),
         (ArithOp::Add, Str(x), Str(y)) => Str(Arc::from(format!("{x}{y}").as_str())),
         _ => Missing,
+    }
+}
+
+/// `x / y` truncating toward zero: `0` when `y` is zero, saturating for `i64::MIN / -1`.
+fn divide(x: i64, y: i64) -> i64 {
+    if y == 0 {
+        0
+    } else {
+        x.saturating_div(y)
     }
 }
 

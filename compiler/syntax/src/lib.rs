@@ -93,3 +93,8 @@ pub const CONTEXTUAL_WORDS: [&str; 16] = [
     "identify",
     "suppressed",
 ];
+
+/// Words that begin a top-level declaration, where the parser resumes after an error.
+pub const DECLARATION_KEYWORDS: [&str; 7] = [
+    "event", "profile", "policy", "segment", "score", "journey", "test",
+];

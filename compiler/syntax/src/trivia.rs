@@ -140,18 +140,13 @@ pub(crate) fn skip_trivia(text: &str, mut pos: usize) -> usize {
     }
 }
 
-/// Words that begin a top-level declaration, where the parser resumes after an error.
-pub(crate) const DECL_KEYWORDS: [&str; 7] = [
-    "event", "profile", "policy", "segment", "score", "journey", "test",
-];
-
 /// The start of the next line after `after` that begins, in its first column, a declaration.
 pub(crate) fn next_decl_start(text: &str, after: usize) -> Option<usize> {
     let mut line_start = text[after..].find('\n').map(|rel| after + rel + 1)?;
     loop {
         let rest = &text[line_start..];
         let starts_decl = rest.starts_with("///")
-            || DECL_KEYWORDS.iter().any(|keyword| {
+            || crate::DECLARATION_KEYWORDS.iter().any(|keyword| {
                 rest.starts_with(keyword)
                     && rest[keyword.len()..]
                         .chars()
