@@ -38,6 +38,10 @@ pub enum Command {
     Lsp(commands::lsp::LspArgs),
     /// Print the IR a program lowers to (for tests and debugging).
     Ir(commands::ir::IrArgs),
+    /// Run a program over a stream of Segment-spec events.
+    Run(commands::run::RunArgs),
+    /// Run the `test` blocks of a program.
+    Test(commands::test::TestArgs),
 }
 
 /// Runs one parsed command line.
@@ -47,5 +51,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
         Command::Ir(args) => commands::ir::run(&args),
+        Command::Run(args) => commands::run::run(&args),
+        Command::Test(args) => commands::test::run(&args),
     }
 }

@@ -51,7 +51,8 @@ use serde::de::{
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use typed::{drain_map, drain_seq, parse_instant, Typed, TypedSeed};
+use typed::{drain_map, drain_seq, Typed, TypedSeed};
+pub use typed::{parse_duration, parse_instant};
 
 /// One decoded input line.
 #[derive(Clone, Debug, PartialEq)]
@@ -113,6 +114,14 @@ pub enum RejectReason {
     },
     /// A required property is absent or `null` (its path, such as `properties.campaign`).
     MissingProperty(String),
+    /// The event is older than the run's clock by more than the allowed lateness (the engine
+    /// decides this, not the decoder).
+    Late {
+        /// Seconds behind the clock.
+        by: i64,
+        /// The allowed lateness, seconds.
+        allowed: i64,
+    },
 }
 
 impl RejectReason {
@@ -127,6 +136,7 @@ impl RejectReason {
             RejectReason::UndeclaredEvent(_) => "undeclared_event",
             RejectReason::WrongType { .. } => "wrong_type",
             RejectReason::MissingProperty(_) => "missing_property",
+            RejectReason::Late { .. } => "late",
         }
     }
 }
@@ -150,6 +160,10 @@ impl fmt::Display for RejectReason {
                 write!(f, "`{name}` should be {expected}")
             }
             RejectReason::MissingProperty(name) => write!(f, "required `{name}` is missing"),
+            RejectReason::Late { by, allowed } => write!(
+                f,
+                "{by}s older than the run's clock, more than the allowed lateness of {allowed}s"
+            ),
         }
     }
 }

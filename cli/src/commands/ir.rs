@@ -1,11 +1,8 @@
 //! `journey ir`: check a program, lower it and print its IR (for tests and debugging).
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
-use super::{fail, wants_color};
-use crate::report;
-use crate::sources;
 use crate::Exit;
 
 /// The arguments of `journey ir`.
@@ -18,26 +15,9 @@ pub struct IrArgs {
 
 /// Prints the IR of the program on stdout; a program with errors gets its diagnostics instead.
 pub fn run(args: &IrArgs) -> Exit {
-    let sources = match sources::find(&args.paths).and_then(|found| sources::load(&found)) {
-        Ok(sources) => sources,
-        Err(error) => return fail(&error),
-    };
-    let analysis = journey_check::check(&sources);
-    let program = match journey_ir::lower(&analysis) {
-        Ok(program) => program,
-        Err(journey_ir::LowerError::HasErrors(_)) => {
-            let rendered = report::render_human(
-                &sources,
-                &analysis.diagnostics,
-                wants_color(io::stderr().is_terminal()),
-            );
-            let _ = io::stderr().lock().write_all(rendered.as_bytes());
-            return Exit::Problems;
-        }
-        Err(error) => {
-            eprintln!("error: {error}");
-            return Exit::Failure;
-        }
+    let program = match super::compile(&args.paths) {
+        Ok((_, program)) => program,
+        Err(exit) => return exit,
     };
     let printed = journey_ir::print::print(&program);
     match io::stdout().lock().write_all(printed.as_bytes()) {

@@ -6,9 +6,41 @@ pub mod check;
 pub mod fmt;
 pub mod ir;
 pub mod lsp;
+pub mod run;
+pub mod test;
 
-use crate::sources::PathError;
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+
+use journey_syntax::SourceMap;
+
+use crate::report;
+use crate::sources::{self, PathError};
 use crate::Exit;
+
+/// Loads, checks and lowers the program at `paths`; on errors prints them and gives the exit.
+fn compile(paths: &[PathBuf]) -> Result<(SourceMap, journey_ir::Program), Exit> {
+    let sources = sources::find(paths)
+        .and_then(|found| sources::load(&found))
+        .map_err(|error| fail(&error))?;
+    let analysis = journey_check::check(&sources);
+    match journey_ir::lower(&analysis) {
+        Ok(program) => Ok((sources, program)),
+        Err(journey_ir::LowerError::HasErrors(_)) => {
+            let rendered = report::render_human(
+                &sources,
+                &analysis.diagnostics,
+                wants_color(io::stderr().is_terminal()),
+            );
+            let _ = io::stderr().lock().write_all(rendered.as_bytes());
+            Err(Exit::Problems)
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            Err(Exit::Failure)
+        }
+    }
+}
 
 /// Reports a path that could not be used and gives the "could not run" status.
 fn fail(error: &PathError) -> Exit {

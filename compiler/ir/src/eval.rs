@@ -17,7 +17,7 @@ use std::sync::Arc;
 use crate::ir::*;
 
 /// A runtime value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Value {
     /// A `T?` without a value.
     Missing,

@@ -83,6 +83,8 @@ pub struct Program {
     pub journeys: Vec<Journey>,
     /// Every expression.
     pub exprs: Vec<Expr>,
+    /// The `test` blocks, in declaration order.
+    pub tests: Vec<TestCase>,
 }
 
 impl Program {
@@ -654,4 +656,85 @@ pub enum ArithOp {
     Mul,
     /// `/`
     Div,
+}
+
+/// A `test` block: inputs to feed a fresh run and the records it must produce.
+#[derive(Clone, Debug)]
+pub struct TestCase {
+    /// The test's name.
+    pub name: String,
+    /// The whole block, for reports.
+    pub span: journey_syntax::Span,
+    /// `given`, `at ... EVENT` and `at ... identify` lines, in order (givens first).
+    pub inputs: Vec<TestInput>,
+    /// The `expect` lines, in order.
+    pub expected: Vec<Expected>,
+    /// The latest instant of any line: time runs to it.
+    pub until: i64,
+}
+
+/// One input line of a test.
+#[derive(Clone, Debug)]
+pub struct TestInput {
+    /// When, seconds since the epoch.
+    pub at: i64,
+    /// Who.
+    pub contact: String,
+    /// What.
+    pub kind: TestInputKind,
+}
+
+/// The kinds of test input.
+#[derive(Clone, Debug)]
+pub enum TestInputKind {
+    /// A track event: `(slot, value)` of the properties written.
+    Track {
+        /// The event.
+        event: EventId,
+        /// Property values, constant expressions.
+        fields: Vec<(u32, ExprId)>,
+    },
+    /// An `identify` (also `given`): profile values, constant expressions.
+    Identify(Vec<(ProfileSlot, ExprId)>),
+}
+
+/// One `expect` line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Expected {
+    /// When, seconds since the epoch.
+    pub at: i64,
+    /// Who.
+    pub contact: String,
+    /// The record.
+    pub record: ExpectedRecord,
+}
+
+/// The records a test can expect.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ExpectedRecord {
+    /// `send CHANNEL "template"`
+    Send {
+        /// Channel.
+        channel: Channel,
+        /// Template.
+        template: String,
+    },
+    /// `notify TEAM "template"`
+    Notify {
+        /// Team.
+        team: String,
+        /// Template.
+        template: String,
+    },
+    /// `goal NAME`
+    Goal(String),
+    /// `suppressed CHANNEL "template" REASON`
+    Suppressed {
+        /// Channel.
+        channel: Channel,
+        /// Template.
+        template: String,
+        /// `consent` or `cap`.
+        reason: String,
+    },
 }

@@ -180,7 +180,101 @@ impl Lowering<'_> {
                 self.program.journeys.push(lowered);
             }
         }
+        for decl in analysis.modules.iter().flat_map(|m| &m.decls) {
+            if let DeclKind::Test(test) = &decl.kind {
+                let lowered = self.test(test, decl.span)?;
+                self.program.tests.push(lowered);
+            }
+        }
         Ok(())
+    }
+
+    /// A `test` block: givens become identifies at the first instant, ahead of every other line.
+    fn test(&mut self, test: &ast::TestDecl, span: Span) -> Result<TestCase, LowerError> {
+        use ast::TestItemKind;
+        let instants = test.items.iter().filter_map(|item| match &item.kind {
+            TestItemKind::Given { .. } => None,
+            TestItemKind::Event { at, .. }
+            | TestItemKind::Identify { at, .. }
+            | TestItemKind::Expect { at, .. } => Some(at.value.epoch_seconds),
+        });
+        let first = instants.clone().min().unwrap_or(0);
+        let until = instants.max().unwrap_or(0);
+        let mut givens = Vec::new();
+        let mut inputs = Vec::new();
+        let mut expected = Vec::new();
+        for item in &test.items {
+            match &item.kind {
+                TestItemKind::Given { contact, fields } => givens.push(TestInput {
+                    at: first,
+                    contact: contact.name.clone(),
+                    kind: TestInputKind::Identify(self.traits(fields)?),
+                }),
+                TestItemKind::Identify {
+                    at,
+                    contact,
+                    fields,
+                } => inputs.push(TestInput {
+                    at: at.value.epoch_seconds,
+                    contact: contact.name.clone(),
+                    kind: TestInputKind::Identify(self.traits(fields)?),
+                }),
+                TestItemKind::Event {
+                    at,
+                    contact,
+                    event,
+                    fields,
+                } => {
+                    let id = self.event(&event.name)?;
+                    let mut properties = Vec::new();
+                    for field in fields {
+                        let Some(slot) = self.program.events[id.index()].slot(&field.name.name)
+                        else {
+                            return unsupported(format!("property `{}`", field.name.name));
+                        };
+                        properties.push((slot, self.expr(&field.value, &Context::default())?));
+                    }
+                    inputs.push(TestInput {
+                        at: at.value.epoch_seconds,
+                        contact: contact.name.clone(),
+                        kind: TestInputKind::Track {
+                            event: id,
+                            fields: properties,
+                        },
+                    });
+                }
+                TestItemKind::Expect {
+                    at,
+                    contact,
+                    expectation,
+                } => expected.push(Expected {
+                    at: at.value.epoch_seconds,
+                    contact: contact.name.clone(),
+                    record: expected_record(expectation)?,
+                }),
+            }
+        }
+        givens.extend(inputs);
+        Ok(TestCase {
+            name: test.name.value.clone(),
+            span,
+            inputs: givens,
+            expected,
+            until,
+        })
+    }
+
+    fn traits(
+        &mut self,
+        fields: &[ast::FieldInit],
+    ) -> Result<Vec<(ProfileSlot, ExprId)>, LowerError> {
+        fields
+            .iter()
+            .map(|field| {
+                let slot = self.profile_slot(&field.name.name)?;
+                Ok((slot, self.expr(&field.value, &Context::default())?))
+            })
+            .collect()
     }
 
     fn event(&self, name: &str) -> Result<EventId, LowerError> {
@@ -1015,6 +1109,29 @@ fn clock_zone(zone: ast::Zone) -> ClockZone {
         ast::Zone::Local => ClockZone::Local,
         ast::Zone::Utc => ClockZone::Utc,
     }
+}
+
+fn expected_record(expectation: &ast::Expectation) -> Result<ExpectedRecord, LowerError> {
+    Ok(match expectation {
+        ast::Expectation::Send { channel, template } => ExpectedRecord::Send {
+            channel: channel_of(&channel.name)?,
+            template: template.value.clone(),
+        },
+        ast::Expectation::Notify { team, template } => ExpectedRecord::Notify {
+            team: team.name.clone(),
+            template: template.value.clone(),
+        },
+        ast::Expectation::Goal(name) => ExpectedRecord::Goal(name.name.clone()),
+        ast::Expectation::Suppressed {
+            channel,
+            template,
+            reason,
+        } => ExpectedRecord::Suppressed {
+            channel: channel_of(&channel.name)?,
+            template: template.value.clone(),
+            reason: reason.name.clone(),
+        },
+    })
 }
 
 fn channel_of(name: &str) -> Result<Channel, LowerError> {

@@ -156,7 +156,7 @@ fn integral(v: f64) -> Option<i64> {
 ///
 /// Rounding down (rather than to nearest) keeps an event at or before the instant it claims, so
 /// `10:00:00.9` is still handled with the timers due at `10:00:00`.
-pub(super) fn parse_instant(text: &str) -> Option<i64> {
+pub fn parse_instant(text: &str) -> Option<i64> {
     let ts = text.parse::<jiff::Timestamp>().ok()?;
     Some(ts.as_second() - i64::from(ts.subsec_nanosecond() < 0))
 }
@@ -179,7 +179,7 @@ fn parse_date(text: &str) -> Option<i32> {
 }
 
 /// Seconds of a duration written as in the language: digits and one unit of `s m h d w`.
-fn parse_duration(text: &str) -> Option<i64> {
+pub fn parse_duration(text: &str) -> Option<i64> {
     let unit = match text.as_bytes().last()? {
         b's' => 1,
         b'm' => 60,

@@ -1,0 +1,255 @@
+//! `journey run`: execute a program over a Segment NDJSON stream in event time.
+//!
+//! Actions go to `--out` (stdout by default), one JSON object per line; rejected lines go to
+//! `--rejects` as JSON, or to stderr as text when no file is given, so that none is lost. The
+//! summary goes to stderr, with a progress bar when stderr is a terminal.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressStyle};
+use journey_ir::eval::Interpreter;
+use journey_ir::Program;
+use journey_runtime::engine::ACTION_KINDS;
+use journey_runtime::output::Action;
+use journey_runtime::{decode, Engine, Options, Reject, Sink, Stats};
+
+use crate::Exit;
+
+/// The arguments of `journey run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The program: a `.journey` file or a folder of them.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// The input: a file of Segment-spec NDJSON, or `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub events: PathBuf,
+    /// After the input ends, advance time to this RFC 3339 instant, firing the timers due.
+    #[arg(long, value_name = "INSTANT", value_parser = parse_until)]
+    pub until: Option<i64>,
+    /// Write actions here instead of stdout.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Write rejected lines here, one JSON object each (default: described on stderr).
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// How far an event may be older than the run's clock and still be handled (`30s`, `5m`,
+    /// `1h`, ...).
+    #[arg(long, value_name = "DURATION", value_parser = parse_lateness, default_value = "0s")]
+    pub lateness: i64,
+    /// The evaluator of expressions.
+    #[arg(long, value_enum, default_value_t = Backend::Interp)]
+    pub backend: Backend,
+    /// Exit 1 when any line was rejected.
+    #[arg(long)]
+    pub strict: bool,
+}
+
+/// Evaluator backends.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// The reference interpreter.
+    Interp,
+}
+
+fn parse_until(text: &str) -> Result<i64, String> {
+    decode::parse_instant(text)
+        .ok_or_else(|| format!("`{text}` is not an RFC 3339 instant such as 2026-01-05T10:00:00Z"))
+}
+
+fn parse_lateness(text: &str) -> Result<i64, String> {
+    decode::parse_duration(text)
+        .ok_or_else(|| format!("`{text}` is not a duration such as 30s, 15m, 2h, 3d or 1w"))
+}
+
+/// Runs the program over the input.
+pub fn run(args: &RunArgs) -> Exit {
+    let program = match super::compile(std::slice::from_ref(&args.path)) {
+        Ok((_, program)) => program,
+        Err(exit) => return exit,
+    };
+    let (input, size): (Box<dyn Read>, Option<u64>) = if args.events.as_os_str() == "-" {
+        (Box::new(io::stdin().lock()), None)
+    } else {
+        match File::open(&args.events) {
+            Ok(file) => {
+                let size = file.metadata().ok().map(|m| m.len());
+                (Box::new(file), size)
+            }
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", args.events.display());
+                return Exit::Failure;
+            }
+        }
+    };
+    let actions: Box<dyn Write> = match &args.out {
+        Some(path) => match File::create(path) {
+            Ok(file) => Box::new(file),
+            Err(error) => {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                return Exit::Failure;
+            }
+        },
+        None => Box::new(io::stdout().lock()),
+    };
+    let rejects: Box<dyn Write> = match &args.rejects {
+        Some(path) => match File::create(path) {
+            Ok(file) => Box::new(file),
+            Err(error) => {
+                eprintln!("error: cannot write {}: {error}", path.display());
+                return Exit::Failure;
+            }
+        },
+        None => Box::new(io::stderr()),
+    };
+    let mut sink = Output {
+        actions: BufWriter::with_capacity(1 << 16, actions),
+        rejects: BufWriter::new(rejects),
+        rejects_as_json: args.rejects.is_some(),
+        error: None,
+    };
+    let interpreter = Interpreter::new(&program);
+    let options = Options {
+        lateness: args.lateness,
+    };
+    let mut engine = Engine::new(&program, &interpreter, options);
+    let started = Instant::now();
+    let progress = progress_bar(size);
+    let mut reader = BufReader::with_capacity(1 << 16, input);
+    let mut line = Vec::with_capacity(1024);
+    let mut line_number = 0u64;
+    let mut read = 0u64;
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) => break,
+            Ok(n) => read += n as u64,
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", args.events.display());
+                return Exit::Failure;
+            }
+        }
+        line_number += 1;
+        let content = strip_terminator(&line);
+        engine.handle_line(line_number, content, &mut sink);
+        if let Some(error) = sink.error.take() {
+            return write_failed(&error);
+        }
+        if line_number % 65_536 == 0 {
+            if let Some(bar) = &progress {
+                bar.set_position(read);
+            }
+        }
+    }
+    engine.finish(args.until, &mut sink);
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    let flushed = sink.actions.flush().and_then(|()| sink.rejects.flush());
+    if let Some(error) = sink.error.take().or(flushed.err()) {
+        return write_failed(&error);
+    }
+    let stats = engine.stats();
+    eprint!(
+        "{}",
+        summary(stats, engine.state().contacts.len(), started.elapsed())
+    );
+    if args.strict && stats.rejected > 0 {
+        Exit::Problems
+    } else {
+        Exit::Clean
+    }
+}
+
+fn write_failed(error: &io::Error) -> Exit {
+    if error.kind() == io::ErrorKind::BrokenPipe {
+        return Exit::Clean;
+    }
+    eprintln!("error: cannot write the output: {error}");
+    Exit::Failure
+}
+
+/// The line without `\n` or `\r\n`.
+fn strip_terminator(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// A bar over the input's bytes (a spinner for stdin), only when stderr is a terminal.
+fn progress_bar(size: Option<u64>) -> Option<ProgressBar> {
+    if !io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = match size {
+        Some(size) => ProgressBar::new(size).with_style(
+            ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} ({eta} left)").ok()?,
+        ),
+        None => ProgressBar::new_spinner(),
+    };
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
+}
+
+/// The run's summary for stderr.
+pub fn summary(stats: &Stats, contacts: usize, elapsed: Duration) -> String {
+    let seconds = elapsed.as_secs_f64();
+    let rate = if seconds > 0.0 {
+        (stats.events + stats.identifies) as f64 / seconds
+    } else {
+        0.0
+    };
+    let actions: Vec<String> = ACTION_KINDS
+        .iter()
+        .zip(stats.actions)
+        .map(|(kind, count)| format!("{count} {kind}"))
+        .collect();
+    format!(
+        "read {} lines: {} events, {} identifies, {} rejected; {} contacts\nactions: {}\n{:.3} s, {:.0} inputs/s\n",
+        stats.lines,
+        stats.events,
+        stats.identifies,
+        stats.rejected,
+        contacts,
+        actions.join(", "),
+        seconds,
+        rate
+    )
+}
+
+/// Writes actions and rejects, keeping the first write error for the loop to report.
+struct Output<A: Write, R: Write> {
+    actions: BufWriter<A>,
+    rejects: BufWriter<R>,
+    rejects_as_json: bool,
+    error: Option<io::Error>,
+}
+
+impl<A: Write, R: Write> Sink for Output<A, R> {
+    fn action(&mut self, program: &Program, action: &Action<'_>) {
+        let mut line = action.to_json(program);
+        line.push('\n');
+        if let Err(error) = self.actions.write_all(line.as_bytes()) {
+            self.error.get_or_insert(error);
+        }
+    }
+
+    fn reject(&mut self, reject: &Reject) {
+        let written = if self.rejects_as_json {
+            writeln!(self.rejects, "{}", reject.to_json())
+        } else {
+            writeln!(
+                self.rejects,
+                "rejected line {} ({}): {}",
+                reject.line,
+                reject.reason.code(),
+                reject.reason
+            )
+        };
+        if let Err(error) = written {
+            self.error.get_or_insert(error);
+        }
+    }
+}

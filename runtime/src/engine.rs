@@ -1,0 +1,1309 @@
+//! The engine: runs a lowered program over decoded inputs in event time.
+//!
+//! One input is handled in the order of the reference's §6: due timers fire; the event joins the
+//! history; score rules apply; an `identify` updates the profile; `goal` and `exit` rules of the
+//! journeys the contact is in; waiting `wait for` steps; `enter on` triggers; then `enter when`
+//! conditions. Steps run until their journey waits or ends before anything else happens. Every
+//! decision the reference leaves open is written in `docs/reference.md` §8 ("Running").
+//!
+//! The engine owns no I/O: actions and rejects go to a [`Sink`], and all state lives in
+//! [`RunState`], which serialises with serde.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::tz::TimeZone;
+use journey_ir::eval::{Env, Evaluator, Value};
+use journey_ir::{
+    BindingId, Calendar, Channel, Entry, EventId, ExprId, HistoryId, HistoryWindow, JourneyId,
+    ProfileSlot, Program, Reenter, ScoreId, SegmentId, Send, Step, StepId, TimeSpec,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::{self, Schedule};
+use crate::decode::{Decoder, Input, Reject, RejectReason};
+use crate::output::{action_id, split_point, Action, ActionKind, Payload, SuppressReason};
+use crate::state::{Contact, Engagement, Instance, Phase};
+use crate::timers::{TimerKind, Timers};
+
+/// Where a run's results go.
+pub trait Sink {
+    /// One action, in time order.
+    fn action(&mut self, program: &Program, action: &Action<'_>);
+    /// One rejected line.
+    fn reject(&mut self, reject: &Reject);
+}
+
+/// How a run treats its input.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// How far (seconds) an event may be older than the run's clock and still be handled.
+    pub lateness: i64,
+}
+
+/// Counters of a run, for its summary.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stats {
+    /// Input lines read.
+    pub lines: u64,
+    /// `track` and `page` events handled.
+    pub events: u64,
+    /// `identify` calls handled.
+    pub identifies: u64,
+    /// Lines rejected.
+    pub rejected: u64,
+    /// Timers that fired (stale ones excluded).
+    pub timers: u64,
+    /// Actions by kind, in the order of [`ACTION_KINDS`].
+    pub actions: [u64; 7],
+}
+
+/// The action kinds in the order of [`Stats::actions`].
+pub const ACTION_KINDS: [&str; 7] = [
+    "send",
+    "suppressed",
+    "notify",
+    "goal",
+    "set",
+    "tag",
+    "untag",
+];
+
+/// Everything a run remembers: contacts, timers and the clock.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct RunState {
+    /// Contacts in order of first input.
+    pub contacts: Vec<Contact>,
+    /// Contact id → index into `contacts`.
+    pub index: HashMap<Arc<str>, u32>,
+    /// Pending timers.
+    pub timers: Timers,
+    /// The run's clock: the latest time handled, if any.
+    pub clock: Option<i64>,
+    /// Counters.
+    pub stats: Stats,
+}
+
+/// Tables derived once from the program: which rules look at which event, and so on.
+struct Plan {
+    histories_of: Vec<Vec<HistoryId>>,
+    score_rules_of: Vec<Vec<(ScoreId, usize)>>,
+    rules_of: Vec<Vec<JourneyId>>,
+    waits_of: Vec<Vec<JourneyId>>,
+    entries_of: Vec<Vec<JourneyId>>,
+    when_journeys: Vec<JourneyId>,
+    inactive_journeys: Vec<(JourneyId, i64)>,
+    scheduled_journeys: Vec<JourneyId>,
+    since_enter: Vec<Vec<HistoryId>>,
+    engagement_channel: Vec<Option<Channel>>,
+    uses_engagement: bool,
+    defaults: Vec<Value>,
+    timezone: Option<ProfileSlot>,
+    tags: Option<ProfileSlot>,
+}
+
+impl Plan {
+    fn new(program: &Program, evaluator: &dyn Evaluator) -> Plan {
+        let events = program.events.len();
+        let journeys = program.journeys.len();
+        let mut plan = Plan {
+            histories_of: vec![Vec::new(); events],
+            score_rules_of: vec![Vec::new(); events],
+            rules_of: vec![Vec::new(); events],
+            waits_of: vec![Vec::new(); events],
+            entries_of: vec![Vec::new(); events],
+            when_journeys: Vec::new(),
+            inactive_journeys: Vec::new(),
+            scheduled_journeys: Vec::new(),
+            since_enter: vec![Vec::new(); journeys],
+            engagement_channel: program
+                .events
+                .iter()
+                .map(|e| {
+                    let (channel, what) = e.name.split_once('.')?;
+                    matches!(what, "opened" | "clicked")
+                        .then(|| Channel::from_name(channel))
+                        .flatten()
+                })
+                .collect(),
+            uses_engagement: false,
+            defaults: Vec::new(),
+            timezone: find_slot(program, "timezone"),
+            tags: find_slot(program, "tags"),
+        };
+        for (i, history) in program.histories.iter().enumerate() {
+            plan.histories_of[history.event.index()].push(HistoryId(i as u32));
+            if let HistoryWindow::SinceEnter(journey) = history.window {
+                plan.since_enter[journey.index()].push(HistoryId(i as u32));
+            }
+        }
+        for (s, score) in program.scores.iter().enumerate() {
+            for (r, rule) in score.on_rules.iter().enumerate() {
+                plan.score_rules_of[rule.event.index()].push((ScoreId(s as u32), r));
+            }
+        }
+        for (j, journey) in program.journeys.iter().enumerate() {
+            let id = JourneyId(j as u32);
+            let mut rule_events: Vec<EventId> = journey
+                .goal_rules
+                .iter()
+                .chain(&journey.exit_rules)
+                .map(|r| r.event)
+                .collect();
+            rule_events.sort();
+            rule_events.dedup();
+            for event in rule_events {
+                plan.rules_of[event.index()].push(id);
+            }
+            let mut wait_events: Vec<EventId> = journey
+                .steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::WaitFor { event, .. } => Some(*event),
+                    _ => None,
+                })
+                .collect();
+            wait_events.sort();
+            wait_events.dedup();
+            for event in wait_events {
+                plan.waits_of[event.index()].push(id);
+            }
+            match &journey.entry {
+                Entry::On { event, .. } => plan.entries_of[event.index()].push(id),
+                Entry::When(_) => plan.when_journeys.push(id),
+                Entry::Inactive(duration) => plan.inactive_journeys.push((id, *duration)),
+                Entry::Schedule { .. } => plan.scheduled_journeys.push(id),
+                Entry::Once { .. } => {}
+            }
+            plan.uses_engagement |= journey.steps.iter().any(|s| match s {
+                Step::Send(send) => {
+                    send.best_channel || matches!(send.at, Some(TimeSpec::BestTime))
+                }
+                Step::WaitUntil { until, .. } => matches!(until, TimeSpec::BestTime),
+                _ => false,
+            });
+        }
+        // Defaults are constants: evaluate them once, outside any contact.
+        let empty = EmptyEnv;
+        plan.defaults = program
+            .profile
+            .iter()
+            .map(|field| {
+                field
+                    .default
+                    .map_or(Value::Missing, |d| evaluator.eval(d, &empty))
+            })
+            .collect();
+        plan
+    }
+}
+
+fn find_slot(program: &Program, name: &str) -> Option<ProfileSlot> {
+    program
+        .profile
+        .iter()
+        .position(|f| f.name == name)
+        .map(|i| ProfileSlot(i as u32))
+}
+
+/// Runs one program over a stream of inputs.
+pub struct Engine<'p> {
+    program: &'p Program,
+    evaluator: &'p dyn Evaluator,
+    decoder: Decoder,
+    plan: Arc<Plan>,
+    options: Options,
+    state: RunState,
+}
+
+impl<'p> Engine<'p> {
+    /// A fresh run of `program`, evaluating expressions with `evaluator`.
+    pub fn new(program: &'p Program, evaluator: &'p dyn Evaluator, options: Options) -> Self {
+        let mut engine = Engine {
+            program,
+            evaluator,
+            decoder: Decoder::new(program),
+            plan: Arc::new(Plan::new(program, evaluator)),
+            options,
+            state: RunState::default(),
+        };
+        for (j, journey) in program.journeys.iter().enumerate() {
+            if let Entry::Once { at, .. } = journey.entry {
+                engine
+                    .state
+                    .timers
+                    .push(at, JourneyId(j as u32), Arc::from(""), TimerKind::Once);
+            }
+        }
+        engine
+    }
+
+    /// The run's state.
+    pub fn state(&self) -> &RunState {
+        &self.state
+    }
+
+    /// The run's counters.
+    pub fn stats(&self) -> &Stats {
+        &self.state.stats
+    }
+
+    /// Decodes and handles one input line (`line_number` from 1, for rejects).
+    pub fn handle_line(&mut self, line_number: u64, line: &[u8], sink: &mut dyn Sink) {
+        self.state.stats.lines += 1;
+        match self.decoder.decode(line_number, line) {
+            Ok(input) => {
+                if let Err(reason) = self.handle(input, sink) {
+                    self.reject(
+                        Reject {
+                            line: line_number,
+                            reason,
+                            raw: String::from_utf8_lossy(line).into_owned(),
+                        },
+                        sink,
+                    );
+                }
+            }
+            Err(reject) => self.reject(reject, sink),
+        }
+    }
+
+    fn reject(&mut self, reject: Reject, sink: &mut dyn Sink) {
+        self.state.stats.rejected += 1;
+        sink.reject(&reject);
+    }
+
+    /// Handles one decoded input; an event too far behind the clock is refused.
+    pub fn handle(&mut self, input: Input, sink: &mut dyn Sink) -> Result<(), RejectReason> {
+        let at = match &input {
+            Input::Track { at, .. } | Input::Identify { at, .. } => *at,
+        };
+        let now = match self.state.clock {
+            Some(clock) if at < clock => {
+                if clock - at > self.options.lateness {
+                    return Err(RejectReason::Late {
+                        by: clock - at,
+                        allowed: self.options.lateness,
+                    });
+                }
+                clock
+            }
+            _ => at,
+        };
+        self.fire_due(now, sink);
+        self.state.clock = Some(now);
+        match input {
+            Input::Track {
+                event,
+                contact,
+                record,
+                ..
+            } => {
+                self.state.stats.events += 1;
+                let c = self.touch(contact, now);
+                self.track(c, event, &record, now, sink);
+                self.reevaluate_when(c, now, sink);
+            }
+            Input::Identify {
+                contact, traits, ..
+            } => {
+                self.state.stats.identifies += 1;
+                let c = self.touch(contact, now);
+                for (slot, value) in traits {
+                    self.assign(c, slot, value, now);
+                }
+                self.reevaluate_when(c, now, sink);
+            }
+        }
+        Ok(())
+    }
+
+    /// Ends the input: time advances to `until` (if later than the clock) and due timers fire.
+    pub fn finish(&mut self, until: Option<i64>, sink: &mut dyn Sink) {
+        let end = match (self.state.clock, until) {
+            (Some(clock), Some(until)) => clock.max(until),
+            (clock, until) => clock.or(until).unwrap_or(i64::MIN),
+        };
+        self.fire_due(end, sink);
+        if end != i64::MIN {
+            self.state.clock = Some(end);
+        }
+    }
+
+    // ---- contacts -------------------------------------------------------------------------------
+
+    /// The contact's index after an input at `now`: created if new, scores settled, inactivity
+    /// timers set.
+    fn touch(&mut self, id: Arc<str>, now: i64) -> usize {
+        let c = match self.state.index.get(&id) {
+            Some(&c) => c as usize,
+            None => {
+                let c = self.state.contacts.len();
+                self.state.index.insert(id.clone(), c as u32);
+                self.state.contacts.push(Contact::new(
+                    id,
+                    now,
+                    self.program,
+                    self.plan.defaults.clone(),
+                    self.plan.uses_engagement,
+                ));
+                let plan = Arc::clone(&self.plan);
+                for &j in &plan.scheduled_journeys {
+                    self.plan_schedule(c, j, now);
+                }
+                c
+            }
+        };
+        self.settle(c, now);
+        let contact = &mut self.state.contacts[c];
+        contact.last_input = now;
+        for &(j, duration) in &self.plan.inactive_journeys {
+            let state = &mut contact.journeys[j.index()];
+            if state.inactivity_armed.is_none() {
+                state.inactivity_armed = Some(now);
+                self.state.timers.push(
+                    now.saturating_add(duration),
+                    j,
+                    contact.id.clone(),
+                    TimerKind::Inactive(now),
+                );
+            }
+        }
+        c
+    }
+
+    /// Applies the decay periods that ended by `now`.
+    fn settle(&mut self, c: usize, now: i64) {
+        let contact = &mut self.state.contacts[c];
+        for (state, score) in contact.scores.iter_mut().zip(&self.program.scores) {
+            state.settle(score.decay, now);
+        }
+    }
+
+    fn zone(&self, c: usize) -> TimeZone {
+        let name = self.plan.timezone.and_then(|slot| {
+            match &self.state.contacts[c].profile[slot.index()] {
+                Value::Str(name) => Some(name.clone()),
+                _ => None,
+            }
+        });
+        clock::zone_of(name.as_deref())
+    }
+
+    /// Sets a profile field (identify or `set`), planning schedules again when their inputs
+    /// change.
+    fn assign(&mut self, c: usize, slot: ProfileSlot, value: Value, now: i64) {
+        self.state.contacts[c].profile[slot.index()] = value;
+        let program = self.program;
+        let plan = Arc::clone(&self.plan);
+        for &j in &plan.scheduled_journeys {
+            let depends = Some(slot) == plan.timezone
+                || matches!(
+                    program.journeys[j.index()].entry,
+                    Entry::Schedule {
+                        calendar: Calendar::Yearly(date),
+                        ..
+                    } if date == slot
+                );
+            if depends {
+                self.plan_schedule(c, j, now);
+            }
+        }
+    }
+
+    /// Sets the timer of the contact's next scheduled entry into `j` after `now`.
+    fn plan_schedule(&mut self, c: usize, j: JourneyId, now: i64) {
+        let Entry::Schedule { calendar, at, .. } = &self.program.journeys[j.index()].entry else {
+            return;
+        };
+        let date = match calendar {
+            Calendar::Yearly(slot) => match self.state.contacts[c].profile[slot.index()] {
+                Value::Date(days) => jiff::civil::date(1970, 1, 1)
+                    .checked_add(jiff::Span::new().days(i64::from(days)))
+                    .ok(),
+                _ => None,
+            },
+            _ => None,
+        };
+        let next = clock::next_scheduled(now, Schedule::from(calendar), *at, &self.zone(c), date);
+        let contact = &mut self.state.contacts[c];
+        let state = &mut contact.journeys[j.index()];
+        state.schedule_generation = state.schedule_generation.wrapping_add(1);
+        if let Some(due) = next {
+            self.state.timers.push(
+                due,
+                j,
+                contact.id.clone(),
+                TimerKind::Scheduled(state.schedule_generation),
+            );
+        }
+    }
+
+    // ---- events ---------------------------------------------------------------------------------
+
+    /// The phases of §6 for a track event, after the timers.
+    fn track(&mut self, c: usize, event: EventId, record: &[Value], now: i64, sink: &mut dyn Sink) {
+        let program = self.program;
+        let plan = Arc::clone(&self.plan);
+        // The event joins the history.
+        for &h in &plan.histories_of[event.index()] {
+            let history = &program.histories[h.index()];
+            let scope = self.scope(c, now).with_event(event, record);
+            if history
+                .filter
+                .is_some_and(|f| !self.evaluator.eval_bool(f, &scope))
+            {
+                continue;
+            }
+            let value = history
+                .field
+                .and_then(|slot| record.get(slot as usize).cloned())
+                .unwrap_or(Value::Missing);
+            self.state.contacts[c].histories[h.index()].add(history, now, value);
+        }
+        if let Some(channel) = plan.engagement_channel[event.index()] {
+            let hour = clock::local_hour(now, &self.zone(c));
+            if let Some(engagement) = self.state.contacts[c].engagement.as_mut() {
+                engagement.engaged[channel_index(channel)] += 1;
+                engagement.hours[usize::from(hour) % 24] += 1;
+            }
+        }
+        // Score rules: every filter first, so that all of them read the scores before the event.
+        let scope = self.scope(c, now).with_event(event, record);
+        let awards: Vec<(ScoreId, usize)> = plan.score_rules_of[event.index()]
+            .iter()
+            .copied()
+            .filter(|&(s, r)| {
+                program.scores[s.index()].on_rules[r]
+                    .filter
+                    .is_none_or(|f| self.evaluator.eval_bool(f, &scope))
+            })
+            .collect();
+        for (s, r) in awards {
+            self.state.contacts[c].scores[s.index()].award(&program.scores[s.index()], r, now);
+        }
+        // Goal and exit rules of the journeys the contact is in.
+        for &j in &plan.rules_of[event.index()] {
+            if self.state.contacts[c].journeys[j.index()]
+                .instance
+                .is_none()
+            {
+                continue;
+            }
+            let journey = &program.journeys[j.index()];
+            let matches = |rule: &&journey_ir::EventRule| {
+                rule.event == event && {
+                    let scope = self
+                        .scope(c, now)
+                        .with_event(event, record)
+                        .with_journey(j)
+                        .with_binding(rule.binding, record);
+                    rule.filter
+                        .is_none_or(|f| self.evaluator.eval_bool(f, &scope))
+                }
+            };
+            if let Some(goal) = journey.goal_rules.iter().find(matches) {
+                let key = format!("goal:{}", goal.name);
+                self.emit(c, j, &key, now, ActionKind::Goal { goal: &goal.name }, sink);
+                self.leave(c, j);
+            } else if journey.exit_rules.iter().any(|r| matches(&r)) {
+                self.leave(c, j);
+            }
+        }
+        // Waiting `wait for` steps.
+        for &j in &plan.waits_of[event.index()] {
+            let Some(instance) = &self.state.contacts[c].journeys[j.index()].instance else {
+                continue;
+            };
+            if instance.phase != Phase::Awaiting {
+                continue;
+            }
+            let Step::WaitFor {
+                event: awaited,
+                binding,
+                filter,
+                then,
+                ..
+            } = &program.journeys[j.index()].steps[instance.step.index()]
+            else {
+                continue;
+            };
+            if *awaited != event {
+                continue;
+            }
+            let scope = self
+                .scope(c, now)
+                .with_event(event, record)
+                .with_journey(j)
+                .with_binding(*binding, record);
+            if filter.is_some_and(|f| !self.evaluator.eval_bool(f, &scope)) {
+                continue;
+            }
+            let state = &mut self.state.contacts[c].journeys[j.index()];
+            state.timer_generation = state.timer_generation.wrapping_add(1);
+            if let Some(instance) = state.instance.as_mut() {
+                if let Some(b) = binding {
+                    instance.bindings[b.index()] = Some(record.to_vec());
+                }
+                instance.step = *then;
+                instance.phase = Phase::Ready;
+            }
+            self.run(c, j, now, sink);
+        }
+        // `enter on` triggers.
+        for &j in &plan.entries_of[event.index()] {
+            let Entry::On {
+                binding, filter, ..
+            } = &program.journeys[j.index()].entry
+            else {
+                continue;
+            };
+            let scope = self
+                .scope(c, now)
+                .with_event(event, record)
+                .with_binding(*binding, record);
+            if filter.is_some_and(|f| !self.evaluator.eval_bool(f, &scope)) {
+                continue;
+            }
+            self.enter(c, j, now, binding.map(|b| (b, record.to_vec())), sink);
+        }
+    }
+
+    /// Re-evaluates the contact's `enter when` conditions once, in declaration order.
+    fn reevaluate_when(&mut self, c: usize, now: i64, sink: &mut dyn Sink) {
+        let plan = Arc::clone(&self.plan);
+        for &j in &plan.when_journeys {
+            let Entry::When(condition) = self.program.journeys[j.index()].entry else {
+                continue;
+            };
+            let held = self.evaluator.eval_bool(condition, &self.scope(c, now));
+            let state = &mut self.state.contacts[c].journeys[j.index()];
+            let was = std::mem::replace(&mut state.condition_held, held);
+            if held && !was {
+                self.enter(c, j, now, None, sink);
+            }
+        }
+    }
+
+    /// Enters the contact into `j` if it is not inside and its `reenter` rule allows, and runs
+    /// the first steps.
+    fn enter(
+        &mut self,
+        c: usize,
+        j: JourneyId,
+        now: i64,
+        binding: Option<(BindingId, Vec<Value>)>,
+        sink: &mut dyn Sink,
+    ) {
+        let journey = &self.program.journeys[j.index()];
+        let contact = &mut self.state.contacts[c];
+        let state = &mut contact.journeys[j.index()];
+        if state.instance.is_some() {
+            return;
+        }
+        let allowed = match (journey.reenter, state.last_entry) {
+            (_, None) => true,
+            (Reenter::Never, Some(_)) => false,
+            (Reenter::Always, Some(_)) => true,
+            (Reenter::After(window), Some(last)) => now.saturating_sub(last) >= window,
+        };
+        if !allowed {
+            return;
+        }
+        state.entries += 1;
+        state.last_entry = Some(now);
+        state.timer_generation = state.timer_generation.wrapping_add(1);
+        let mut bindings = vec![None; journey.bindings.len()];
+        if let Some((b, record)) = binding {
+            bindings[b.index()] = Some(record);
+        }
+        state.instance = Some(Instance {
+            entered_at: now,
+            step: journey.start,
+            phase: Phase::Ready,
+            bindings,
+        });
+        for &h in &self.plan.since_enter[j.index()] {
+            contact.histories[h.index()].reset();
+        }
+        self.run(c, j, now, sink);
+    }
+
+    /// Takes the contact out of `j`, cancelling its pending timer.
+    fn leave(&mut self, c: usize, j: JourneyId) {
+        let state = &mut self.state.contacts[c].journeys[j.index()];
+        state.instance = None;
+        state.timer_generation = state.timer_generation.wrapping_add(1);
+    }
+
+    // ---- timers ---------------------------------------------------------------------------------
+
+    /// Fires, in order, every timer due at or before `now`.
+    fn fire_due(&mut self, now: i64, sink: &mut dyn Sink) {
+        while let Some(timer) = self.state.timers.pop_due(now) {
+            let due = timer.due;
+            if self.state.clock.is_none_or(|clock| clock < due) {
+                self.state.clock = Some(due);
+            }
+            let due = self.state.clock.unwrap_or(due);
+            if timer.kind == TimerKind::Once {
+                self.fire_once(timer.journey, due, sink);
+                continue;
+            }
+            let Some(&c) = self.state.index.get(&timer.contact) else {
+                continue;
+            };
+            let c = c as usize;
+            let j = timer.journey;
+            let state = &self.state.contacts[c].journeys[j.index()];
+            let live = match timer.kind {
+                TimerKind::Resume(generation) => {
+                    state.instance.is_some() && state.timer_generation == generation
+                }
+                TimerKind::Scheduled(generation) => state.schedule_generation == generation,
+                TimerKind::Inactive(armed) => state.inactivity_armed == Some(armed),
+                TimerKind::Once => false,
+            };
+            if !live {
+                continue;
+            }
+            self.state.stats.timers += 1;
+            self.settle(c, due);
+            match timer.kind {
+                TimerKind::Resume(_) => self.resume(c, j, due, sink),
+                TimerKind::Scheduled(_) => {
+                    let filter = match &self.program.journeys[j.index()].entry {
+                        Entry::Schedule { filter, .. } => *filter,
+                        _ => None,
+                    };
+                    if self.holds(c, filter, due) {
+                        self.enter(c, j, due, None, sink);
+                    }
+                    self.plan_schedule(c, j, due);
+                }
+                TimerKind::Inactive(_) => {
+                    let contact = &mut self.state.contacts[c];
+                    let last = contact.last_input;
+                    let duration = match self.program.journeys[j.index()].entry {
+                        Entry::Inactive(duration) => duration,
+                        _ => 0,
+                    };
+                    let state = &mut contact.journeys[j.index()];
+                    if last.saturating_add(duration) <= due {
+                        state.inactivity_armed = None;
+                        self.enter(c, j, due, None, sink);
+                    } else {
+                        // Input came since: wait for the quiet stretch after the latest one.
+                        state.inactivity_armed = Some(last);
+                        self.state.timers.push(
+                            last.saturating_add(duration),
+                            j,
+                            contact.id.clone(),
+                            TimerKind::Inactive(last),
+                        );
+                    }
+                }
+                TimerKind::Once => {}
+            }
+            self.reevaluate_when(c, due, sink);
+        }
+    }
+
+    /// `enter once`: every known contact, in contact id order.
+    fn fire_once(&mut self, j: JourneyId, now: i64, sink: &mut dyn Sink) {
+        let Entry::Once { filter, .. } = self.program.journeys[j.index()].entry else {
+            return;
+        };
+        let mut known: Vec<(Arc<str>, usize)> = self
+            .state
+            .index
+            .iter()
+            .map(|(id, &c)| (id.clone(), c as usize))
+            .collect();
+        known.sort();
+        for (_, c) in known {
+            self.state.stats.timers += 1;
+            self.settle(c, now);
+            if self.holds(c, filter, now) {
+                self.enter(c, j, now, None, sink);
+            }
+            self.reevaluate_when(c, now, sink);
+        }
+    }
+
+    /// Moves an instance on when its timer fires.
+    fn resume(&mut self, c: usize, j: JourneyId, now: i64, sink: &mut dyn Sink) {
+        let journey = &self.program.journeys[j.index()];
+        let Some(instance) = self.state.contacts[c].journeys[j.index()].instance.as_mut() else {
+            return;
+        };
+        let step = instance.step;
+        match (instance.phase, &journey.steps[step.index()]) {
+            (Phase::Sleeping, Step::Wait { next, .. } | Step::WaitUntil { next, .. }) => {
+                instance.step = *next;
+                instance.phase = Phase::Ready;
+            }
+            (Phase::Awaiting, Step::WaitFor { otherwise, .. }) => {
+                instance.step = *otherwise;
+                instance.phase = Phase::Ready;
+            }
+            (Phase::SendScheduled, Step::Send(send)) => {
+                if !self.send_unless_quiet(c, j, step, send, now, sink) {
+                    return;
+                }
+            }
+            (Phase::SendQuiet, Step::Send(send)) => {
+                self.deliver(c, j, step, send, now, sink);
+                self.advance(c, j, send.next);
+            }
+            _ => return,
+        }
+        self.run(c, j, now, sink);
+    }
+
+    // ---- steps ----------------------------------------------------------------------------------
+
+    /// Runs the contact's steps in `j` until the journey waits or ends.
+    fn run(&mut self, c: usize, j: JourneyId, now: i64, sink: &mut dyn Sink) {
+        let program = self.program;
+        let journey = &program.journeys[j.index()];
+        loop {
+            let Some(instance) = &self.state.contacts[c].journeys[j.index()].instance else {
+                return;
+            };
+            if instance.phase != Phase::Ready {
+                return;
+            }
+            let step_id = instance.step;
+            let Some(step) = journey.steps.get(step_id.index()) else {
+                self.leave(c, j);
+                return;
+            };
+            match step {
+                Step::Send(send) => {
+                    if let Some(spec) = send.at {
+                        let due = self.resolve(c, j, spec, now);
+                        if due > now {
+                            self.sleep(c, j, due, Phase::SendScheduled);
+                            return;
+                        }
+                    }
+                    if !self.send_unless_quiet(c, j, step_id, send, now, sink) {
+                        return;
+                    }
+                }
+                Step::Notify {
+                    team,
+                    template,
+                    payload,
+                    next,
+                } => {
+                    let data = self.payload(c, j, payload, now);
+                    let kind = ActionKind::Notify {
+                        team,
+                        template,
+                        data,
+                    };
+                    self.emit(c, j, &step_id.0.to_string(), now, kind, sink);
+                    self.advance(c, j, *next);
+                }
+                Step::Wait { duration, next } => {
+                    let wait = match self.eval(c, j, *duration, now) {
+                        Value::Duration(seconds) => seconds,
+                        _ => 0,
+                    };
+                    if wait > 0 {
+                        self.sleep(c, j, now.saturating_add(wait), Phase::Sleeping);
+                        return;
+                    }
+                    self.advance(c, j, *next);
+                }
+                Step::WaitUntil { until, next } => {
+                    let due = self.resolve(c, j, *until, now);
+                    if due > now {
+                        self.sleep(c, j, due, Phase::Sleeping);
+                        return;
+                    }
+                    self.advance(c, j, *next);
+                }
+                Step::WaitFor { within, .. } => {
+                    self.sleep(c, j, now.saturating_add(*within), Phase::Awaiting);
+                    return;
+                }
+                Step::Branch {
+                    condition,
+                    then,
+                    otherwise,
+                } => {
+                    let holds = self.eval(c, j, *condition, now).truthy();
+                    self.advance(c, j, if holds { *then } else { *otherwise });
+                }
+                Step::Split { arms } => {
+                    let contact = &self.state.contacts[c].id;
+                    let point = split_point(&journey.name, step_id.0, contact);
+                    let mut total = 0.0;
+                    let mut chosen = arms.last().map(|(_, _, first)| *first);
+                    for (percent, _, first) in arms {
+                        total += percent;
+                        if point < total {
+                            chosen = Some(*first);
+                            break;
+                        }
+                    }
+                    match chosen {
+                        Some(first) => self.advance(c, j, first),
+                        None => self.leave(c, j),
+                    }
+                }
+                Step::Set { slot, value, next } => {
+                    let value = self.eval(c, j, *value, now);
+                    self.assign(c, *slot, value.clone(), now);
+                    let field = &program.profile[slot.index()];
+                    let kind = ActionKind::Set {
+                        field: &field.name,
+                        value,
+                        ty: &field.ty,
+                    };
+                    self.emit(c, j, &step_id.0.to_string(), now, kind, sink);
+                    self.advance(c, j, *next);
+                }
+                Step::AdjustScore { score, delta, next } => {
+                    self.state.contacts[c].scores[score.index()].adjust(*delta, now);
+                    self.advance(c, j, *next);
+                }
+                Step::Tag { tag, add, next } => {
+                    self.edit_tags(c, tag, *add);
+                    let kind = ActionKind::Tag { tag, add: *add };
+                    self.emit(c, j, &step_id.0.to_string(), now, kind, sink);
+                    self.advance(c, j, *next);
+                }
+                Step::Goal { name, next } => {
+                    let kind = ActionKind::Goal { goal: name };
+                    self.emit(c, j, &step_id.0.to_string(), now, kind, sink);
+                    self.advance(c, j, *next);
+                }
+                Step::Exit => {
+                    self.leave(c, j);
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Goes on to `next` at once.
+    fn advance(&mut self, c: usize, j: JourneyId, next: StepId) {
+        if let Some(instance) = self.state.contacts[c].journeys[j.index()].instance.as_mut() {
+            instance.step = next;
+            instance.phase = Phase::Ready;
+        }
+    }
+
+    /// Parks the current step in `phase` until `due`.
+    fn sleep(&mut self, c: usize, j: JourneyId, due: i64, phase: Phase) {
+        let contact = &mut self.state.contacts[c];
+        let state = &mut contact.journeys[j.index()];
+        let Some(instance) = state.instance.as_mut() else {
+            return;
+        };
+        instance.phase = phase;
+        state.timer_generation = state.timer_generation.wrapping_add(1);
+        self.state.timers.push(
+            due,
+            j,
+            contact.id.clone(),
+            TimerKind::Resume(state.timer_generation),
+        );
+    }
+
+    /// Delivers a send now, or parks it until quiet hours end; `true` when it was delivered.
+    fn send_unless_quiet(
+        &mut self,
+        c: usize,
+        j: JourneyId,
+        step: StepId,
+        send: &Send,
+        now: i64,
+        sink: &mut dyn Sink,
+    ) -> bool {
+        if let Some(quiet) = self.program.policy.quiet_hours {
+            if let Some(end) = clock::quiet_until(now, quiet, &self.zone(c)) {
+                self.sleep(c, j, end, Phase::SendQuiet);
+                return false;
+            }
+        }
+        self.deliver(c, j, step, send, now, sink);
+        self.advance(c, j, send.next);
+        true
+    }
+
+    /// The send itself: channel, consent, caps, record.
+    fn deliver(
+        &mut self,
+        c: usize,
+        j: JourneyId,
+        step: StepId,
+        send: &Send,
+        now: i64,
+        sink: &mut dyn Sink,
+    ) {
+        let policy = &self.program.policy;
+        let channel = if send.best_channel {
+            self.best_channel(c, &send.channels, now)
+        } else {
+            send.channels.first().copied().unwrap_or(Channel::Email)
+        };
+        let data = self.payload(c, j, &send.payload, now);
+        let reason = if !self.consents(c, channel, now) {
+            Some(SuppressReason::Consent)
+        } else {
+            let sends = &mut self.state.contacts[c].sends;
+            let capped = policy
+                .caps
+                .iter()
+                .zip(sends.iter_mut())
+                .filter(|((capped, _, _), _)| *capped == channel)
+                .any(|((_, limit, window), times)| {
+                    while times.front().is_some_and(|t| *t <= now - window) {
+                        times.pop_front();
+                    }
+                    times.len() as i64 >= *limit
+                });
+            capped.then_some(SuppressReason::Cap)
+        };
+        let template = send.template.as_str();
+        let kind = match reason {
+            Some(reason) => ActionKind::Suppressed {
+                channel,
+                template,
+                data,
+                reason,
+            },
+            None => {
+                let contact = &mut self.state.contacts[c];
+                for ((capped, _, _), times) in policy.caps.iter().zip(contact.sends.iter_mut()) {
+                    if *capped == channel {
+                        times.push_back(now);
+                    }
+                }
+                if let Some(engagement) = contact.engagement.as_mut() {
+                    engagement.sent[channel_index(channel)] += 1;
+                }
+                ActionKind::Send {
+                    channel,
+                    template,
+                    data,
+                }
+            }
+        };
+        self.emit(c, j, &step.0.to_string(), now, kind, sink);
+    }
+
+    /// Whether every consent rule of `channel` holds.
+    fn consents(&self, c: usize, channel: Channel, now: i64) -> bool {
+        self.program
+            .policy
+            .consent
+            .iter()
+            .filter(|(ch, _)| *ch == channel)
+            .all(|(_, condition)| self.evaluator.eval_bool(*condition, &self.scope(c, now)))
+    }
+
+    /// `best_channel(...)`: the consented channel with the most engagement per send.
+    fn best_channel(&self, c: usize, channels: &[Channel], now: i64) -> Channel {
+        let first = channels.first().copied().unwrap_or(Channel::Email);
+        let empty = Engagement::default();
+        let engagement = self.state.contacts[c]
+            .engagement
+            .as_deref()
+            .unwrap_or(&empty);
+        // Ratios compared as cross products: engaged_a / sent_a > engaged_b / sent_b.
+        let ratio = |ch: Channel| {
+            let i = channel_index(ch);
+            (
+                u64::from(engagement.engaged[i]),
+                u64::from(engagement.sent[i].max(1)),
+            )
+        };
+        let mut best: Option<(Channel, (u64, u64))> = None;
+        for &channel in channels {
+            if !self.consents(c, channel, now) {
+                continue;
+            }
+            let (engaged, sent) = ratio(channel);
+            match best {
+                Some((_, (best_engaged, best_sent)))
+                    if engaged * best_sent <= best_engaged * sent => {}
+                _ => best = Some((channel, (engaged, sent))),
+            }
+        }
+        best.map_or(first, |(channel, _)| channel)
+    }
+
+    /// The instant a TIMESPEC names, never before `now`.
+    fn resolve(&self, c: usize, j: JourneyId, spec: TimeSpec, now: i64) -> i64 {
+        let due = match spec {
+            TimeSpec::Clock(at) => clock::next_at_or_after(now, at, &self.zone(c)),
+            TimeSpec::BestTime => {
+                let hour = self.state.contacts[c]
+                    .engagement
+                    .as_deref()
+                    .map_or(DEFAULT_BEST_HOUR, best_hour);
+                clock::next_hour_start(now, hour, &self.zone(c))
+            }
+            TimeSpec::Instant(expr) => match self.eval(c, j, expr, now) {
+                Value::Time(t) => t,
+                _ => now,
+            },
+        };
+        due.max(now)
+    }
+
+    fn edit_tags(&mut self, c: usize, tag: &str, add: bool) {
+        let Some(slot) = self.plan.tags else {
+            return;
+        };
+        let value = &mut self.state.contacts[c].profile[slot.index()];
+        let mut tags: Vec<Value> = match value {
+            Value::List(items) => items.to_vec(),
+            _ => Vec::new(),
+        };
+        let present = tags
+            .iter()
+            .any(|t| matches!(t, Value::Str(s) if &**s == tag));
+        if add && !present {
+            tags.push(Value::Str(Arc::from(tag)));
+        } else if !add {
+            tags.retain(|t| !matches!(t, Value::Str(s) if &**s == tag));
+        } else {
+            return;
+        }
+        *value = Value::List(tags.into());
+    }
+
+    /// Writes an action of the contact's current entry into `j`.
+    fn emit(
+        &mut self,
+        c: usize,
+        j: JourneyId,
+        step: &str,
+        now: i64,
+        kind: ActionKind<'_>,
+        sink: &mut dyn Sink,
+    ) {
+        let contact = &self.state.contacts[c];
+        let journey = &self.program.journeys[j.index()].name;
+        let entry = contact.journeys[j.index()].entries;
+        let action = Action {
+            at: now,
+            contact: &contact.id,
+            journey,
+            id: action_id(journey, entry, step, &contact.id),
+            kind,
+        };
+        if let Some(count) = ACTION_KINDS
+            .iter()
+            .position(|k| *k == action.kind.name())
+            .and_then(|i| self.state.stats.actions.get_mut(i))
+        {
+            *count += 1;
+        }
+        sink.action(self.program, &action);
+    }
+
+    // ---- expressions ----------------------------------------------------------------------------
+
+    fn scope(&self, c: usize, now: i64) -> Scope<'_> {
+        Scope {
+            program: self.program,
+            evaluator: self.evaluator,
+            contact: &self.state.contacts[c],
+            journey: None,
+            event: None,
+            binding: None,
+            now,
+        }
+    }
+
+    fn eval(&self, c: usize, j: JourneyId, expr: ExprId, now: i64) -> Value {
+        self.evaluator
+            .eval(expr, &self.scope(c, now).with_journey(j))
+    }
+
+    fn holds(&self, c: usize, filter: Option<ExprId>, now: i64) -> bool {
+        filter.is_none_or(|f| self.evaluator.eval_bool(f, &self.scope(c, now)))
+    }
+
+    fn payload(
+        &self,
+        c: usize,
+        j: JourneyId,
+        payload: &'p [(String, ExprId)],
+        now: i64,
+    ) -> Payload<'p> {
+        let program = self.program;
+        payload
+            .iter()
+            .map(|(key, expr)| {
+                (
+                    key.as_str(),
+                    self.eval(c, j, *expr, now),
+                    &program.expr(*expr).ty,
+                )
+            })
+            .collect()
+    }
+}
+
+/// The best hour without a clear favourite (reference §5).
+const DEFAULT_BEST_HOUR: u8 = 10;
+
+/// The single most frequent hour of opens and clicks, or the default on a tie or no history.
+fn best_hour(engagement: &Engagement) -> u8 {
+    let most = engagement.hours.iter().copied().max().unwrap_or(0);
+    let mut at_most = engagement
+        .hours
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| **n == most);
+    match (most, at_most.next(), at_most.next()) {
+        (1.., Some((hour, _)), None) => hour as u8,
+        _ => DEFAULT_BEST_HOUR,
+    }
+}
+
+fn channel_index(channel: Channel) -> usize {
+    match channel {
+        Channel::Email => 0,
+        Channel::Sms => 1,
+        Channel::Push => 2,
+        Channel::InApp => 3,
+        Channel::Webhook => 4,
+        Channel::Mail => 5,
+    }
+}
+
+/// What an expression reads while the engine handles one contact.
+struct Scope<'a> {
+    program: &'a Program,
+    evaluator: &'a dyn Evaluator,
+    contact: &'a Contact,
+    journey: Option<JourneyId>,
+    event: Option<(EventId, &'a [Value])>,
+    /// A binding whose record is the event being handled (not yet stored in the instance).
+    binding: Option<(BindingId, &'a [Value])>,
+    now: i64,
+}
+
+impl<'a> Scope<'a> {
+    fn with_event(mut self, event: EventId, record: &'a [Value]) -> Self {
+        self.event = Some((event, record));
+        self
+    }
+
+    fn with_journey(mut self, journey: JourneyId) -> Self {
+        self.journey = Some(journey);
+        self
+    }
+
+    fn with_binding(mut self, binding: Option<BindingId>, record: &'a [Value]) -> Self {
+        self.binding = binding.map(|b| (b, record));
+        self
+    }
+}
+
+impl Env for Scope<'_> {
+    fn event_field(&self, event: EventId, slot: u32) -> Value {
+        match self.event {
+            Some((current, record)) if current == event => {
+                record.get(slot as usize).cloned().unwrap_or(Value::Missing)
+            }
+            _ => Value::Missing,
+        }
+    }
+
+    fn binding_field(&self, binding: BindingId, _event: EventId, slot: u32) -> Value {
+        let record = match self.binding {
+            Some((current, record)) if current == binding => Some(record),
+            _ => self
+                .journey
+                .and_then(|j| self.contact.journeys[j.index()].instance.as_ref())
+                .and_then(|instance| instance.bindings.get(binding.index()))
+                .and_then(|record| record.as_deref()),
+        };
+        record
+            .and_then(|record| record.get(slot as usize).cloned())
+            .unwrap_or(Value::Missing)
+    }
+
+    fn profile(&self, slot: ProfileSlot) -> Value {
+        self.contact
+            .profile
+            .get(slot.index())
+            .cloned()
+            .unwrap_or(Value::Missing)
+    }
+
+    fn score(&self, score: ScoreId) -> i64 {
+        let Some(state) = self.contact.scores.get(score.index()) else {
+            return 0;
+        };
+        self.program.scores[score.index()]
+            .while_rules
+            .iter()
+            .filter(|rule| self.evaluator.eval_bool(rule.condition, self))
+            .fold(state.points, |total, rule| {
+                total.saturating_add(rule.points)
+            })
+    }
+
+    fn segment(&self, segment: SegmentId) -> bool {
+        self.program
+            .segments
+            .get(segment.index())
+            .is_some_and(|s| self.evaluator.eval_bool(s.condition, self))
+    }
+
+    fn history(&self, history: HistoryId) -> Value {
+        let Some(definition) = self.program.histories.get(history.index()) else {
+            return Value::Missing;
+        };
+        let field_ty = definition.field.and_then(|slot| {
+            self.program.events[definition.event.index()]
+                .fields
+                .get(slot as usize)
+                .map(|f| &f.ty)
+        });
+        self.contact.histories[history.index()].read(definition, self.now, field_ty)
+    }
+
+    fn now(&self) -> i64 {
+        self.now
+    }
+}
+
+/// The environment of constants (profile defaults, test values): reads nothing.
+pub struct EmptyEnv;
+
+impl Env for EmptyEnv {
+    fn event_field(&self, _: EventId, _: u32) -> Value {
+        Value::Missing
+    }
+    fn binding_field(&self, _: BindingId, _: EventId, _: u32) -> Value {
+        Value::Missing
+    }
+    fn profile(&self, _: ProfileSlot) -> Value {
+        Value::Missing
+    }
+    fn score(&self, _: ScoreId) -> i64 {
+        0
+    }
+    fn segment(&self, _: SegmentId) -> bool {
+        false
+    }
+    fn history(&self, _: HistoryId) -> Value {
+        Value::Missing
+    }
+    fn now(&self) -> i64 {
+        0
+    }
+}

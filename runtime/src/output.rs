@@ -1,0 +1,296 @@
+//! Output records: what a run produces, their JSON lines and their stable ids.
+//!
+//! The format is the language reference's §6 with the decisions of `docs/reference.md` §8
+//! ("Running"): keys in a fixed order, values typed by the program, and ids that are a hash of
+//! (journey, entry number, step, contact) so that a replay produces the same ids.
+
+use std::fmt::Write as _;
+
+use journey_check::types::Type;
+use journey_ir::eval::Value;
+use journey_ir::{Channel, Program};
+use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
+
+/// The separator between the parts of a hashed key (U+001F, which no name contains).
+const UNIT_SEPARATOR: char = '\u{1f}';
+
+/// One action of a run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Action<'p> {
+    /// When it happened, seconds since the epoch.
+    pub at: i64,
+    /// The contact.
+    pub contact: &'p str,
+    /// The journey's name.
+    pub journey: &'p str,
+    /// What happened.
+    pub kind: ActionKind<'p>,
+    /// The stable id.
+    pub id: u128,
+}
+
+/// A payload: `(key, value, type)` in the order written.
+pub type Payload<'p> = Vec<(&'p str, Value, &'p Type)>;
+
+/// The kinds of action, with their own fields.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ActionKind<'p> {
+    /// A delivered message.
+    Send {
+        /// The channel used.
+        channel: Channel,
+        /// The template.
+        template: &'p str,
+        /// The `with` values.
+        data: Payload<'p>,
+    },
+    /// A send that policy stopped.
+    Suppressed {
+        /// The channel it would have used.
+        channel: Channel,
+        /// The template.
+        template: &'p str,
+        /// The `with` values.
+        data: Payload<'p>,
+        /// Why.
+        reason: SuppressReason,
+    },
+    /// An internal notification.
+    Notify {
+        /// The team.
+        team: &'p str,
+        /// The template.
+        template: &'p str,
+        /// The `with` values.
+        data: Payload<'p>,
+    },
+    /// A goal reached.
+    Goal {
+        /// The goal's name.
+        goal: &'p str,
+    },
+    /// A profile field changed by `set`.
+    Set {
+        /// The field's name.
+        field: &'p str,
+        /// The new value.
+        value: Value,
+        /// The field's type.
+        ty: &'p Type,
+    },
+    /// `tag` (`add`) or `untag`.
+    Tag {
+        /// The tag.
+        tag: &'p str,
+        /// `true` for `tag`.
+        add: bool,
+    },
+}
+
+/// Why a send was suppressed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SuppressReason {
+    /// The channel's consent condition was false.
+    Consent,
+    /// A frequency cap was reached.
+    Cap,
+}
+
+impl SuppressReason {
+    /// The name used in records and tests.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SuppressReason::Consent => "consent",
+            SuppressReason::Cap => "cap",
+        }
+    }
+}
+
+impl ActionKind<'_> {
+    /// The record's `"action"` value.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ActionKind::Send { .. } => "send",
+            ActionKind::Suppressed { .. } => "suppressed",
+            ActionKind::Notify { .. } => "notify",
+            ActionKind::Goal { .. } => "goal",
+            ActionKind::Set { .. } => "set",
+            ActionKind::Tag { add: true, .. } => "tag",
+            ActionKind::Tag { add: false, .. } => "untag",
+        }
+    }
+}
+
+impl Action<'_> {
+    /// The record as one line of JSON, without the newline.
+    pub fn to_json(&self, program: &Program) -> String {
+        let mut out = String::with_capacity(192);
+        out.push_str("{\"at\":");
+        push_str(&mut out, &format_instant(self.at));
+        out.push_str(",\"contact\":");
+        push_str(&mut out, self.contact);
+        out.push_str(",\"journey\":");
+        push_str(&mut out, self.journey);
+        out.push_str(",\"action\":");
+        push_str(&mut out, self.kind.name());
+        let payload = |out: &mut String, data: &Payload| {
+            out.push_str(",\"data\":{");
+            for (i, (key, value, ty)) in data.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_str(out, key);
+                out.push(':');
+                push_value(out, value, ty, program);
+            }
+            out.push('}');
+        };
+        match &self.kind {
+            ActionKind::Send {
+                channel,
+                template,
+                data,
+            } => {
+                push_key(&mut out, "channel", channel.as_str());
+                push_key(&mut out, "template", template);
+                payload(&mut out, data);
+            }
+            ActionKind::Suppressed {
+                channel,
+                template,
+                data,
+                reason,
+            } => {
+                push_key(&mut out, "channel", channel.as_str());
+                push_key(&mut out, "template", template);
+                payload(&mut out, data);
+                push_key(&mut out, "reason", reason.as_str());
+            }
+            ActionKind::Notify {
+                team,
+                template,
+                data,
+            } => {
+                push_key(&mut out, "team", team);
+                push_key(&mut out, "template", template);
+                payload(&mut out, data);
+            }
+            ActionKind::Goal { goal } => push_key(&mut out, "goal", goal),
+            ActionKind::Set { field, value, ty } => {
+                push_key(&mut out, "field", field);
+                out.push_str(",\"value\":");
+                push_value(&mut out, value, ty, program);
+            }
+            ActionKind::Tag { tag, .. } => push_key(&mut out, "tag", tag),
+        }
+        push_key(&mut out, "id", &format!("{:032x}", self.id));
+        out.push('}');
+        out
+    }
+}
+
+/// The id of the action of `step` in a contact's `entry`-th entry into `journey`.
+pub fn action_id(journey: &str, entry: u32, step: &str, contact: &str) -> u128 {
+    let key =
+        format!("{journey}{UNIT_SEPARATOR}{entry}{UNIT_SEPARATOR}{step}{UNIT_SEPARATOR}{contact}");
+    xxh3_128(key.as_bytes())
+}
+
+/// Where a contact lands in a split: a fraction of 100 in `[0, 100)`, stable across runs.
+pub fn split_point(journey: &str, step: u32, contact: &str) -> f64 {
+    let key = format!("{journey}{UNIT_SEPARATOR}{step}{UNIT_SEPARATOR}{contact}");
+    // 2^64 as a float; the division keeps the point below 100 for every hash.
+    const SPACE: f64 = 18_446_744_073_709_551_616.0;
+    xxh3_64(key.as_bytes()) as f64 / SPACE * 100.0
+}
+
+/// An instant as RFC 3339 UTC with seconds: `2026-01-05T10:00:00Z`.
+pub fn format_instant(seconds: i64) -> String {
+    match jiff::Timestamp::from_second(seconds) {
+        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        Err(_) => seconds.to_string(),
+    }
+}
+
+/// A date as `YYYY-MM-DD`, from days since 1970-01-01.
+pub fn format_date(days: i32) -> String {
+    jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().days(i64::from(days)))
+        .map(|d| d.to_string())
+        .unwrap_or_else(|_| days.to_string())
+}
+
+fn push_key(out: &mut String, key: &str, value: &str) {
+    out.push_str(",\"");
+    out.push_str(key);
+    out.push_str("\":");
+    push_str(out, value);
+}
+
+/// A JSON string literal.
+fn push_str(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+/// A value as JSON, typed by the program (enum names, dates, times).
+fn push_value(out: &mut String, value: &Value, ty: &Type, program: &Program) {
+    let ty = ty.unwrap_optional();
+    match value {
+        Value::Missing => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(v) | Value::Duration(v) => {
+            let _ = write!(out, "{v}");
+        }
+        Value::Float(v) if v.is_finite() => {
+            // serde_json's float form: shortest round-trip text, always with a fraction or exponent.
+            out.push_str(&serde_json::Value::from(*v).to_string());
+        }
+        Value::Float(_) => out.push_str("null"),
+        Value::Str(s) => push_str(out, s),
+        Value::Time(t) => push_str(out, &format_instant(*t)),
+        Value::Date(d) => push_str(out, &format_date(*d)),
+        Value::Enum(variant) => {
+            let name = match ty {
+                Type::Enum(id) => program
+                    .enums
+                    .get(id.0 as usize)
+                    .and_then(|names| names.get(*variant as usize)),
+                _ => None,
+            };
+            match name {
+                Some(name) => push_str(out, name),
+                None => {
+                    let _ = write!(out, "{variant}");
+                }
+            }
+        }
+        Value::List(items) => {
+            let element = match ty {
+                Type::List(element) => element.as_ref(),
+                other => other,
+            };
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_value(out, item, element, program);
+            }
+            out.push(']');
+        }
+    }
+}

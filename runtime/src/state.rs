@@ -1,0 +1,196 @@
+//! Per-contact state: everything the engine remembers between inputs, all of it serialisable.
+//!
+//! A contact's state is sized by the program: one [`ScoreState`] per score, one [`HistoryState`]
+//! per history aggregate that some expression reads, one [`JourneyState`] per journey, send logs
+//! only for capped channels, and engagement counters only when `best_time` or `best_channel` is
+//! used.
+
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+use journey_ir::eval::Value;
+use journey_ir::{HistoryFunction, HistoryWindow, JourneyId, Program, StepId};
+use serde::{Deserialize, Serialize};
+
+/// One contact.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Contact {
+    /// The contact id (`userId`, else `anonymousId`).
+    pub id: Arc<str>,
+    /// Profile values in slot order.
+    pub profile: Vec<Value>,
+    /// The time of the first input.
+    pub first_input: i64,
+    /// The time of the latest input (track, page or identify).
+    pub last_input: i64,
+    /// Per score.
+    pub scores: Vec<ScoreState>,
+    /// Per history aggregate.
+    pub histories: Vec<HistoryState>,
+    /// Per journey.
+    pub journeys: Vec<JourneyState>,
+    /// Per cap of the policy: the times of delivered sends still inside its window.
+    pub sends: Vec<VecDeque<i64>>,
+    /// Engagement counters, kept only when the program uses `best_time` or `best_channel`.
+    pub engagement: Option<Box<Engagement>>,
+}
+
+/// A contact's standing in one score.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ScoreState {
+    /// Event points (`on` rules and `score +=` steps), after decay.
+    pub points: i64,
+    /// When the contact first earned event points: decay periods count from here.
+    pub anchor: Option<i64>,
+    /// Decay periods already applied.
+    pub periods: i64,
+    /// Per `on` rule with a cap: `(time, points)` awarded inside its window.
+    pub awards: Vec<VecDeque<(i64, i64)>>,
+}
+
+/// A contact's part of one history aggregate.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub enum HistoryState {
+    /// `within D`: the matching events still inside the window, `(time, field value)`.
+    Window(VecDeque<(i64, Value)>),
+    /// `since enter` (reset at each entry) and all-time aggregates.
+    Running(Aggregate),
+    /// `last(E)` and `since(E)`: the latest matching event.
+    Latest(Option<(i64, Value)>),
+}
+
+/// A running aggregate of a field.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Aggregate {
+    /// Matching events.
+    pub count: i64,
+    /// Values seen (events whose field was missing are skipped).
+    pub values: i64,
+    /// Their sum as an integer (int fields).
+    pub sum_int: i64,
+    /// Their sum as a float.
+    pub sum_float: f64,
+    /// The least value.
+    pub min: Option<Value>,
+    /// The greatest value.
+    pub max: Option<Value>,
+}
+
+impl HistoryState {
+    /// The empty state of an aggregate.
+    pub fn new(function: HistoryFunction, window: HistoryWindow) -> HistoryState {
+        match (function, window) {
+            (HistoryFunction::Last | HistoryFunction::Since, _) => HistoryState::Latest(None),
+            (_, HistoryWindow::Within(_)) => HistoryState::Window(VecDeque::new()),
+            _ => HistoryState::Running(Aggregate::default()),
+        }
+    }
+}
+
+/// A contact's standing in one journey.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct JourneyState {
+    /// How many times the contact entered.
+    pub entries: u32,
+    /// When it last entered.
+    pub last_entry: Option<i64>,
+    /// The last value of an `enter when` condition (edge trigger).
+    pub condition_held: bool,
+    /// The contact's run through the journey, while it is inside.
+    pub instance: Option<Instance>,
+    /// Bumped whenever the instance's pending timer changes; a timer with an older value is
+    /// stale.
+    pub timer_generation: u32,
+    /// Bumped whenever the next scheduled entry is planned again.
+    pub schedule_generation: u32,
+    /// For `enter when inactive`: the time of the last input a timer is already set for.
+    pub inactivity_armed: Option<i64>,
+}
+
+/// A contact inside a journey.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Instance {
+    /// When it entered.
+    pub entered_at: i64,
+    /// The current step.
+    pub step: StepId,
+    /// What the current step is waiting for.
+    pub phase: Phase,
+    /// The event record held by each binding of the journey.
+    pub bindings: Vec<Option<Vec<Value>>>,
+}
+
+/// What the current step of an instance is doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Phase {
+    /// About to run the step.
+    Ready,
+    /// `wait` / `wait until`: the timer moves on to the next step.
+    Sleeping,
+    /// `wait for`: the event takes the first block, the timer (the deadline) the other.
+    Awaiting,
+    /// A send waiting for its `at` time; quiet hours are checked when it comes.
+    SendScheduled,
+    /// A send waiting for quiet hours to end; it is delivered when the timer fires.
+    SendQuiet,
+}
+
+/// What a contact did with its channels, for `best_time` and `best_channel`.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Engagement {
+    /// Opens and clicks by local hour of day.
+    pub hours: [u32; 24],
+    /// Per channel (in `Channel` order): opens and clicks.
+    pub engaged: [u32; 6],
+    /// Per channel: delivered sends.
+    pub sent: [u32; 6],
+}
+
+impl Contact {
+    /// A contact seen for the first time at `now`, with the profile's defaults.
+    pub fn new(
+        id: Arc<str>,
+        now: i64,
+        program: &Program,
+        profile: Vec<Value>,
+        uses_engagement: bool,
+    ) -> Contact {
+        Contact {
+            id,
+            profile,
+            first_input: now,
+            last_input: now,
+            scores: program
+                .scores
+                .iter()
+                .map(|score| ScoreState {
+                    awards: score
+                        .on_rules
+                        .iter()
+                        .filter(|r| r.cap.is_some())
+                        .map(|_| VecDeque::new())
+                        .collect(),
+                    ..ScoreState::default()
+                })
+                .collect(),
+            histories: program
+                .histories
+                .iter()
+                .map(|h| HistoryState::new(h.function, h.window))
+                .collect(),
+            journeys: vec![JourneyState::default(); program.journeys.len()],
+            sends: vec![VecDeque::new(); program.policy.caps.len()],
+            engagement: uses_engagement.then(Box::default),
+        }
+    }
+
+    /// The state of one journey.
+    pub fn journey(&self, journey: JourneyId) -> &JourneyState {
+        &self.journeys[journey.index()]
+    }
+
+    /// The state of one journey, to change.
+    pub fn journey_mut(&mut self, journey: JourneyId) -> &mut JourneyState {
+        &mut self.journeys[journey.index()]
+    }
+}
