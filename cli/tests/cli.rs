@@ -188,6 +188,62 @@ cases! {
     fmt_syntax_errors: "tests/cli/fixtures/errors", ["fmt", "a.journey"], 1, Expect::Snapshot;
     fmt_missing_path: "tests/cli/fixtures/clean", ["fmt", "nothere"], 2, Expect::Snapshot;
     fmt_folder_without_journeys: "tests/cli/fixtures/empty", ["fmt", "--check"], 2, Expect::Snapshot;
+
+    // run: actions on stdout, rejects described on stderr, a summary; the run goes on.
+    run_to_stdout: "tests/cli/fixtures/run", ["run", ".", "--events", "events.ndjson"], 0,
+        Expect::Contains(&[
+            r#"{"at":"2026-01-05T11:00:00Z","contact":"c1","journey":"abandoned_cart","action":"send","channel":"email","template":"cart_reminder","data":{"cart":"k1"},"id":"#,
+            "rejected line 3 (not_json): not a JSON object",
+            "read 5 lines: 3 events, 1 identifies, 1 rejected; 3 contacts",
+            "actions: 1 send, 0 suppressed,",
+        ]);
+    run_until_fires_later_timers: "tests/cli/fixtures/run", ["run", "program.journey", "--events", "events.ndjson", "--until", "2026-01-06T00:00:00Z"], 0,
+        Expect::Contains(&[r#""contact":"c2","journey":"abandoned_cart","action":"suppressed""#, r#""reason":"consent""#, "actions: 1 send, 1 suppressed,"]);
+    run_to_files: "tests/cli/fixtures/run", ["run", ".", "--events", "events.ndjson", "--out", "actions.ndjson", "--rejects", "rejects.ndjson"], 0,
+        Expect::Contains(&[
+            "--- changed actions.ndjson\n{\"at\":\"2026-01-05T11:00:00Z\"",
+            "--- changed rejects.ndjson\n{\"line\":3,\"reason\":\"not_json\"",
+        ]);
+    run_strict_fails_on_rejects: "tests/cli/fixtures/run", ["run", ".", "--events", "events.ndjson", "--strict"], 1,
+        Expect::Contains(&["1 rejected"]);
+    run_bad_until: "tests/cli/fixtures/run", ["run", ".", "--events", "events.ndjson", "--until", "tomorrow"], 2,
+        Expect::Contains(&["`tomorrow` is not an RFC 3339 instant"]);
+    run_bad_lateness: "tests/cli/fixtures/run", ["run", ".", "--events", "events.ndjson", "--lateness", "1h30m"], 2,
+        Expect::Contains(&["`1h30m` is not a duration"]);
+    run_missing_events: "tests/cli/fixtures/run", ["run", ".", "--events", "nothere.ndjson"], 2,
+        Expect::Contains(&["error: cannot read nothere.ndjson"]);
+    run_program_with_errors: "tests/cli/fixtures/errors", ["run", ".", "--events", "a.journey"], 1,
+        Expect::Contains(&["error["]);
+
+    // test: each test by name; a failure shows the difference and exits 1.
+    test_passing: "tests/cli/fixtures/run", ["test"], 0, Expect::Snapshot;
+    test_failing: "tests/cli/fixtures/failing_test", ["test"], 1, Expect::Snapshot;
+    test_filter: "tests/cli/fixtures/failing_test", ["test", "--filter", "goal"], 0,
+        Expect::Contains(&["running 1 test\n", "test result: ok. 1 passed; 0 failed"]);
+    test_program_with_errors: "tests/cli/fixtures/errors", ["test"], 1, Expect::Contains(&["error["]);
+}
+
+#[test]
+fn run_reads_stdin() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+    let dir = scratch("run_reads_stdin", "tests/cli/fixtures/run");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_journey"))
+        .args(["run", ".", "--events", "-"])
+        .current_dir(&dir)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let events = fs::read(dir.join("events.ndjson")).unwrap();
+    child.stdin.take().unwrap().write_all(&events).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert_eq!(output.status.code(), Some(0));
+    let from_stdin = String::from_utf8(output.stdout).unwrap();
+    let from_file = journey(&dir, &["run", ".", "--events", "events.ndjson"]).stdout;
+    assert_eq!(from_stdin, String::from_utf8(from_file).unwrap());
+    assert_eq!(from_stdin.lines().count(), 1, "{from_stdin}");
 }
 
 /// A file that no canonical layout could leave as it is.

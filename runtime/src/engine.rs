@@ -393,7 +393,10 @@ impl<'p> Engine<'p> {
     /// Sets a profile field (identify or `set`), planning schedules again when their inputs
     /// change.
     fn assign(&mut self, c: usize, slot: ProfileSlot, value: Value, now: i64) {
-        self.state.contacts[c].profile[slot.index()] = value;
+        let old = std::mem::replace(&mut self.state.contacts[c].profile[slot.index()], value);
+        if old == self.state.contacts[c].profile[slot.index()] {
+            return;
+        }
         let program = self.program;
         let plan = Arc::clone(&self.plan);
         for &j in &plan.scheduled_journeys {

@@ -1,0 +1,233 @@
+//! The conformance corpus of the runtime: every folder of `tests/run/` holds `program.journey`,
+//! `events.ndjson` and `expected.ndjson` (plus optional `args` and `rejects.ndjson`), and every
+//! `examples/streams/NAME.ndjson` runs against the whole `examples/` program with
+//! `NAME.expected.ndjson` (and optional `NAME.args`). The actions must match byte for byte; the
+//! rejects by line and reason.
+//!
+//! `JOURNEY_BLESS=1` rewrites the expected files from what the engine produces (review the diff!);
+//! `JOURNEY_CORPUS=substring` runs only the cases whose name contains it.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use journey_ir::eval::Interpreter;
+use journey_ir::Program;
+use journey_runtime::engine::RunState;
+use journey_runtime::output::Action;
+use journey_runtime::{decode, Engine, Options, Reject, Sink};
+
+/// The corpus must keep at least this many cases.
+const MIN_CASES: usize = 40;
+
+/// One case: a program, an input and what it must produce.
+struct Case {
+    name: String,
+    program: Vec<PathBuf>,
+    events: PathBuf,
+    expected: PathBuf,
+    rejects: PathBuf,
+    args: PathBuf,
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+}
+
+fn cases() -> Vec<Case> {
+    let mut cases = Vec::new();
+    let run = root().join("tests/run");
+    for entry in std::fs::read_dir(&run).expect("tests/run exists") {
+        let dir = entry.unwrap().path();
+        if !dir.is_dir() {
+            continue;
+        }
+        cases.push(Case {
+            name: format!("tests/run/{}", dir.file_name().unwrap().to_string_lossy()),
+            program: vec![dir.join("program.journey")],
+            events: dir.join("events.ndjson"),
+            expected: dir.join("expected.ndjson"),
+            rejects: dir.join("rejects.ndjson"),
+            args: dir.join("args"),
+        });
+    }
+    let streams = root().join("examples/streams");
+    for entry in std::fs::read_dir(&streams).expect("examples/streams exists") {
+        let path = entry.unwrap().path();
+        let file = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(stem) = file.strip_suffix(".ndjson") else {
+            continue;
+        };
+        if stem.ends_with(".expected") || stem.ends_with(".rejects") {
+            continue;
+        }
+        cases.push(Case {
+            name: format!("examples/streams/{stem}"),
+            program: vec![root().join("examples")],
+            events: path.clone(),
+            expected: streams.join(format!("{stem}.expected.ndjson")),
+            rejects: streams.join(format!("{stem}.rejects.ndjson")),
+            args: streams.join(format!("{stem}.args")),
+        });
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    cases
+}
+
+fn compile(paths: &[PathBuf]) -> Program {
+    let found = journey_cli::sources::find(paths).expect("program found");
+    let sources = journey_cli::sources::load(&found).expect("program readable");
+    let analysis = journey_check::check(&sources);
+    journey_ir::lower(&analysis).unwrap_or_else(|e| panic!("{:?}: {e}", paths))
+}
+
+/// `--until INSTANT` and `--lateness D` from an `args` file.
+fn options(args: &Path) -> (Option<i64>, Options) {
+    let text = std::fs::read_to_string(args).unwrap_or_default();
+    let words: Vec<&str> = text.split_whitespace().collect();
+    let mut until = None;
+    let mut options = Options::default();
+    for pair in words.chunks(2) {
+        match pair {
+            ["--until", instant] => {
+                until = Some(decode::parse_instant(instant).expect("an instant after --until"))
+            }
+            ["--lateness", duration] => {
+                options.lateness =
+                    decode::parse_duration(duration).expect("a duration after --lateness")
+            }
+            other => panic!("{}: unknown arguments {other:?}", args.display()),
+        }
+    }
+    (until, options)
+}
+
+#[derive(Default)]
+struct Collect {
+    actions: String,
+    rejects: Vec<(u64, String)>,
+}
+
+impl Sink for Collect {
+    fn action(&mut self, program: &Program, action: &Action<'_>) {
+        self.actions.push_str(&action.to_json(program));
+        self.actions.push('\n');
+    }
+
+    fn reject(&mut self, reject: &Reject) {
+        self.rejects
+            .push((reject.line, reject.reason.code().to_string()));
+    }
+}
+
+/// Runs a case; also returns the state at the end, serialised.
+fn execute(program: &Program, case: &Case) -> (Collect, String) {
+    let (until, options) = options(&case.args);
+    let events = std::fs::read(&case.events).unwrap();
+    let interpreter = Interpreter::new(program);
+    let mut engine = Engine::new(program, &interpreter, options);
+    let mut sink = Collect::default();
+    let lines = events.strip_suffix(b"\n").unwrap_or(&events);
+    if !lines.is_empty() {
+        for (i, line) in lines.split(|b| *b == b'\n').enumerate() {
+            engine.handle_line(i as u64 + 1, line, &mut sink);
+        }
+    }
+    engine.finish(until, &mut sink);
+    let state = serde_json::to_string(engine.state()).expect("state serialises");
+    (sink, state)
+}
+
+fn expected_rejects(path: &Path) -> Vec<(u64, String)> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|line| {
+            let value: serde_json::Value = serde_json::from_str(line)
+                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            (
+                value["line"].as_u64().expect("a line number"),
+                value["reason"].as_str().expect("a reason").to_string(),
+            )
+        })
+        .collect()
+}
+
+fn diff(expected: &str, actual: &str) -> String {
+    let mut out = String::new();
+    for change in similar::TextDiff::from_lines(expected, actual).iter_all_changes() {
+        let sign = match change.tag() {
+            similar::ChangeTag::Delete => '-',
+            similar::ChangeTag::Insert => '+',
+            similar::ChangeTag::Equal => ' ',
+        };
+        let _ = write!(out, "{sign}{change}");
+    }
+    out
+}
+
+#[test]
+fn corpus_matches() {
+    let filter = std::env::var("JOURNEY_CORPUS").unwrap_or_default();
+    let bless = std::env::var("JOURNEY_BLESS").is_ok_and(|v| !v.is_empty());
+    let all = cases();
+    assert!(
+        filter.is_empty() || all.len() >= MIN_CASES,
+        "the corpus has {} cases, fewer than {MIN_CASES}",
+        all.len()
+    );
+    let mut failures = Vec::new();
+    let mut ran = 0;
+    for case in all.iter().filter(|c| c.name.contains(&filter)) {
+        ran += 1;
+        let program = compile(&case.program);
+        let (first, state) = execute(&program, case);
+        // The same input gives byte-identical output and state.
+        let (second, state_again) = execute(&program, case);
+        if first.actions != second.actions || state != state_again {
+            failures.push(format!("{}: two runs differ", case.name));
+        }
+        // The state survives a serde round trip unchanged.
+        let restored: RunState = serde_json::from_str(&state).expect("state deserialises");
+        if serde_json::to_string(&restored).unwrap() != state {
+            failures.push(format!("{}: the state does not round-trip", case.name));
+        }
+        let rejects = expected_rejects(&case.rejects);
+        if bless {
+            std::fs::write(&case.expected, &first.actions).unwrap();
+            let lines: String = first
+                .rejects
+                .iter()
+                .map(|(line, reason)| format!("{{\"line\":{line},\"reason\":\"{reason}\"}}\n"))
+                .collect();
+            if lines.is_empty() {
+                let _ = std::fs::remove_file(&case.rejects);
+            } else {
+                std::fs::write(&case.rejects, lines).unwrap();
+            }
+            continue;
+        }
+        let expected = std::fs::read_to_string(&case.expected)
+            .unwrap_or_else(|e| panic!("{}: {e}", case.expected.display()));
+        if expected != first.actions {
+            failures.push(format!(
+                "{}: actions differ (-expected +actual)\n{}",
+                case.name,
+                diff(&expected, &first.actions)
+            ));
+        }
+        if rejects != first.rejects {
+            failures.push(format!(
+                "{}: rejects differ: expected {:?}, got {:?}",
+                case.name, rejects, first.rejects
+            ));
+        }
+    }
+    assert!(ran > 0, "no case matches `{filter}`");
+    assert!(
+        failures.is_empty(),
+        "{} of {ran} cases failed:\n\n{}",
+        failures.len(),
+        failures.join("\n\n")
+    );
+}
