@@ -47,6 +47,22 @@ fn reference_examples_check_clean() {
 }
 
 #[test]
+fn reference_tests_pass() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/reference.md");
+    let markdown = std::fs::read_to_string(&path).expect("docs/reference.md is readable");
+    let (program, _) = code_blocks(&markdown);
+    let mut sources = SourceMap::new();
+    sources.add("docs/reference.md", program);
+    let program = journey_ir::lower(&journey_check::check(&sources)).expect("the reference lowers");
+    assert!(!program.tests.is_empty(), "the reference has a `test` block");
+    let interpreter = journey_ir::eval::Interpreter::new(&program);
+    for test in &program.tests {
+        let outcome = journey_runtime::testing::run_test(&program, &interpreter, test);
+        assert!(outcome.passed(), "test {:?} of the reference fails: {outcome:?}", test.name);
+    }
+}
+
+#[test]
 fn readme_example_checks_clean_and_its_misspelling_is_corrected() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../README.md");
     let markdown = std::fs::read_to_string(&path).expect("README.md is readable");
