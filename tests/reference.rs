@@ -54,11 +54,18 @@ fn reference_tests_pass() {
     let mut sources = SourceMap::new();
     sources.add("docs/reference.md", program);
     let program = journey_ir::lower(&journey_check::check(&sources)).expect("the reference lowers");
-    assert!(!program.tests.is_empty(), "the reference has a `test` block");
+    assert!(
+        !program.tests.is_empty(),
+        "the reference has a `test` block"
+    );
     let interpreter = journey_ir::eval::Interpreter::new(&program);
     for test in &program.tests {
         let outcome = journey_runtime::testing::run_test(&program, &interpreter, test);
-        assert!(outcome.passed(), "test {:?} of the reference fails: {outcome:?}", test.name);
+        assert!(
+            outcome.passed(),
+            "test {:?} of the reference fails: {outcome:?}",
+            test.name
+        );
     }
 }
 

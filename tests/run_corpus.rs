@@ -31,7 +31,10 @@ struct Case {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap().to_path_buf()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .unwrap()
+        .to_path_buf()
 }
 
 fn cases() -> Vec<Case> {
@@ -120,8 +123,9 @@ impl Sink for Collect {
     }
 }
 
-/// Runs a case; also returns the state at the end, serialised.
-fn execute(program: &Program, case: &Case) -> (Collect, String) {
+/// Runs a case; also returns the state at the end, serialised. With `pause_at`, the state is
+/// serialised after that many lines and the run goes on in a new engine resumed from it.
+fn execute(program: &Program, case: &Case, pause_at: Option<usize>) -> (Collect, String) {
     let (until, options) = options(&case.args);
     let events = std::fs::read(&case.events).unwrap();
     let interpreter = Interpreter::new(program);
@@ -130,6 +134,11 @@ fn execute(program: &Program, case: &Case) -> (Collect, String) {
     let lines = events.strip_suffix(b"\n").unwrap_or(&events);
     if !lines.is_empty() {
         for (i, line) in lines.split(|b| *b == b'\n').enumerate() {
+            if Some(i) == pause_at {
+                let saved = serde_json::to_string(engine.state()).expect("state serialises");
+                let state: RunState = serde_json::from_str(&saved).expect("state deserialises");
+                engine = Engine::from_state(program, &interpreter, options, state);
+            }
             engine.handle_line(i as u64 + 1, line, &mut sink);
         }
     }
@@ -143,8 +152,8 @@ fn expected_rejects(path: &Path) -> Vec<(u64, String)> {
     text.lines()
         .filter(|l| !l.trim().is_empty())
         .map(|line| {
-            let value: serde_json::Value = serde_json::from_str(line)
-                .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+            let value: serde_json::Value =
+                serde_json::from_str(line).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
             (
                 value["line"].as_u64().expect("a line number"),
                 value["reason"].as_str().expect("a reason").to_string(),
@@ -181,11 +190,20 @@ fn corpus_matches() {
     for case in all.iter().filter(|c| c.name.contains(&filter)) {
         ran += 1;
         let program = compile(&case.program);
-        let (first, state) = execute(&program, case);
-        // The same input gives byte-identical output and state.
-        let (second, state_again) = execute(&program, case);
+        let (first, state) = execute(&program, case, None);
+        // The same input gives byte-identical output and state, also when the run is saved
+        // halfway and resumed from the saved state in a new engine.
+        let half = std::fs::read_to_string(&case.events)
+            .unwrap()
+            .lines()
+            .count()
+            / 2;
+        let (second, state_again) = execute(&program, case, Some(half));
         if first.actions != second.actions || state != state_again {
-            failures.push(format!("{}: two runs differ", case.name));
+            failures.push(format!(
+                "{}: a run resumed from its state after {half} lines differs",
+                case.name
+            ));
         }
         // The state survives a serde round trip unchanged.
         let restored: RunState = serde_json::from_str(&state).expect("state deserialises");

@@ -70,11 +70,16 @@ pub const ACTION_KINDS: [&str; 7] = [
 ];
 
 /// Everything a run remembers: contacts, timers and the clock.
+///
+/// The contact index is not serialised (a hash map's order is not stable); it is rebuilt from
+/// `contacts` when the state is read back.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(from = "SavedRunState")]
 pub struct RunState {
     /// Contacts in order of first input.
     pub contacts: Vec<Contact>,
     /// Contact id → index into `contacts`.
+    #[serde(skip)]
     pub index: HashMap<Arc<str>, u32>,
     /// Pending timers.
     pub timers: Timers,
@@ -82,6 +87,33 @@ pub struct RunState {
     pub clock: Option<i64>,
     /// Counters.
     pub stats: Stats,
+}
+
+/// [`RunState`] as stored: everything but the index.
+#[derive(Deserialize)]
+struct SavedRunState {
+    contacts: Vec<Contact>,
+    timers: Timers,
+    clock: Option<i64>,
+    stats: Stats,
+}
+
+impl From<SavedRunState> for RunState {
+    fn from(saved: SavedRunState) -> RunState {
+        let index = saved
+            .contacts
+            .iter()
+            .enumerate()
+            .map(|(i, contact)| (contact.id.clone(), i as u32))
+            .collect();
+        RunState {
+            contacts: saved.contacts,
+            index,
+            timers: saved.timers,
+            clock: saved.clock,
+            stats: saved.stats,
+        }
+    }
 }
 
 /// Tables derived once from the program: which rules look at which event, and so on.
@@ -236,6 +268,23 @@ impl<'p> Engine<'p> {
             }
         }
         engine
+    }
+
+    /// A run that goes on from a state saved earlier (with the same program and options).
+    pub fn from_state(
+        program: &'p Program,
+        evaluator: &'p dyn Evaluator,
+        options: Options,
+        state: RunState,
+    ) -> Self {
+        Engine {
+            program,
+            evaluator,
+            decoder: Decoder::new(program),
+            plan: Arc::new(Plan::new(program, evaluator)),
+            options,
+            state,
+        }
     }
 
     /// The run's state.
@@ -673,7 +722,7 @@ impl<'p> Engine<'p> {
             self.state.stats.timers += 1;
             self.settle(c, due);
             match timer.kind {
-                TimerKind::Resume(_) => self.resume(c, j, due, sink),
+                TimerKind::Resume(_) => self.resume_instance(c, j, due, sink),
                 TimerKind::Scheduled(_) => {
                     let filter = match &self.program.journeys[j.index()].entry {
                         Entry::Schedule { filter, .. } => *filter,
@@ -735,7 +784,7 @@ impl<'p> Engine<'p> {
     }
 
     /// Moves an instance on when its timer fires.
-    fn resume(&mut self, c: usize, j: JourneyId, now: i64, sink: &mut dyn Sink) {
+    fn resume_instance(&mut self, c: usize, j: JourneyId, now: i64, sink: &mut dyn Sink) {
         let journey = &self.program.journeys[j.index()];
         let Some(instance) = self.state.contacts[c].journeys[j.index()].instance.as_mut() else {
             return;

@@ -138,7 +138,7 @@ pub fn run(args: &RunArgs) -> Exit {
         if let Some(error) = sink.error.take() {
             return write_failed(&error);
         }
-        if line_number % 65_536 == 0 {
+        if line_number.is_multiple_of(65_536) {
             if let Some(bar) = &progress {
                 bar.set_position(read);
             }

@@ -254,6 +254,7 @@ impl Checker<'_> {
                                     .sends
                                     .insert((name.name.clone(), template.value.clone()));
                                 outputs.sent_channels.push((name.name.clone(), name.span));
+                                self.engagement_used(Some(&name.name));
                             }
                         }
                     }
@@ -416,9 +417,33 @@ impl Checker<'_> {
     }
 
     fn timespec(&mut self, timespec: &TimeSpec, scope: &Scope) {
-        if let TimeSpec::Instant(expr) = timespec {
-            self.expect_type(expr, scope, &Type::Time);
+        match timespec {
+            TimeSpec::Instant(expr) => {
+                self.expect_type(expr, scope, &Type::Time);
+            }
+            TimeSpec::BestTime(_) => self.engagement_used(None),
+            TimeSpec::Clock(_) => {}
         }
+    }
+
+    /// `best_channel` and `best_time` read the engagement events `CHANNEL.opened` and
+    /// `CHANNEL.clicked` (reference §5): of one channel, or of every channel (`None`). They count
+    /// as uses, so that such events are not reported as unused.
+    fn engagement_used(&mut self, channel: Option<&str>) {
+        let engaged: Vec<String> = self
+            .program
+            .events
+            .keys()
+            .filter(|name| {
+                name.split_once('.').is_some_and(|(ch, what)| {
+                    matches!(what, "opened" | "clicked")
+                        && crate::checker::CHANNELS.contains(&ch)
+                        && channel.is_none_or(|c| c == ch)
+                })
+            })
+            .cloned()
+            .collect();
+        self.program.implicitly_used.extend(engaged);
     }
 }
 

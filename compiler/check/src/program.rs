@@ -171,6 +171,9 @@ pub struct Program {
     /// Names offered as "did you mean" for a misspelt use: probably meant to be used, so they
     /// are not also reported as unused.
     pub suggested: HashSet<String>,
+    /// Events read without being named: the `CHANNEL.opened` / `CHANNEL.clicked` events that
+    /// `best_channel` and `best_time` look at. Not references (nothing to rename), but uses.
+    pub implicitly_used: HashSet<String>,
     /// The type of every expression that was checked, by its span.
     pub types: HashMap<SpanKey, Type>,
     /// What every bare name and `binding.field` means, by the span of the expression.

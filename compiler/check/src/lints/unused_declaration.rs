@@ -2,7 +2,9 @@
 //!
 //! **What it does.** Flags an event, segment or score that no journey, score, segment or policy
 //! refers to. Uses inside `test` blocks do not count, and a name offered as "did you mean"
-//! for a misspelt use is not reported as well.
+//! for a misspelt use is not reported as well. The engagement events `CHANNEL.opened` and
+//! `CHANNEL.clicked` count as used by a `best_channel(...)` listing that channel and by any
+//! `best_time`, which read them.
 //!
 //! **Why it matters.** An unused segment or score is work the runtime does for nothing, and an
 //! unused event usually means a journey listens to a misspelt or renamed one.
@@ -29,7 +31,9 @@ pub fn check(program: &Program, diagnostics: &mut Vec<Diagnostic>) {
     let unused =
         |symbol: Symbol, name: &str| !used.contains(&symbol) && !program.suggested.contains(name);
     for event in program.events.values() {
-        if unused(Symbol::Event(event.name.clone()), &event.name) {
+        if unused(Symbol::Event(event.name.clone()), &event.name)
+            && !program.implicitly_used.contains(&event.name)
+        {
             diagnostics.push(messages::unused_declaration(
                 "event",
                 &event.name,
