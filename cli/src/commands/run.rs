@@ -105,10 +105,12 @@ pub fn run(args: &RunArgs) -> Exit {
         },
         None => Box::new(io::stderr()),
     };
+    let progress = progress_bar(size);
     let mut sink = Output {
         actions: BufWriter::with_capacity(1 << 16, actions),
         rejects: BufWriter::new(rejects),
         rejects_as_json: args.rejects.is_some(),
+        progress: progress.clone(),
         error: None,
     };
     let interpreter = Interpreter::new(&program);
@@ -117,7 +119,6 @@ pub fn run(args: &RunArgs) -> Exit {
     };
     let mut engine = Engine::new(&program, &interpreter, options);
     let started = Instant::now();
-    let progress = progress_bar(size);
     let mut reader = BufReader::with_capacity(1 << 16, input);
     let mut line = Vec::with_capacity(1024);
     let mut line_number = 0u64;
@@ -224,6 +225,8 @@ struct Output<A: Write, R: Write> {
     actions: BufWriter<A>,
     rejects: BufWriter<R>,
     rejects_as_json: bool,
+    /// The progress bar on stderr, which described rejects must not garble.
+    progress: Option<ProgressBar>,
     error: Option<io::Error>,
 }
 
@@ -240,13 +243,18 @@ impl<A: Write, R: Write> Sink for Output<A, R> {
         let written = if self.rejects_as_json {
             writeln!(self.rejects, "{}", reject.to_json())
         } else {
-            writeln!(
-                self.rejects,
+            let line = format!(
                 "rejected line {} ({}): {}",
                 reject.line,
                 reject.reason.code(),
                 reject.reason
-            )
+            );
+            let rejects = &mut self.rejects;
+            let mut write = || writeln!(rejects, "{line}").and_then(|()| rejects.flush());
+            match &self.progress {
+                Some(bar) => bar.suspend(write),
+                None => write(),
+            }
         };
         if let Err(error) = written {
             self.error.get_or_insert(error);
