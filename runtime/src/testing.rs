@@ -156,9 +156,40 @@ pub fn describe(expected: &Expected) -> String {
             reason,
         } => format!("suppressed {} {template:?} {reason}", channel.as_str()),
     };
-    format!(
-        "{} {} {what}",
-        format_instant(expected.at),
-        expected.contact
-    )
+    let contact = &expected.contact;
+    let plain = contact.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+        && contact
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain {
+        format!("{} {contact} {what}", format_instant(expected.at))
+    } else {
+        format!("{} {contact:?} {what}", format_instant(expected.at))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use journey_ir::Channel;
+
+    #[test]
+    fn records_read_like_the_test_lines_that_expect_them() {
+        let record = |contact: &str| Expected {
+            at: 1_767_607_200,
+            contact: contact.to_string(),
+            record: ExpectedRecord::Send {
+                channel: Channel::Email,
+                template: "welcome_1".to_string(),
+            },
+        };
+        assert_eq!(
+            describe(&record("c1")),
+            "2026-01-05T10:00:00Z c1 send email \"welcome_1\""
+        );
+        assert_eq!(
+            describe(&record("ada@example.com")),
+            "2026-01-05T10:00:00Z \"ada@example.com\" send email \"welcome_1\""
+        );
+    }
 }
