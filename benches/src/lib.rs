@@ -10,6 +10,7 @@
 //! [`Config`] always yields byte-identical files.
 
 mod templates;
+pub mod workload;
 
 use journey_syntax::SourceMap;
 
