@@ -24,7 +24,7 @@ use crate::clock::{self, Schedule};
 use crate::decode::{Decoder, Input, Reject, RejectReason};
 use crate::output::{action_id, split_point, Action, ActionKind, Payload, SuppressReason};
 use crate::state::{Contact, Engagement, Instance, Phase};
-use crate::timers::{TimerKind, Timers};
+use crate::timers::{Timer, TimerKind, Timers, NO_CONTACT};
 
 /// Where a run's results go.
 pub trait Sink {
@@ -80,7 +80,7 @@ pub struct RunState {
     pub contacts: Vec<Contact>,
     /// Contact id → index into `contacts`.
     #[serde(skip)]
-    pub index: HashMap<Arc<str>, u32>,
+    pub index: ContactIndex,
     /// Pending timers.
     pub timers: Timers,
     /// The run's clock: the latest time handled, if any.
@@ -88,6 +88,10 @@ pub struct RunState {
     /// Counters.
     pub stats: Stats,
 }
+
+/// Contact id → index into [`RunState::contacts`], with a fast hasher (foldhash, randomly
+/// seeded, so that crafted ids cannot force collisions).
+pub type ContactIndex = HashMap<Arc<str>, u32, foldhash::fast::RandomState>;
 
 /// [`RunState`] as stored: everything but the index.
 #[derive(Deserialize)]
@@ -264,7 +268,7 @@ impl<'p> Engine<'p> {
                 engine
                     .state
                     .timers
-                    .push(at, JourneyId(j as u32), Arc::from(""), TimerKind::Once);
+                    .push(at, JourneyId(j as u32), NO_CONTACT, TimerKind::Once);
             }
         }
         engine
@@ -413,7 +417,7 @@ impl<'p> Engine<'p> {
                 self.state.timers.push(
                     now.saturating_add(duration),
                     j,
-                    contact.id.clone(),
+                    c as u32,
                     TimerKind::Inactive(now),
                 );
             }
@@ -485,7 +489,7 @@ impl<'p> Engine<'p> {
             self.state.timers.push(
                 due,
                 j,
-                contact.id.clone(),
+                c as u32,
                 TimerKind::Scheduled(state.schedule_generation),
             );
         }
@@ -513,7 +517,10 @@ impl<'p> Engine<'p> {
                 .unwrap_or(Value::Missing);
             self.state.contacts[c].histories[h.index()].add(history, now, value);
         }
-        if let Some(channel) = plan.engagement_channel[event.index()] {
+        if let (Some(channel), true) = (
+            plan.engagement_channel[event.index()],
+            self.state.contacts[c].engagement.is_some(),
+        ) {
             let hour = clock::local_hour(now, &self.zone(c));
             if let Some(engagement) = self.state.contacts[c].engagement.as_mut() {
                 engagement.engaged[channel_index(channel)] += 1;
@@ -669,12 +676,12 @@ impl<'p> Engine<'p> {
         if let Some((b, record)) = binding {
             bindings[b.index()] = Some(record);
         }
-        state.instance = Some(Instance {
+        state.instance = Some(Box::new(Instance {
             entered_at: now,
             step: journey.start,
             phase: Phase::Ready,
             bindings,
-        });
+        }));
         for &h in &self.plan.since_enter[j.index()] {
             contact.histories[h.index()].reset();
         }
@@ -692,73 +699,83 @@ impl<'p> Engine<'p> {
 
     /// Fires, in order, every timer due at or before `now`.
     fn fire_due(&mut self, now: i64, sink: &mut dyn Sink) {
-        while let Some(timer) = self.state.timers.pop_due(now) {
-            let due = timer.due;
+        while let Some((due, mut timers)) = self.state.timers.take_due(now) {
+            let contacts = &self.state.contacts;
+            Timers::order(&mut timers, |c| {
+                contacts.get(c as usize).map_or("", |contact| &contact.id)
+            });
             if self.state.clock.is_none_or(|clock| clock < due) {
                 self.state.clock = Some(due);
             }
             let due = self.state.clock.unwrap_or(due);
-            if timer.kind == TimerKind::Once {
-                self.fire_once(timer.journey, due, sink);
-                continue;
+            for timer in timers {
+                self.fire(timer, due, sink);
             }
-            let Some(&c) = self.state.index.get(&timer.contact) else {
-                continue;
-            };
-            let c = c as usize;
-            let j = timer.journey;
-            let state = &self.state.contacts[c].journeys[j.index()];
-            let live = match timer.kind {
-                TimerKind::Resume(generation) => {
-                    state.instance.is_some() && state.timer_generation == generation
-                }
-                TimerKind::Scheduled(generation) => state.schedule_generation == generation,
-                TimerKind::Inactive(armed) => state.inactivity_armed == Some(armed),
-                TimerKind::Once => false,
-            };
-            if !live {
-                continue;
-            }
-            self.state.stats.timers += 1;
-            self.settle(c, due);
-            match timer.kind {
-                TimerKind::Resume(_) => self.resume_instance(c, j, due, sink),
-                TimerKind::Scheduled(_) => {
-                    let filter = match &self.program.journeys[j.index()].entry {
-                        Entry::Schedule { filter, .. } => *filter,
-                        _ => None,
-                    };
-                    if self.holds(c, filter, due) {
-                        self.enter(c, j, due, None, sink);
-                    }
-                    self.plan_schedule(c, j, due);
-                }
-                TimerKind::Inactive(_) => {
-                    let contact = &mut self.state.contacts[c];
-                    let last = contact.last_input;
-                    let duration = match self.program.journeys[j.index()].entry {
-                        Entry::Inactive(duration) => duration,
-                        _ => 0,
-                    };
-                    let state = &mut contact.journeys[j.index()];
-                    if last.saturating_add(duration) <= due {
-                        state.inactivity_armed = None;
-                        self.enter(c, j, due, None, sink);
-                    } else {
-                        // Input came since: wait for the quiet stretch after the latest one.
-                        state.inactivity_armed = Some(last);
-                        self.state.timers.push(
-                            last.saturating_add(duration),
-                            j,
-                            contact.id.clone(),
-                            TimerKind::Inactive(last),
-                        );
-                    }
-                }
-                TimerKind::Once => {}
-            }
-            self.reevaluate_when(c, due, sink);
         }
+    }
+
+    /// Fires one timer at `due`, unless it is stale.
+    fn fire(&mut self, timer: Timer, due: i64, sink: &mut dyn Sink) {
+        let j = timer.journey;
+        if timer.kind == TimerKind::Once {
+            self.fire_once(j, due, sink);
+            return;
+        }
+        let c = timer.contact as usize;
+        let Some(contact) = self.state.contacts.get(c) else {
+            return;
+        };
+        let state = &contact.journeys[j.index()];
+        let live = match timer.kind {
+            TimerKind::Resume(generation) => {
+                state.instance.is_some() && state.timer_generation == generation
+            }
+            TimerKind::Scheduled(generation) => state.schedule_generation == generation,
+            TimerKind::Inactive(armed) => state.inactivity_armed == Some(armed),
+            TimerKind::Once => false,
+        };
+        if !live {
+            return;
+        }
+        self.state.stats.timers += 1;
+        self.settle(c, due);
+        match timer.kind {
+            TimerKind::Resume(_) => self.resume_instance(c, j, due, sink),
+            TimerKind::Scheduled(_) => {
+                let filter = match &self.program.journeys[j.index()].entry {
+                    Entry::Schedule { filter, .. } => *filter,
+                    _ => None,
+                };
+                if self.holds(c, filter, due) {
+                    self.enter(c, j, due, None, sink);
+                }
+                self.plan_schedule(c, j, due);
+            }
+            TimerKind::Inactive(_) => {
+                let contact = &mut self.state.contacts[c];
+                let last = contact.last_input;
+                let duration = match self.program.journeys[j.index()].entry {
+                    Entry::Inactive(duration) => duration,
+                    _ => 0,
+                };
+                let state = &mut contact.journeys[j.index()];
+                if last.saturating_add(duration) <= due {
+                    state.inactivity_armed = None;
+                    self.enter(c, j, due, None, sink);
+                } else {
+                    // Input came since: wait for the quiet stretch after the latest one.
+                    state.inactivity_armed = Some(last);
+                    self.state.timers.push(
+                        last.saturating_add(duration),
+                        j,
+                        c as u32,
+                        TimerKind::Inactive(last),
+                    );
+                }
+            }
+            TimerKind::Once => {}
+        }
+        self.reevaluate_when(c, due, sink);
     }
 
     /// `enter once`: every known contact, in contact id order.
@@ -959,12 +976,9 @@ impl<'p> Engine<'p> {
         };
         instance.phase = phase;
         state.timer_generation = state.timer_generation.wrapping_add(1);
-        self.state.timers.push(
-            due,
-            j,
-            contact.id.clone(),
-            TimerKind::Resume(state.timer_generation),
-        );
+        self.state
+            .timers
+            .push(due, j, c as u32, TimerKind::Resume(state.timer_generation));
     }
 
     /// Delivers a send now, or parks it until quiet hours end; `true` when it was delivered.

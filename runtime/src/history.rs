@@ -15,6 +15,14 @@ impl HistoryState {
     /// Adds a matching event at `at` whose aggregated field (if any) is `value`.
     pub fn add(&mut self, history: &History, at: i64, value: Value) {
         match self {
+            HistoryState::Times(times) => {
+                if let HistoryWindow::Within(window) = history.window {
+                    while times.front().is_some_and(|t| *t <= at - window) {
+                        times.pop_front();
+                    }
+                }
+                times.push_back(at);
+            }
             HistoryState::Window(events) => {
                 if let HistoryWindow::Within(window) = history.window {
                     while events.front().is_some_and(|(t, _)| *t <= at - window) {
@@ -31,8 +39,9 @@ impl HistoryState {
     /// Forgets everything (a `since enter` aggregate at a new entry).
     pub fn reset(&mut self) {
         match self {
+            HistoryState::Times(times) => times.clear(),
             HistoryState::Window(events) => events.clear(),
-            HistoryState::Running(aggregate) => *aggregate = Aggregate::default(),
+            HistoryState::Running(aggregate) => **aggregate = Aggregate::default(),
             HistoryState::Latest(latest) => *latest = None,
         }
     }
@@ -40,12 +49,16 @@ impl HistoryState {
     /// The aggregate's value at `now`; `field_ty` is the aggregated field's type.
     pub fn read(&self, history: &History, now: i64, field_ty: Option<&Type>) -> Value {
         let int_field = matches!(field_ty.map(Type::unwrap_optional), Some(Type::Int));
+        let window = match history.window {
+            HistoryWindow::Within(window) => window,
+            _ => i64::MAX,
+        };
         match self {
+            HistoryState::Times(times) => {
+                let from = now.saturating_sub(window);
+                Value::Int(times.iter().filter(|t| **t > from && **t <= now).count() as i64)
+            }
             HistoryState::Window(events) => {
-                let window = match history.window {
-                    HistoryWindow::Within(window) => window,
-                    _ => i64::MAX,
-                };
                 let mut aggregate = Aggregate::default();
                 for (t, value) in events {
                     if *t > now.saturating_sub(window) && *t <= now {

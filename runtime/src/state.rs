@@ -51,10 +51,13 @@ pub struct ScoreState {
 /// A contact's part of one history aggregate.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub enum HistoryState {
-    /// `within D`: the matching events still inside the window, `(time, field value)`.
+    /// `count(... within D)`: the times of the matching events still inside the window.
+    Times(VecDeque<i64>),
+    /// `sum/min/max/avg(... within D)`: the matching events still inside the window,
+    /// `(time, field value)`.
     Window(VecDeque<(i64, Value)>),
-    /// `since enter` (reset at each entry) and all-time aggregates.
-    Running(Aggregate),
+    /// `since enter` (reset at each entry) and all-time aggregates (boxed: rare and large).
+    Running(Box<Aggregate>),
     /// `last(E)` and `since(E)`: the latest matching event.
     Latest(Option<(i64, Value)>),
 }
@@ -81,8 +84,11 @@ impl HistoryState {
     pub fn new(function: HistoryFunction, window: HistoryWindow) -> HistoryState {
         match (function, window) {
             (HistoryFunction::Last | HistoryFunction::Since, _) => HistoryState::Latest(None),
+            (HistoryFunction::Count, HistoryWindow::Within(_)) => {
+                HistoryState::Times(VecDeque::new())
+            }
             (_, HistoryWindow::Within(_)) => HistoryState::Window(VecDeque::new()),
-            _ => HistoryState::Running(Aggregate::default()),
+            _ => HistoryState::Running(Box::default()),
         }
     }
 }
@@ -96,8 +102,9 @@ pub struct JourneyState {
     pub last_entry: Option<i64>,
     /// The last value of an `enter when` condition (edge trigger).
     pub condition_held: bool,
-    /// The contact's run through the journey, while it is inside.
-    pub instance: Option<Instance>,
+    /// The contact's run through the journey, while it is inside (boxed: most contacts are
+    /// outside most journeys).
+    pub instance: Option<Box<Instance>>,
     /// Bumped whenever the instance's pending timer changes; a timer with an older value is
     /// stale.
     pub timer_generation: u32,

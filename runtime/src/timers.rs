@@ -1,25 +1,29 @@
-//! The timer queue: one heap for every pending deadline of a run, ordered as the reference
-//! asks: due time, then journey declaration order, then contact id, then order of creation.
+//! The timer queue: every pending deadline of a run, fired in the order the reference asks:
+//! due time, then journey declaration order, then contact id, then order of creation.
 //!
-//! Timers are never removed from the heap. A timer carries the generation of what it was set
-//! for, and one whose generation no longer matches is skipped when it comes up (lazy deletion).
+//! Timers are kept in buckets by due time. A bucket is sorted only when it fires, because the
+//! tie-breakers compare contact ids (strings) and most timers share their due time with many
+//! others (every contact's 10:00 newsletter, every night's 08:00 end of quiet hours): sorting a
+//! bucket once is far cheaper than comparing strings on every heap operation.
+//!
+//! Timers are never removed. A timer carries the generation of what it was set for, and one whose
+//! generation no longer matches is skipped when it comes up (lazy deletion).
 
-use std::cmp::{Ordering, Reverse};
-use std::collections::BinaryHeap;
-use std::sync::Arc;
+use std::collections::BTreeMap;
 
 use journey_ir::JourneyId;
 use serde::{Deserialize, Serialize};
 
+/// The contact of a timer that belongs to the whole run (`enter once`).
+pub const NO_CONTACT: u32 = u32::MAX;
+
 /// A pending deadline.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Timer {
-    /// When it fires, seconds since the epoch.
-    pub due: i64,
     /// The journey it belongs to.
     pub journey: JourneyId,
-    /// The contact (empty for a timer of the whole run).
-    pub contact: Arc<str>,
+    /// The contact's index in the run ([`NO_CONTACT`] for a timer of the whole run).
+    pub contact: u32,
     /// Order of creation, the last tie-breaker.
     pub sequence: u64,
     /// What happens when it fires.
@@ -40,69 +44,58 @@ pub enum TimerKind {
     Once,
 }
 
-impl Timer {
-    fn key(&self) -> (i64, JourneyId, &str, u64) {
-        (self.due, self.journey, &self.contact, self.sequence)
-    }
-}
-
-impl PartialEq for Timer {
-    fn eq(&self, other: &Self) -> bool {
-        self.key() == other.key()
-    }
-}
-
-impl Eq for Timer {}
-
-impl PartialOrd for Timer {
-    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl Ord for Timer {
-    fn cmp(&self, other: &Self) -> Ordering {
-        self.key().cmp(&other.key())
-    }
-}
-
 /// All pending timers of a run.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Timers {
-    heap: BinaryHeap<Reverse<Timer>>,
+    buckets: BTreeMap<i64, Vec<Timer>>,
     next_sequence: u64,
+    len: usize,
 }
 
 impl Timers {
     /// Adds a timer.
-    pub fn push(&mut self, due: i64, journey: JourneyId, contact: Arc<str>, kind: TimerKind) {
+    pub fn push(&mut self, due: i64, journey: JourneyId, contact: u32, kind: TimerKind) {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
-        self.heap.push(Reverse(Timer {
-            due,
+        self.len += 1;
+        self.buckets.entry(due).or_default().push(Timer {
             journey,
             contact,
             sequence,
             kind,
-        }));
+        });
     }
 
-    /// Takes the first timer if it is due at or before `now`.
-    pub fn pop_due(&mut self, now: i64) -> Option<Timer> {
-        if self.heap.peek().is_some_and(|Reverse(t)| t.due <= now) {
-            self.heap.pop().map(|Reverse(t)| t)
-        } else {
-            None
+    /// Takes the earliest bucket if it is due at or before `now`: its due time and its timers in
+    /// the order they were set. The caller sorts them with [`Timers::order`].
+    pub fn take_due(&mut self, now: i64) -> Option<(i64, Vec<Timer>)> {
+        let entry = self.buckets.first_entry()?;
+        if *entry.key() > now {
+            return None;
         }
+        let (due, timers) = entry.remove_entry();
+        self.len -= timers.len();
+        Some((due, timers))
+    }
+
+    /// Sorts timers that are due together: journey declaration order, then contact id (as
+    /// `contact_id` names it), then order of creation.
+    pub fn order<'a>(timers: &mut [Timer], contact_id: impl Fn(u32) -> &'a str) {
+        timers.sort_by(|a, b| {
+            a.journey
+                .cmp(&b.journey)
+                .then_with(|| contact_id(a.contact).cmp(contact_id(b.contact)))
+                .then(a.sequence.cmp(&b.sequence))
+        });
     }
 
     /// Number of timers, stale ones included.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.len
     }
 
     /// Whether no timer is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len == 0
     }
 }
