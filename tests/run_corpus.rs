@@ -11,7 +11,7 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use journey_ir::eval::Interpreter;
+use journey_ir::eval::{Evaluator, Interpreter};
 use journey_ir::Program;
 use journey_runtime::engine::RunState;
 use journey_runtime::output::Action;
@@ -125,11 +125,15 @@ impl Sink for Collect {
 
 /// Runs a case; also returns the state at the end, serialised. With `pause_at`, the state is
 /// serialised after that many lines and the run goes on in a new engine resumed from it.
-fn execute(program: &Program, case: &Case, pause_at: Option<usize>) -> (Collect, String) {
+fn execute(
+    program: &Program,
+    evaluator: &dyn Evaluator,
+    case: &Case,
+    pause_at: Option<usize>,
+) -> (Collect, String) {
     let (until, options) = options(&case.args);
     let events = std::fs::read(&case.events).unwrap();
-    let interpreter = Interpreter::new(program);
-    let mut engine = Engine::new(program, &interpreter, options);
+    let mut engine = Engine::new(program, evaluator, options);
     let mut sink = Collect::default();
     let lines = events.strip_suffix(b"\n").unwrap_or(&events);
     if !lines.is_empty() {
@@ -137,7 +141,7 @@ fn execute(program: &Program, case: &Case, pause_at: Option<usize>) -> (Collect,
             if Some(i) == pause_at {
                 let saved = serde_json::to_string(engine.state()).expect("state serialises");
                 let state: RunState = serde_json::from_str(&saved).expect("state deserialises");
-                engine = Engine::from_state(program, &interpreter, options, state);
+                engine = Engine::from_state(program, evaluator, options, state);
             }
             engine.handle_line(i as u64 + 1, line, &mut sink);
         }
@@ -190,18 +194,21 @@ fn corpus_matches() {
     for case in all.iter().filter(|c| c.name.contains(&filter)) {
         ran += 1;
         let program = compile(&case.program);
-        let (first, state) = execute(&program, case, None);
-        // The same input gives byte-identical output and state, also when the run is saved
-        // halfway and resumed from the saved state in a new engine.
+        let interpreter = Interpreter::new(&program);
+        let jit = journey_jit::compile(&program)
+            .unwrap_or_else(|e| panic!("{}: the JIT cannot compile it: {e}", case.name));
+        let (first, state) = execute(&program, &interpreter, case, None);
+        // The JIT gives byte-identical output and state, also when its run is saved halfway and
+        // resumed from the saved state in a new engine.
         let half = std::fs::read_to_string(&case.events)
             .unwrap()
             .lines()
             .count()
             / 2;
-        let (second, state_again) = execute(&program, case, Some(half));
+        let (second, state_again) = execute(&program, &jit, case, Some(half));
         if first.actions != second.actions || state != state_again {
             failures.push(format!(
-                "{}: a run resumed from its state after {half} lines differs",
+                "{}: the JIT, resumed from the state after {half} lines, differs from the interpreter",
                 case.name
             ));
         }

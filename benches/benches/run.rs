@@ -49,7 +49,12 @@ use serde::Deserialize;
 type MakeEvaluator = for<'p> fn(&'p Program) -> Box<dyn Evaluator + 'p>;
 
 /// The evaluator backends, measured in this order. A new backend is one more line.
-const BACKENDS: &[(&str, MakeEvaluator)] = &[("interp", |p| Box::new(Interpreter::new(p)))];
+const BACKENDS: &[(&str, MakeEvaluator)] = &[
+    ("interp", |p| Box::new(Interpreter::new(p))),
+    ("jit", |p| {
+        Box::new(journey_jit::compile(p).expect("the examples compile"))
+    }),
+];
 
 /// Every this many lines, one is timed for the latency measurement.
 const LATENCY_EVERY: usize = 64;

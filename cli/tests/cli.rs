@@ -204,6 +204,10 @@ cases! {
             "--- changed actions.ndjson\n{\"at\":\"2026-01-05T11:00:00Z\"",
             "--- changed rejects.ndjson\n{\"line\":3,\"reason\":\"not_json\"",
         ]);
+    run_interp_backend: "tests/cli/fixtures/run", ["run", ".", "--events", "events.ndjson", "--backend", "interp"], 0,
+        Expect::Contains(&[r#""template":"cart_reminder""#, "actions: 1 send, 0 suppressed,"]);
+    run_unknown_backend: "tests/cli/fixtures/run", ["run", ".", "--events", "events.ndjson", "--backend", "llvm"], 2,
+        Expect::Contains(&["invalid value 'llvm'", "jit, interp"]);
     run_strict_fails_on_rejects: "tests/cli/fixtures/run", ["run", ".", "--events", "events.ndjson", "--strict"], 1,
         Expect::Contains(&["1 rejected"]);
     run_bad_until: "tests/cli/fixtures/run", ["run", ".", "--events", "events.ndjson", "--until", "tomorrow"], 2,

@@ -18,6 +18,34 @@ use crate::report;
 use crate::sources::{self, PathError};
 use crate::Exit;
 
+/// Evaluator backends of `run` and `test`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Backend {
+    /// The program's expressions compiled to native code with Cranelift (the default).
+    Jit,
+    /// The reference interpreter, which defines what every expression means.
+    Interp,
+}
+
+/// The evaluator for `program`; a program the JIT cannot compile is an error, never a silent
+/// fall back to the interpreter.
+fn evaluator(
+    program: &journey_ir::Program,
+    backend: Backend,
+) -> Result<Box<dyn journey_ir::eval::Evaluator + '_>, Exit> {
+    match backend {
+        Backend::Interp => Ok(Box::new(journey_ir::eval::Interpreter::new(program))),
+        Backend::Jit => match journey_jit::compile(program) {
+            Ok(compiled) => Ok(Box::new(compiled)),
+            Err(error) => {
+                eprintln!("error: {error}");
+                eprintln!("  = help: `--backend interp` runs the program with the interpreter");
+                Err(Exit::Failure)
+            }
+        },
+    }
+}
+
 /// Loads, checks and lowers the program at `paths`; on errors prints them and gives the exit.
 fn compile(paths: &[PathBuf]) -> Result<(SourceMap, journey_ir::Program), Exit> {
     let sources = sources::find(paths)

@@ -10,12 +10,12 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
-use journey_ir::eval::Interpreter;
 use journey_ir::Program;
 use journey_runtime::engine::ACTION_KINDS;
 use journey_runtime::output::Action;
 use journey_runtime::{decode, Engine, Options, Reject, Sink, Stats};
 
+use super::Backend;
 use crate::Exit;
 
 /// The arguments of `journey run`.
@@ -40,19 +40,13 @@ pub struct RunArgs {
     /// `1h`, ...).
     #[arg(long, value_name = "DURATION", value_parser = parse_lateness, default_value = "0s")]
     pub lateness: i64,
-    /// The evaluator of expressions.
-    #[arg(long, value_enum, default_value_t = Backend::Interp)]
+    /// The evaluator of expressions: native code compiled with Cranelift, or the reference
+    /// interpreter.
+    #[arg(long, value_enum, default_value_t = Backend::Jit)]
     pub backend: Backend,
     /// Exit 1 when any line was rejected.
     #[arg(long)]
     pub strict: bool,
-}
-
-/// Evaluator backends.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
-pub enum Backend {
-    /// The reference interpreter.
-    Interp,
 }
 
 fn parse_until(text: &str) -> Result<i64, String> {
@@ -113,11 +107,14 @@ pub fn run(args: &RunArgs) -> Exit {
         progress: progress.clone(),
         error: None,
     };
-    let interpreter = Interpreter::new(&program);
+    let evaluator = match super::evaluator(&program, args.backend) {
+        Ok(evaluator) => evaluator,
+        Err(exit) => return exit,
+    };
     let options = Options {
         lateness: args.lateness,
     };
-    let mut engine = Engine::new(&program, &interpreter, options);
+    let mut engine = Engine::new(&program, &*evaluator, options);
     let started = Instant::now();
     let mut reader = BufReader::with_capacity(1 << 16, input);
     let mut line = Vec::with_capacity(1024);

@@ -2,11 +2,10 @@
 
 use std::path::PathBuf;
 
-use journey_ir::eval::Interpreter;
 use journey_runtime::testing::{describe, run_test};
 use journey_syntax::SourceMap;
 
-use super::run::Backend;
+use super::Backend;
 use crate::Exit;
 
 /// The arguments of `journey test`.
@@ -18,8 +17,9 @@ pub struct TestArgs {
     /// Run only the tests whose name contains this text.
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
-    /// The evaluator of expressions.
-    #[arg(long, value_enum, default_value_t = Backend::Interp)]
+    /// The evaluator of expressions: native code compiled with Cranelift, or the reference
+    /// interpreter.
+    #[arg(long, value_enum, default_value_t = Backend::Jit)]
     pub backend: Backend,
 }
 
@@ -29,7 +29,10 @@ pub fn run(args: &TestArgs) -> Exit {
         Ok(compiled) => compiled,
         Err(exit) => return exit,
     };
-    let interpreter = Interpreter::new(&program);
+    let evaluator = match super::evaluator(&program, args.backend) {
+        Ok(evaluator) => evaluator,
+        Err(exit) => return exit,
+    };
     let selected: Vec<_> = program
         .tests
         .iter()
@@ -42,7 +45,7 @@ pub fn run(args: &TestArgs) -> Exit {
     );
     let mut failed = Vec::new();
     for test in &selected {
-        let outcome = run_test(&program, &interpreter, test);
+        let outcome = run_test(&program, &*evaluator, test);
         if outcome.passed() {
             println!("test {:?} ... ok", test.name);
             continue;

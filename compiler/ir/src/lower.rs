@@ -155,6 +155,8 @@ impl Lowering<'_> {
                         if let Some(default) = &field.default {
                             let id = self.expr(default, &global)?;
                             let slot = self.profile_slot(&field.name.name)?;
+                            let ty = self.program.profile[slot.index()].ty.clone();
+                            let id = self.widen(id, &ty);
                             self.program.profile[slot.index()].default = Some(id);
                         }
                     }
@@ -232,7 +234,11 @@ impl Lowering<'_> {
                         else {
                             return unsupported(format!("property `{}`", field.name.name));
                         };
-                        properties.push((slot, self.expr(&field.value, &Context::default())?));
+                        let value = self.expr(&field.value, &Context::default())?;
+                        let ty = self.program.events[id.index()].fields[slot as usize]
+                            .ty
+                            .clone();
+                        properties.push((slot, self.widen(value, &ty)));
                     }
                     inputs.push(TestInput {
                         at: at.value.epoch_seconds,
@@ -272,7 +278,9 @@ impl Lowering<'_> {
             .iter()
             .map(|field| {
                 let slot = self.profile_slot(&field.name.name)?;
-                Ok((slot, self.expr(&field.value, &Context::default())?))
+                let value = self.expr(&field.value, &Context::default())?;
+                let ty = self.program.profile[slot.index()].ty.clone();
+                Ok((slot, self.widen(value, &ty)))
             })
             .collect()
     }
@@ -702,11 +710,16 @@ impl Lowering<'_> {
                 }
                 Step::Split { arms: lowered }
             }
-            ast::StepKind::Set { field, value } => Step::Set {
-                slot: self.profile_slot(&field.name)?,
-                value: self.expr(value, context)?,
-                next,
-            },
+            ast::StepKind::Set { field, value } => {
+                let slot = self.profile_slot(&field.name)?;
+                let value = self.expr(value, context)?;
+                let ty = self.program.profile[slot.index()].ty.clone();
+                Step::Set {
+                    slot,
+                    value: self.widen(value, &ty),
+                    next,
+                }
+            }
             ast::StepKind::AdjustScore { score, delta, .. } => {
                 let Some(id) = self.names.scores.get(&score.name).copied() else {
                     return unsupported(format!("score `{}`", score.name));
@@ -770,6 +783,26 @@ impl Lowering<'_> {
         ExprId(index(self.program.exprs.len() - 1))
     }
 
+    /// `expr` as a `float` where `target` is one and `expr` is an `int`: a constant becomes a
+    /// float constant, anything else `expr + 0.0` (exact for every `int`, missing stays missing),
+    /// so that a `float` slot or `??` never holds an `int` and later arithmetic is never integer
+    /// arithmetic by accident. Anything else is returned as it is.
+    fn widen(&mut self, expr: ExprId, target: &Type) -> ExprId {
+        let from = self.program.expr(expr).ty.clone();
+        if target.unwrap_optional() != &Type::Float || from.unwrap_optional() != &Type::Int {
+            return expr;
+        }
+        if let ExprKind::Const(Const::Int(v)) = self.program.expr(expr).kind {
+            return self.push(Type::Float, ExprKind::Const(Const::Float(v as f64)));
+        }
+        let zero = self.push(Type::Float, ExprKind::Const(Const::Float(0.0)));
+        let ty = match from {
+            Type::Optional(_) => Type::Optional(Box::new(Type::Float)),
+            _ => Type::Float,
+        };
+        self.push(ty, ExprKind::Arith(ArithOp::Add, expr, zero))
+    }
+
     fn type_of(&self, span: Span) -> Type {
         self.analysis
             .program
@@ -816,7 +849,9 @@ impl Lowering<'_> {
                     BinaryOp::Contains => ExprKind::Contains(l, r),
                     BinaryOp::StartsWith => ExprKind::StartsWith(l, r),
                     BinaryOp::EndsWith => ExprKind::EndsWith(l, r),
-                    BinaryOp::Coalesce => ExprKind::Coalesce(l, r),
+                    BinaryOp::Coalesce => {
+                        ExprKind::Coalesce(self.widen(l, &ty), self.widen(r, &ty))
+                    }
                     BinaryOp::Add => ExprKind::Arith(ArithOp::Add, l, r),
                     BinaryOp::Sub => ExprKind::Arith(ArithOp::Sub, l, r),
                     BinaryOp::Mul => ExprKind::Arith(ArithOp::Mul, l, r),

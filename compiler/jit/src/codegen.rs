@@ -1,0 +1,1071 @@
+//! Expressions to Cranelift IR.
+//!
+//! Every expression becomes a pair of SSA values: a tag (`i8`, see [`tag`]) and 64 bits. Next to
+//! them the generator keeps a [`Tags`] set, known at compile time, of the tags the value can have
+//! besides missing: it comes from the static types at the leaves and from the operators above
+//! them, so an operator emits code only for the operand kinds that can occur. Each operator
+//! computes the interpreter's result for every possible combination of tags and picks one with
+//! `select` (missing when none applies); `and`, `or` and `??` branch, as they short-circuit.
+
+use std::collections::HashMap;
+
+use cranelift_codegen::ir::condcodes::{FloatCC, IntCC};
+use cranelift_codegen::ir::types::{F64, I32, I64, I8};
+use cranelift_codegen::ir::{self, AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature};
+use cranelift_frontend::{FunctionBuilder, Switch};
+use cranelift_jit::JITModule;
+use cranelift_module::{FuncId, Module};
+
+use journey_check::types::Type;
+use journey_ir::eval::Value;
+use journey_ir::{ArithOp, CompareOp, Const, ExprId, ExprKind, Program};
+
+use crate::abi::{self, tag, Helper, Tags, CONST_BASE, HELPERS, RET_OFFSET};
+
+/// Deeper expressions are refused rather than risking the compiler's (and the evaluation's)
+/// stack.
+pub(crate) const MAX_DEPTH: usize = 512;
+
+/// The most nodes a function inlines; past that, children are called (an expression that shares
+/// subexpressions, which lowering never makes, could otherwise grow exponentially).
+const INLINE_BUDGET: usize = 1024;
+
+/// Why an expression cannot be compiled (the caller adds which one).
+pub(crate) type Refusal = String;
+
+/// The signature of a helper.
+pub(crate) fn helper_signature(module: &JITModule, info: &abi::HelperInfo) -> Signature {
+    let pointer = module.target_config().pointer_type();
+    let to_type = |ty: abi::Ty| match ty {
+        abi::Ty::Ptr => pointer,
+        abi::Ty::I32 => I32,
+        abi::Ty::I64 => I64,
+    };
+    let mut signature = module.make_signature();
+    for param in info.params {
+        signature.params.push(AbiParam::new(to_type(*param)));
+    }
+    if let Some(result) = info.result {
+        signature.returns.push(AbiParam::new(to_type(result)));
+    }
+    signature
+}
+
+/// The signature of a compiled expression: `(ctx) -> tag`, the bits in `ctx.ret`.
+pub(crate) fn expr_signature(module: &JITModule) -> Signature {
+    let mut signature = module.make_signature();
+    signature
+        .params
+        .push(AbiParam::new(module.target_config().pointer_type()));
+    signature.returns.push(AbiParam::new(I32));
+    signature
+}
+
+/// The signature of a group of expressions: `(ctx, member) -> tag`, the bits in `ctx.ret`.
+pub(crate) fn group_signature(module: &JITModule) -> Signature {
+    let mut signature = expr_signature(module);
+    signature.params.push(AbiParam::new(I32));
+    signature
+}
+
+/// Where an expression's code is.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Place {
+    /// Its own function, the whole tree inlined ([`expr_signature`]).
+    Own(FuncId),
+    /// A member of a group function ([`group_signature`]), by number.
+    Member(FuncId, u32),
+}
+
+/// The program's constants that compiled code refers to by handle.
+#[derive(Default)]
+pub(crate) struct Constants {
+    /// The values; handle `CONST_BASE + i` is `values[i]`.
+    pub values: Vec<Value>,
+    /// Where each string constant is, to share them.
+    strings: HashMap<String, u64>,
+}
+
+impl Constants {
+    fn string(&mut self, s: &str) -> u64 {
+        if let Some(handle) = self.strings.get(s) {
+            return *handle;
+        }
+        let handle = self.push(Value::Str(s.into()));
+        self.strings.insert(s.to_owned(), handle);
+        handle
+    }
+
+    fn push(&mut self, value: Value) -> u64 {
+        self.values.push(value);
+        CONST_BASE + (self.values.len() - 1) as u64
+    }
+}
+
+// ---- the tags of every expression ---------------------------------------------------------------
+
+/// Whether values with these tags may be a pair of numbers with at least one `float`.
+fn may_be_mixed(a: Tags, b: Tags) -> bool {
+    let number = |t: Tags| t.has(tag::INT) || t.has(tag::FLOAT);
+    number(a) && number(b) && (a.has(tag::FLOAT) || b.has(tag::FLOAT))
+}
+
+/// What arithmetic does besides numbers: `(left, right, result)` tags.
+fn arith_table(op: ArithOp) -> &'static [(u8, u8, u8)] {
+    use tag::{DURATION, INT, STR, TIME};
+    match op {
+        ArithOp::Add => &[
+            (DURATION, DURATION, DURATION),
+            (TIME, DURATION, TIME),
+            (DURATION, TIME, TIME),
+            (STR, STR, STR),
+        ],
+        ArithOp::Sub => &[
+            (DURATION, DURATION, DURATION),
+            (TIME, DURATION, TIME),
+            (TIME, TIME, DURATION),
+        ],
+        ArithOp::Mul => &[(DURATION, INT, DURATION), (INT, DURATION, DURATION)],
+        ArithOp::Div => &[(DURATION, INT, DURATION)],
+    }
+}
+
+/// The tags of arithmetic on operands with these tags.
+fn arith_tags(op: ArithOp, a: Tags, b: Tags) -> Tags {
+    let mut tags = Tags(0);
+    if a.has(tag::INT) && b.has(tag::INT) {
+        tags = tags.union(Tags::one(tag::INT));
+    }
+    if may_be_mixed(a, b) {
+        tags = tags.union(Tags::one(tag::FLOAT));
+    }
+    for &(x, y, result) in arith_table(op) {
+        if a.has(x) && b.has(y) {
+            tags = tags.union(Tags::one(result));
+        }
+    }
+    tags
+}
+
+/// The tags of `-x`.
+fn neg_tags(x: Tags) -> Tags {
+    Tags(x.0 & (Tags::one(tag::INT).0 | Tags::one(tag::FLOAT).0 | Tags::one(tag::DURATION).0))
+}
+
+/// The tags each expression's value can have besides missing: from the static types of the
+/// slots read and the constants, through the operators. Values read from the environment
+/// outside their slot's tags are read as missing, so the sets hold for every input. Refuses an
+/// expression that contains itself or is more than [`MAX_DEPTH`] deep, so that neither code
+/// generation nor evaluation recurses without bound.
+///
+/// Also says, for each expression, whether its evaluation may make strings or lists (use the
+/// scratch vector).
+pub(crate) fn analyse(program: &Program) -> Result<(Vec<Tags>, Vec<bool>), (ExprId, Refusal)> {
+    let mut memo = vec![Visit::New; program.exprs.len()];
+    for index in 0..program.exprs.len() {
+        let id = ExprId(index as u32);
+        tags_of(program, id, &mut memo, 0).map_err(|reason| (id, reason))?;
+    }
+    Ok(memo
+        .into_iter()
+        .map(|v| match v {
+            Visit::Done(tags, _, scratch) => (tags, scratch),
+            _ => (Tags::ALL, true),
+        })
+        .unzip())
+}
+
+/// Where [`analyse`] is with an expression.
+#[derive(Clone, Copy)]
+enum Visit {
+    New,
+    Open,
+    /// Its tags, its height (1 for a leaf), and whether it may make strings or lists.
+    Done(Tags, usize, bool),
+}
+
+fn tags_of(
+    program: &Program,
+    id: ExprId,
+    memo: &mut [Visit],
+    depth: usize,
+) -> Result<(Tags, usize, bool), Refusal> {
+    let Some(expr) = program.exprs.get(id.index()) else {
+        return Ok((Tags(0), 0, false));
+    };
+    match memo[id.index()] {
+        Visit::Done(tags, height, scratch) => return Ok((tags, height, scratch)),
+        Visit::Open => return Err(format!("expression {} contains itself", id.0)),
+        // Below a chain this long, the expression where it started is too deep.
+        Visit::New if depth >= MAX_DEPTH => {
+            return Err(format!("expressions nested deeper than {MAX_DEPTH}"))
+        }
+        Visit::New => memo[id.index()] = Visit::Open,
+    }
+    let mut height = 0;
+    let mut scratch = false;
+    let mut sub = |x: &ExprId| -> Result<Tags, Refusal> {
+        let (tags, h, s) = tags_of(program, *x, memo, depth + 1)?;
+        height = height.max(h);
+        scratch |= s;
+        Ok(tags)
+    };
+    let boolean = Tags::one(tag::BOOL);
+    let tags = match &expr.kind {
+        ExprKind::Const(c) => Tags::one(abi::tag_of(&Value::from(c))),
+        ExprKind::EventField(..)
+        | ExprKind::BindingField(..)
+        | ExprKind::Profile(_)
+        | ExprKind::History(_) => Tags::of_type(&expr.ty),
+        ExprKind::Score(_) => Tags::one(tag::INT),
+        ExprKind::Segment(_) => boolean,
+        ExprKind::Now => Tags::one(tag::TIME),
+        ExprKind::Neg(x) => neg_tags(sub(x)?),
+        ExprKind::Arith(op, a, b) => {
+            let a = sub(a)?;
+            let b = sub(b)?;
+            arith_tags(*op, a, b)
+        }
+        ExprKind::Coalesce(a, b) => {
+            let a = sub(a)?;
+            a.union(sub(b)?)
+        }
+        ExprKind::List(items) => {
+            for item in items {
+                sub(item)?;
+            }
+            Tags::one(tag::LIST)
+        }
+        ExprKind::Not(x) | ExprKind::IsSet(x, _) => {
+            sub(x)?;
+            boolean
+        }
+        ExprKind::And(a, b)
+        | ExprKind::Or(a, b)
+        | ExprKind::Compare(_, a, b)
+        | ExprKind::In(a, b)
+        | ExprKind::Contains(a, b)
+        | ExprKind::StartsWith(a, b)
+        | ExprKind::EndsWith(a, b) => {
+            sub(a)?;
+            sub(b)?;
+            boolean
+        }
+    };
+    let height = height + 1;
+    if height > MAX_DEPTH {
+        return Err(format!("expressions nested deeper than {MAX_DEPTH}"));
+    }
+    // Constant strings and lists have handles of their own; any other is made in the scratch.
+    let makes =
+        (tags.has(tag::STR) || tags.has(tag::LIST)) && !matches!(expr.kind, ExprKind::Const(_));
+    let scratch = scratch || makes;
+    memo[id.index()] = Visit::Done(tags, height, scratch);
+    Ok((tags, height, scratch))
+}
+
+/// A value in compiled code.
+#[derive(Clone, Copy)]
+struct Val {
+    /// `i8` tag.
+    tag: ir::Value,
+    /// `i64` bits.
+    bits: ir::Value,
+    /// The tags it can have besides missing.
+    tags: Tags,
+}
+
+/// Generates the body of one function.
+pub(crate) struct FnGen<'u, 'a, 'f> {
+    b: FunctionBuilder<'f>,
+    unit: &'u mut Unit<'a>,
+    refs: [Option<FuncRef>; HELPERS.len()],
+    /// The functions of other expressions this one calls.
+    expr_refs: HashMap<u32, FuncRef>,
+    /// Whether children are inlined (a function of its own) or called (a group's member).
+    inline: bool,
+    /// How many more nodes may be inlined.
+    budget: usize,
+    ctx: ir::Value,
+}
+
+/// What every function of a program is generated from.
+pub(crate) struct Unit<'a> {
+    /// The program.
+    pub program: &'a Program,
+    /// The module the functions go into.
+    pub module: &'a mut JITModule,
+    /// The helpers, by [`Helper`].
+    pub helpers: Vec<FuncId>,
+    /// Where every expression's code is, by [`ExprId`].
+    pub places: Vec<Place>,
+    /// Every expression's tags (see [`analyse`]).
+    pub tags: Vec<Tags>,
+    /// The constants the functions refer to.
+    pub constants: Constants,
+}
+
+/// A case of an operator: when `cond` holds, the result is `(tag, bits)`.
+type Case = (ir::Value, u8, ir::Value);
+
+impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
+    /// Generates the function of one expression into `b` (whose function has
+    /// [`expr_signature`]), with the whole tree below it inlined.
+    pub fn generate(
+        b: FunctionBuilder<'f>,
+        unit: &'u mut Unit<'a>,
+        expr: ExprId,
+    ) -> Result<(), Refusal> {
+        let (mut g, _) = FnGen::start(b, unit, true);
+        let value = g.expr(expr, 0)?;
+        g.finish(value);
+        let config = g.unit.module.target_config();
+        g.b.finalize(config);
+        Ok(())
+    }
+
+    /// Generates a group function into `b` (whose function has [`group_signature`]): member
+    /// `i` computes `members[i]`, calling the functions of its children (so that the code for
+    /// every expression stays linear in the size of the program); any other number is missing.
+    pub fn generate_group(
+        b: FunctionBuilder<'f>,
+        unit: &'u mut Unit<'a>,
+        members: &[ExprId],
+    ) -> Result<(), (ExprId, Refusal)> {
+        let (mut g, member) = FnGen::start(b, unit, false);
+        let mut switch = Switch::new();
+        let blocks: Vec<ir::Block> = members.iter().map(|_| g.b.create_block()).collect();
+        for (number, block) in blocks.iter().enumerate() {
+            switch.set_entry(number as u128, *block);
+        }
+        let otherwise = g.b.create_block();
+        switch.emit(&mut g.b, member, otherwise);
+        for (expr, block) in members.iter().zip(&blocks) {
+            g.b.switch_to_block(*block);
+            g.b.seal_block(*block);
+            let value = g.expr(*expr, 0).map_err(|reason| (*expr, reason))?;
+            g.finish(value);
+        }
+        g.b.switch_to_block(otherwise);
+        g.b.seal_block(otherwise);
+        let missing = g.scalar(tag::MISSING, 0);
+        g.finish(missing);
+        let config = g.unit.module.target_config();
+        g.b.finalize(config);
+        Ok(())
+    }
+
+    /// The entry block, and the generator; with the second parameter, if any.
+    fn start(
+        mut b: FunctionBuilder<'f>,
+        unit: &'u mut Unit<'a>,
+        inline: bool,
+    ) -> (Self, ir::Value) {
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let params = b.block_params(entry);
+        let ctx = params[0];
+        let second = params.get(1).copied().unwrap_or(ctx);
+        let g = FnGen {
+            b,
+            unit,
+            refs: [None; HELPERS.len()],
+            expr_refs: HashMap::new(),
+            inline,
+            budget: INLINE_BUDGET,
+            ctx,
+        };
+        (g, second)
+    }
+
+    /// Returns a value: its bits in `ctx.ret`, its tag as the result.
+    fn finish(&mut self, value: Val) {
+        self.store_ret(value.bits);
+        let tag = self.b.ins().uextend(I32, value.tag);
+        self.b.ins().return_(&[tag]);
+    }
+
+    // ---- small pieces ---------------------------------------------------------------------------
+
+    fn tag_const(&mut self, tag: u8) -> ir::Value {
+        self.b.ins().iconst(I8, i64::from(tag))
+    }
+
+    fn i64_const(&mut self, v: i64) -> ir::Value {
+        self.b.ins().iconst(I64, v)
+    }
+
+    fn scalar(&mut self, tag: u8, bits: i64) -> Val {
+        Val {
+            tag: self.tag_const(tag),
+            bits: self.i64_const(bits),
+            tags: if tag == tag::MISSING {
+                Tags(0)
+            } else {
+                Tags::one(tag)
+            },
+        }
+    }
+
+    /// `tag == t`, as an `i8` 0 or 1.
+    fn is(&mut self, v: Val, t: u8) -> ir::Value {
+        self.b.ins().icmp_imm_s(IntCC::Equal, v.tag, i64::from(t))
+    }
+
+    /// Whether `a` has tag `ta` and `b` has tag `tb`.
+    fn both(&mut self, a: Val, ta: u8, b: Val, tb: u8) -> ir::Value {
+        let x = self.is(a, ta);
+        let y = self.is(b, tb);
+        self.b.ins().band(x, y)
+    }
+
+    /// Whether the value is `int` or `float`.
+    fn is_number(&mut self, v: Val) -> ir::Value {
+        let int = self.is(v, tag::INT);
+        let float = self.is(v, tag::FLOAT);
+        self.b.ins().bor(int, float)
+    }
+
+    /// Whether the operands are two numbers, at least one a `float`.
+    fn is_mixed(&mut self, a: Val, b: Val) -> ir::Value {
+        let na = self.is_number(a);
+        let nb = self.is_number(b);
+        let fa = self.is(a, tag::FLOAT);
+        let fb = self.is(b, tag::FLOAT);
+        let numbers = self.b.ins().band(na, nb);
+        let float = self.b.ins().bor(fa, fb);
+        self.b.ins().band(numbers, float)
+    }
+
+    /// A number as `f64` (an `int` widened).
+    fn as_f64(&mut self, v: Val) -> ir::Value {
+        if !v.tags.has(tag::INT) {
+            return self.b.ins().bitcast(F64, MemFlagsData::new(), v.bits);
+        }
+        let from_int = self.b.ins().fcvt_from_sint(F64, v.bits);
+        if !v.tags.has(tag::FLOAT) {
+            return from_int;
+        }
+        let from_float = self.b.ins().bitcast(F64, MemFlagsData::new(), v.bits);
+        let is_int = self.is(v, tag::INT);
+        self.b.ins().select(is_int, from_int, from_float)
+    }
+
+    /// The value of the first case that holds, or missing. The cases' conditions never hold
+    /// together.
+    fn pick(&mut self, cases: &[Case], tags: Tags) -> Val {
+        let mut tag = self.tag_const(tag::MISSING);
+        let mut bits = self.i64_const(0);
+        for (cond, t, value) in cases.iter().rev() {
+            let t = self.tag_const(*t);
+            tag = self.b.ins().select(*cond, t, tag);
+            bits = self.b.ins().select(*cond, *value, bits);
+        }
+        Val { tag, bits, tags }
+    }
+
+    /// A boolean result (`i8` 0 or 1) as a value.
+    fn boolean(&mut self, b: ir::Value) -> Val {
+        Val {
+            tag: self.tag_const(tag::BOOL),
+            bits: self.b.ins().uextend(I64, b),
+            tags: Tags::one(tag::BOOL),
+        }
+    }
+
+    /// Whether a value is `true` (a missing value is not).
+    fn truthy(&mut self, v: Val) -> ir::Value {
+        let is_bool = self.is(v, tag::BOOL);
+        let set = self.b.ins().icmp_imm_s(IntCC::NotEqual, v.bits, 0);
+        self.b.ins().band(is_bool, set)
+    }
+
+    fn store_ret(&mut self, bits: ir::Value) {
+        self.b
+            .ins()
+            .store(MemFlagsData::trusted(), bits, self.ctx, RET_OFFSET);
+    }
+
+    fn load_ret(&mut self) -> ir::Value {
+        self.b
+            .ins()
+            .load(I64, MemFlagsData::trusted(), self.ctx, RET_OFFSET)
+    }
+
+    /// Calls a helper with the context and these arguments; its result, if any.
+    fn call(&mut self, helper: Helper, args: &[ir::Value]) -> Option<ir::Value> {
+        let index = helper as usize;
+        let func_ref = match self.refs[index] {
+            Some(r) => r,
+            None => {
+                let r = self
+                    .unit
+                    .module
+                    .declare_func_in_func(self.unit.helpers[index], self.b.func);
+                self.refs[index] = Some(r);
+                r
+            }
+        };
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.ctx);
+        all.extend_from_slice(args);
+        let call = self.b.ins().call(func_ref, &all);
+        self.b.inst_results(call).first().copied()
+    }
+
+    /// Calls a helper whose result must exist.
+    fn call1(&mut self, helper: Helper, args: &[ir::Value]) -> Result<ir::Value, Refusal> {
+        self.call(helper, args)
+            .ok_or_else(|| format!("helper `{}` returns nothing", helper.info().name))
+    }
+
+    /// Calls a helper that returns a value: its tag, with its bits in `ctx.ret`.
+    fn call_value(
+        &mut self,
+        helper: Helper,
+        args: &[ir::Value],
+        tags: Tags,
+    ) -> Result<Val, Refusal> {
+        let tag32 = self.call1(helper, args)?;
+        let tag = self.b.ins().ireduce(I8, tag32);
+        let bits = self.load_ret();
+        Ok(Val { tag, bits, tags })
+    }
+
+    /// The two operands as helper arguments: `(tag as u32, bits, tag as u32, bits)`.
+    fn operands(&mut self, a: Val, b: Val) -> [ir::Value; 4] {
+        let ta = self.b.ins().uextend(I32, a.tag);
+        let tb = self.b.ins().uextend(I32, b.tag);
+        [ta, a.bits, tb, b.bits]
+    }
+
+    fn u32_const(&mut self, v: u32) -> ir::Value {
+        self.b.ins().iconst(I32, i64::from(v))
+    }
+
+    // ---- leaf reads: one function each, so that each can become a direct load ------------------
+
+    fn event_field(&mut self, event: u32, slot: u32, tags: Tags) -> Result<Val, Refusal> {
+        let args = [
+            self.u32_const(event),
+            self.u32_const(slot),
+            self.u32_const(tags.0),
+        ];
+        self.call_value(Helper::EventField, &args, tags)
+    }
+
+    fn binding_field(
+        &mut self,
+        binding: u32,
+        event: u32,
+        slot: u32,
+        tags: Tags,
+    ) -> Result<Val, Refusal> {
+        let args = [
+            self.u32_const(binding),
+            self.u32_const(event),
+            self.u32_const(slot),
+            self.u32_const(tags.0),
+        ];
+        self.call_value(Helper::BindingField, &args, tags)
+    }
+
+    fn profile(&mut self, slot: u32, tags: Tags) -> Result<Val, Refusal> {
+        let args = [self.u32_const(slot), self.u32_const(tags.0)];
+        self.call_value(Helper::Profile, &args, tags)
+    }
+
+    fn history(&mut self, history: u32, tags: Tags) -> Result<Val, Refusal> {
+        let args = [self.u32_const(history), self.u32_const(tags.0)];
+        self.call_value(Helper::History, &args, tags)
+    }
+
+    fn score(&mut self, score: u32) -> Result<Val, Refusal> {
+        let id = self.u32_const(score);
+        let bits = self.call1(Helper::Score, &[id])?;
+        Ok(Val {
+            tag: self.tag_const(tag::INT),
+            bits,
+            tags: Tags::one(tag::INT),
+        })
+    }
+
+    fn segment(&mut self, segment: u32) -> Result<Val, Refusal> {
+        let id = self.u32_const(segment);
+        let result = self.call1(Helper::Segment, &[id])?;
+        let held = self.b.ins().icmp_imm_s(IntCC::NotEqual, result, 0);
+        Ok(self.boolean(held))
+    }
+
+    fn now(&mut self) -> Result<Val, Refusal> {
+        let bits = self.call1(Helper::Now, &[])?;
+        Ok(Val {
+            tag: self.tag_const(tag::TIME),
+            bits,
+            tags: Tags::one(tag::TIME),
+        })
+    }
+
+    // ---- expressions ----------------------------------------------------------------------------
+
+    /// A child of the expression being generated: inlined, or a call of its code.
+    fn child(&mut self, id: ExprId, depth: usize) -> Result<Val, Refusal> {
+        let program = self.unit.program;
+        let constant = matches!(
+            program.exprs.get(id.index()).map(|e| &e.kind),
+            Some(ExprKind::Const(_)) | None
+        );
+        if (self.inline && self.budget > 0) || constant {
+            self.budget = self.budget.saturating_sub(1);
+            return self.expr(id, depth);
+        }
+        let (function, member) = match self.unit.places[id.index()] {
+            Place::Own(function) => (function, None),
+            Place::Member(function, number) => (function, Some(number)),
+        };
+        let func_ref = match self.expr_refs.get(&function.as_u32()) {
+            Some(r) => *r,
+            None => {
+                let r = self.unit.module.declare_func_in_func(function, self.b.func);
+                self.expr_refs.insert(function.as_u32(), r);
+                r
+            }
+        };
+        let mut args = vec![self.ctx];
+        if let Some(number) = member {
+            args.push(self.u32_const(number));
+        }
+        let call = self.b.ins().call(func_ref, &args);
+        let Some(tag32) = self.b.inst_results(call).first().copied() else {
+            return Err("an expression's function returns nothing".to_string());
+        };
+        let tag = self.b.ins().ireduce(I8, tag32);
+        let bits = self.load_ret();
+        Ok(Val {
+            tag,
+            bits,
+            tags: self.unit.tags[id.index()],
+        })
+    }
+
+    /// An expression, generated here. Its tags are those [`analyse`] found (the code never
+    /// gives a value outside them: checked).
+    fn expr(&mut self, id: ExprId, depth: usize) -> Result<Val, Refusal> {
+        if depth > MAX_DEPTH {
+            return Err(format!("expressions nested deeper than {MAX_DEPTH}"));
+        }
+        let program = self.unit.program;
+        let Some(expr) = program.exprs.get(id.index()) else {
+            // As the interpreter: an expression that does not exist is missing.
+            return Ok(self.scalar(tag::MISSING, 0));
+        };
+        let mut value = self.node(&expr.kind, &expr.ty, depth + 1)?;
+        let known = self.unit.tags[id.index()];
+        if value.tags.0 & !known.0 != 0 {
+            return Err(format!(
+                "values of tags {:#x} where {:#x} were expected",
+                value.tags.0, known.0
+            ));
+        }
+        value.tags = known;
+        Ok(value)
+    }
+
+    /// The code of one node.
+    fn node(&mut self, kind: &ExprKind, ty: &Type, d: usize) -> Result<Val, Refusal> {
+        match kind {
+            ExprKind::Const(c) => Ok(self.constant(c)),
+            ExprKind::EventField(event, slot) => {
+                self.event_field(event.0, *slot, Tags::of_type(ty))
+            }
+            ExprKind::BindingField(binding, event, slot) => {
+                self.binding_field(binding.0, event.0, *slot, Tags::of_type(ty))
+            }
+            ExprKind::Profile(slot) => self.profile(slot.0, Tags::of_type(ty)),
+            ExprKind::Score(score) => self.score(score.0),
+            ExprKind::Segment(segment) => self.segment(segment.0),
+            ExprKind::History(history) => self.history(history.0, Tags::of_type(ty)),
+            ExprKind::Now => self.now(),
+            ExprKind::Not(x) => {
+                let v = self.child(*x, d)?;
+                let is_bool = self.is(v, tag::BOOL);
+                let flipped = self.b.ins().bxor_imm_s(v.bits, 1);
+                Ok(self.pick(&[(is_bool, tag::BOOL, flipped)], Tags::one(tag::BOOL)))
+            }
+            ExprKind::Neg(x) => {
+                let v = self.child(*x, d)?;
+                Ok(self.neg(v))
+            }
+            ExprKind::And(a, b) => self.and_or(*a, *b, true, d),
+            ExprKind::Or(a, b) => self.and_or(*a, *b, false, d),
+            ExprKind::Compare(op, a, b) => {
+                let a = self.child(*a, d)?;
+                let b = self.child(*b, d)?;
+                let result = match op {
+                    CompareOp::Eq => self.equal(a, b)?,
+                    CompareOp::Ne => {
+                        let eq = self.equal(a, b)?;
+                        self.b.ins().bxor_imm_s(eq, 1)
+                    }
+                    _ => self.order(*op, a, b)?,
+                };
+                Ok(self.boolean(result))
+            }
+            ExprKind::Arith(op, a, b) => {
+                let a = self.child(*a, d)?;
+                let b = self.child(*b, d)?;
+                self.arith(*op, a, b)
+            }
+            ExprKind::Coalesce(a, b) => self.coalesce(*a, *b, d),
+            ExprKind::IsSet(x, negated) => {
+                let v = self.child(*x, d)?;
+                let cc = if *negated {
+                    IntCC::Equal
+                } else {
+                    IntCC::NotEqual
+                };
+                let held = self.b.ins().icmp_imm_s(cc, v.tag, i64::from(tag::MISSING));
+                Ok(self.boolean(held))
+            }
+            ExprKind::In(a, b) => self.tri(Helper::In, *a, *b, d),
+            ExprKind::Contains(a, b) => self.tri(Helper::Contains, *a, *b, d),
+            ExprKind::StartsWith(a, b) => self.tri(Helper::StartsWith, *a, *b, d),
+            ExprKind::EndsWith(a, b) => self.tri(Helper::EndsWith, *a, *b, d),
+            ExprKind::List(items) => self.list(items, d),
+        }
+    }
+
+    fn constant(&mut self, c: &Const) -> Val {
+        match c {
+            Const::Bool(b) => self.scalar(tag::BOOL, i64::from(*b)),
+            Const::Int(v) => self.scalar(tag::INT, *v),
+            Const::Float(v) => self.scalar(tag::FLOAT, v.to_bits() as i64),
+            Const::String(s) => {
+                let handle = self.unit.constants.string(s);
+                self.scalar(tag::STR, handle as i64)
+            }
+            Const::Duration(v) => self.scalar(tag::DURATION, *v),
+            Const::Time(v) => self.scalar(tag::TIME, *v),
+            Const::Date(v) => self.scalar(tag::DATE, i64::from(*v)),
+            Const::Enum(v) => self.scalar(tag::ENUM, i64::from(*v)),
+        }
+    }
+
+    /// The value of an expression made of constants only, if it is one (for list literals).
+    fn constant_value(&self, id: ExprId, depth: usize) -> Option<Value> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        match &self.unit.program.exprs.get(id.index())?.kind {
+            ExprKind::Const(c) => Some(Value::from(c)),
+            ExprKind::List(items) => items
+                .iter()
+                .map(|i| self.constant_value(*i, depth + 1))
+                .collect::<Option<Vec<Value>>>()
+                .map(|items| Value::List(items.into())),
+            _ => None,
+        }
+    }
+
+    fn neg(&mut self, v: Val) -> Val {
+        let mut cases = Vec::new();
+        if v.tags.has(tag::INT) || v.tags.has(tag::DURATION) {
+            let negated = self.sat_neg(v.bits);
+            for t in [tag::INT, tag::DURATION] {
+                if v.tags.has(t) {
+                    let cond = self.is(v, t);
+                    cases.push((cond, t, negated));
+                }
+            }
+        }
+        if v.tags.has(tag::FLOAT) {
+            let cond = self.is(v, tag::FLOAT);
+            let flipped = self.b.ins().bxor_imm_s(v.bits, i64::MIN);
+            cases.push((cond, tag::FLOAT, flipped));
+        }
+        self.pick(&cases, neg_tags(v.tags))
+    }
+
+    fn and_or(&mut self, a: ExprId, b: ExprId, and: bool, d: usize) -> Result<Val, Refusal> {
+        let left = self.child(a, d)?;
+        let held = self.truthy(left);
+        let right_block = self.b.create_block();
+        let merge = self.b.create_block();
+        let result = self.b.append_block_param(merge, I8);
+        if and {
+            let no = self.b.ins().iconst(I8, 0);
+            self.b
+                .ins()
+                .brif(held, right_block, &[], merge, &[no.into()]);
+        } else {
+            let yes = self.b.ins().iconst(I8, 1);
+            self.b
+                .ins()
+                .brif(held, merge, &[yes.into()], right_block, &[]);
+        }
+        self.b.switch_to_block(right_block);
+        self.b.seal_block(right_block);
+        let right = self.child(b, d)?;
+        let held = self.truthy(right);
+        self.b.ins().jump(merge, &[held.into()]);
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        Ok(self.boolean(result))
+    }
+
+    fn coalesce(&mut self, a: ExprId, b: ExprId, d: usize) -> Result<Val, Refusal> {
+        let left = self.child(a, d)?;
+        let missing = self.is(left, tag::MISSING);
+        let right_block = self.b.create_block();
+        let merge = self.b.create_block();
+        let tag = self.b.append_block_param(merge, I8);
+        let bits = self.b.append_block_param(merge, I64);
+        self.b.ins().brif(
+            missing,
+            right_block,
+            &[],
+            merge,
+            &[left.tag.into(), left.bits.into()],
+        );
+        self.b.switch_to_block(right_block);
+        self.b.seal_block(right_block);
+        let right = self.child(b, d)?;
+        self.b
+            .ins()
+            .jump(merge, &[right.tag.into(), right.bits.into()]);
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        Ok(Val {
+            tag,
+            bits,
+            tags: left.tags.union(right.tags),
+        })
+    }
+
+    /// A helper answering 0, 1 or 2 (missing).
+    fn tri(&mut self, helper: Helper, a: ExprId, b: ExprId, d: usize) -> Result<Val, Refusal> {
+        let a = self.child(a, d)?;
+        let b = self.child(b, d)?;
+        let args = self.operands(a, b);
+        let answer = self.call1(helper, &args)?;
+        let known = self.b.ins().icmp_imm_s(IntCC::NotEqual, answer, 2);
+        let bits = self.b.ins().uextend(I64, answer);
+        Ok(self.pick(&[(known, tag::BOOL, bits)], Tags::one(tag::BOOL)))
+    }
+
+    fn list(&mut self, items: &[ExprId], d: usize) -> Result<Val, Refusal> {
+        if let Some(constant) = items
+            .iter()
+            .map(|i| self.constant_value(*i, d))
+            .collect::<Option<Vec<Value>>>()
+        {
+            let handle = self.unit.constants.push(Value::List(constant.into()));
+            return Ok(self.scalar(tag::LIST, handle as i64));
+        }
+        for item in items {
+            let v = self.child(*item, d)?;
+            let t = self.b.ins().uextend(I32, v.tag);
+            self.call(Helper::ListPush, &[t, v.bits]);
+        }
+        let count = self.i64_const(items.len() as i64);
+        let bits = self.call1(Helper::ListFinish, &[count])?;
+        Ok(Val {
+            tag: self.tag_const(tag::LIST),
+            bits,
+            tags: Tags::one(tag::LIST),
+        })
+    }
+
+    // ---- comparisons ----------------------------------------------------------------------------
+
+    /// `a == b` as an `i8` 0 or 1: missing equals only missing, `int` and `float` compare as
+    /// numbers, strings and lists by content (a helper).
+    fn equal(&mut self, a: Val, b: Val) -> Result<ir::Value, Refusal> {
+        let both = |t: u8| a.tags.has(t) && b.tags.has(t);
+        if both(tag::STR) || both(tag::LIST) {
+            let args = self.operands(a, b);
+            let answer = self.call1(Helper::Equal, &args)?;
+            return Ok(self.b.ins().icmp_imm_s(IntCC::NotEqual, answer, 0));
+        }
+        // Same tag and same bits: right for every scalar but `float` (missing has bits 0).
+        let same_tag = self.b.ins().icmp(IntCC::Equal, a.tag, b.tag);
+        let same_bits = self.b.ins().icmp(IntCC::Equal, a.bits, b.bits);
+        let same = self.b.ins().band(same_tag, same_bits);
+        if !may_be_mixed(a.tags, b.tags) {
+            return Ok(same);
+        }
+        let mixed = self.is_mixed(a, b);
+        let fa = self.as_f64(a);
+        let fb = self.as_f64(b);
+        let numeric = self.b.ins().fcmp(FloatCC::Equal, fa, fb);
+        Ok(self.b.ins().select(mixed, numeric, same))
+    }
+
+    /// `<`, `<=`, `>`, `>=` as an `i8` 0 or 1; false for operands without an order (NaN,
+    /// missing).
+    fn order(&mut self, op: CompareOp, a: Val, b: Val) -> Result<ir::Value, Refusal> {
+        let (icc, fcc) = match op {
+            CompareOp::Lt => (IntCC::SignedLessThan, FloatCC::LessThan),
+            CompareOp::Le => (IntCC::SignedLessThanOrEqual, FloatCC::LessThanOrEqual),
+            CompareOp::Gt => (IntCC::SignedGreaterThan, FloatCC::GreaterThan),
+            _ => (IntCC::SignedGreaterThanOrEqual, FloatCC::GreaterThanOrEqual),
+        };
+        let both = |t: u8| a.tags.has(t) && b.tags.has(t);
+        let mut cases: Vec<(ir::Value, ir::Value)> = Vec::new();
+        let mut int_cmp = None;
+        for t in [tag::INT, tag::DURATION, tag::TIME, tag::DATE] {
+            if both(t) {
+                let cond = self.both(a, t, b, t);
+                let result = *int_cmp.get_or_insert_with(|| self.b.ins().icmp(icc, a.bits, b.bits));
+                cases.push((cond, result));
+            }
+        }
+        if may_be_mixed(a.tags, b.tags) {
+            let cond = self.is_mixed(a, b);
+            let fa = self.as_f64(a);
+            let fb = self.as_f64(b);
+            let result = self.b.ins().fcmp(fcc, fa, fb);
+            cases.push((cond, result));
+        }
+        if both(tag::STR) {
+            let args = self.operands(a, b);
+            let ordering = self.call1(Helper::StrOrder, &args)?;
+            // -1, 0, 1, or 2 when there is no order.
+            let result = match op {
+                CompareOp::Lt => self.b.ins().icmp_imm_s(IntCC::Equal, ordering, -1),
+                CompareOp::Le => self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::SignedLessThanOrEqual, ordering, 0),
+                CompareOp::Gt => self.b.ins().icmp_imm_s(IntCC::Equal, ordering, 1),
+                _ => self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::UnsignedLessThanOrEqual, ordering, 1),
+            };
+            let cond = self.both(a, tag::STR, b, tag::STR);
+            cases.push((cond, result));
+        }
+        let mut result = self.b.ins().iconst(I8, 0);
+        for (cond, value) in cases.into_iter().rev() {
+            result = self.b.ins().select(cond, value, result);
+        }
+        Ok(result)
+    }
+
+    // ---- arithmetic -----------------------------------------------------------------------------
+
+    fn arith(&mut self, op: ArithOp, a: Val, b: Val) -> Result<Val, Refusal> {
+        let mut cases: Vec<Case> = Vec::new();
+        if a.tags.has(tag::INT) && b.tags.has(tag::INT) {
+            let cond = self.both(a, tag::INT, b, tag::INT);
+            let value = self.int_op(op, a.bits, b.bits);
+            cases.push((cond, tag::INT, value));
+        }
+        if may_be_mixed(a.tags, b.tags) {
+            let cond = self.is_mixed(a, b);
+            let fa = self.as_f64(a);
+            let fb = self.as_f64(b);
+            let f = match op {
+                ArithOp::Add => self.b.ins().fadd(fa, fb),
+                ArithOp::Sub => self.b.ins().fsub(fa, fb),
+                ArithOp::Mul => self.b.ins().fmul(fa, fb),
+                ArithOp::Div => self.b.ins().fdiv(fa, fb),
+            };
+            let value = self.b.ins().bitcast(I64, MemFlagsData::new(), f);
+            cases.push((cond, tag::FLOAT, value));
+        }
+        for &(x, y, result) in arith_table(op) {
+            if !(a.tags.has(x) && b.tags.has(y)) {
+                continue;
+            }
+            let cond = self.both(a, x, b, y);
+            let value = if result == tag::STR {
+                let args = self.operands(a, b);
+                self.call_value(Helper::Concat, &args, Tags::one(tag::STR))?
+                    .bits
+            } else {
+                self.int_op(op, a.bits, b.bits)
+            };
+            cases.push((cond, result, value));
+        }
+        Ok(self.pick(&cases, arith_tags(op, a.tags, b.tags)))
+    }
+
+    /// `int` arithmetic (also on durations and times): saturating, `x / 0` is 0.
+    fn int_op(&mut self, op: ArithOp, x: ir::Value, y: ir::Value) -> ir::Value {
+        match op {
+            ArithOp::Add => self.sat_add(x, y),
+            ArithOp::Sub => self.sat_sub(x, y),
+            ArithOp::Mul => self.sat_mul(x, y),
+            ArithOp::Div => self.divide(x, y),
+        }
+    }
+
+    /// The limit a saturating operation stops at: `i64::MAX` for a `sign` word of 0, `i64::MIN`
+    /// for -1 (all ones).
+    fn limit(&mut self, sign: ir::Value) -> ir::Value {
+        self.b.ins().bxor_imm_s(sign, i64::MAX)
+    }
+
+    fn sat_add(&mut self, x: ir::Value, y: ir::Value) -> ir::Value {
+        let sum = self.b.ins().iadd(x, y);
+        // Overflow iff both operands' signs differ from the sum's.
+        let xs = self.b.ins().bxor(x, sum);
+        let ys = self.b.ins().bxor(y, sum);
+        let both = self.b.ins().band(xs, ys);
+        let overflow = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0);
+        let sign = self.b.ins().sshr_imm_s(x, 63);
+        let limit = self.limit(sign);
+        self.b.ins().select(overflow, limit, sum)
+    }
+
+    fn sat_sub(&mut self, x: ir::Value, y: ir::Value) -> ir::Value {
+        let difference = self.b.ins().isub(x, y);
+        // Overflow iff the operands' signs differ and the result's sign differs from x's.
+        let xy = self.b.ins().bxor(x, y);
+        let xd = self.b.ins().bxor(x, difference);
+        let both = self.b.ins().band(xy, xd);
+        let overflow = self.b.ins().icmp_imm_s(IntCC::SignedLessThan, both, 0);
+        let sign = self.b.ins().sshr_imm_s(x, 63);
+        let limit = self.limit(sign);
+        self.b.ins().select(overflow, limit, difference)
+    }
+
+    fn sat_mul(&mut self, x: ir::Value, y: ir::Value) -> ir::Value {
+        let low = self.b.ins().imul(x, y);
+        let high = self.b.ins().smulhi(x, y);
+        // Overflow iff the high word is not the sign extension of the low one.
+        let extension = self.b.ins().sshr_imm_s(low, 63);
+        let overflow = self.b.ins().icmp(IntCC::NotEqual, high, extension);
+        let signs = self.b.ins().bxor(x, y);
+        let sign = self.b.ins().sshr_imm_s(signs, 63);
+        let limit = self.limit(sign);
+        self.b.ins().select(overflow, limit, low)
+    }
+
+    fn sat_neg(&mut self, x: ir::Value) -> ir::Value {
+        let negated = self.b.ins().ineg(x);
+        let is_min = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
+        let max = self.i64_const(i64::MAX);
+        self.b.ins().select(is_min, max, negated)
+    }
+
+    /// `x / y` truncating: 0 when `y` is 0, `i64::MAX` for `i64::MIN / -1`; never traps.
+    fn divide(&mut self, x: ir::Value, y: ir::Value) -> ir::Value {
+        let zero = self.b.ins().icmp_imm_s(IntCC::Equal, y, 0);
+        let x_min = self.b.ins().icmp_imm_s(IntCC::Equal, x, i64::MIN);
+        let y_minus_one = self.b.ins().icmp_imm_s(IntCC::Equal, y, -1);
+        let overflow = self.b.ins().band(x_min, y_minus_one);
+        let bad = self.b.ins().bor(zero, overflow);
+        let one = self.i64_const(1);
+        let divisor = self.b.ins().select(bad, one, y);
+        let quotient = self.b.ins().sdiv(x, divisor);
+        let max = self.i64_const(i64::MAX);
+        let saturated = self.b.ins().select(overflow, max, quotient);
+        let nothing = self.i64_const(0);
+        self.b.ins().select(zero, nothing, saturated)
+    }
+}
