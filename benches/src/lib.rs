@@ -9,10 +9,13 @@
 //! (thresholds, hours, weekdays, split shares) come from a fixed-seed PRNG, so the same
 //! [`Config`] always yields byte-identical files.
 
+mod rng;
 mod templates;
 pub mod workload;
 
 use journey_syntax::SourceMap;
+
+use rng::Rng;
 
 /// Size of the generated program.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -229,33 +232,6 @@ fn fill(template: &str, vars: &[(&str, String)]) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// A small xorshift64* generator: deterministic and good enough to vary parameters.
-struct Rng(u64);
-
-impl Rng {
-    fn new(seed: u64) -> Rng {
-        Rng(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0x2545_F491_4F6C_DD1D)
-    }
-
-    fn next(&mut self) -> u64 {
-        let mut x = self.0;
-        x ^= x >> 12;
-        x ^= x << 25;
-        x ^= x >> 27;
-        self.0 = x;
-        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    /// A number in `low..high`.
-    fn range(&mut self, low: u64, high: u64) -> u64 {
-        low + self.next() % (high - low).max(1)
-    }
-
-    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
-        items[(self.next() % items.len() as u64) as usize]
-    }
 }
 
 #[cfg(test)]

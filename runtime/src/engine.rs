@@ -59,15 +59,7 @@ pub struct Stats {
 }
 
 /// The action kinds in the order of [`Stats::actions`].
-pub const ACTION_KINDS: [&str; 7] = [
-    "send",
-    "suppressed",
-    "notify",
-    "goal",
-    "set",
-    "tag",
-    "untag",
-];
+pub use crate::output::ACTION_KINDS;
 
 /// Everything a run remembers: contacts, timers and the clock.
 ///
@@ -677,7 +669,6 @@ impl<'p> Engine<'p> {
             bindings[b.index()] = Some(record);
         }
         state.instance = Some(Box::new(Instance {
-            entered_at: now,
             step: journey.start,
             phase: Phase::Ready,
             bindings,
@@ -1166,13 +1157,7 @@ impl<'p> Engine<'p> {
             id: action_id(journey, entry, step, &contact.id),
             kind,
         };
-        if let Some(count) = ACTION_KINDS
-            .iter()
-            .position(|k| *k == action.kind.name())
-            .and_then(|i| self.state.stats.actions.get_mut(i))
-        {
-            *count += 1;
-        }
+        self.state.stats.actions[action.kind.index()] += 1;
         sink.action(self.program, &action);
     }
 

@@ -106,18 +106,34 @@ impl SuppressReason {
     }
 }
 
+/// The names of the action kinds, in the order of [`ActionKind::index`].
+pub const ACTION_KINDS: [&str; 7] = [
+    "send",
+    "suppressed",
+    "notify",
+    "goal",
+    "set",
+    "tag",
+    "untag",
+];
+
 impl ActionKind<'_> {
+    /// The kind's position in [`ACTION_KINDS`].
+    pub fn index(&self) -> usize {
+        match self {
+            ActionKind::Send { .. } => 0,
+            ActionKind::Suppressed { .. } => 1,
+            ActionKind::Notify { .. } => 2,
+            ActionKind::Goal { .. } => 3,
+            ActionKind::Set { .. } => 4,
+            ActionKind::Tag { add: true, .. } => 5,
+            ActionKind::Tag { add: false, .. } => 6,
+        }
+    }
+
     /// The record's `"action"` value.
     pub fn name(&self) -> &'static str {
-        match self {
-            ActionKind::Send { .. } => "send",
-            ActionKind::Suppressed { .. } => "suppressed",
-            ActionKind::Notify { .. } => "notify",
-            ActionKind::Goal { .. } => "goal",
-            ActionKind::Set { .. } => "set",
-            ActionKind::Tag { add: true, .. } => "tag",
-            ActionKind::Tag { add: false, .. } => "untag",
-        }
+        ACTION_KINDS[self.index()]
     }
 }
 

@@ -19,8 +19,6 @@ pub struct Contact {
     pub id: Arc<str>,
     /// Profile values in slot order.
     pub profile: Vec<Value>,
-    /// The time of the first input.
-    pub first_input: i64,
     /// The time of the latest input (track, page or identify).
     pub last_input: i64,
     /// Per score.
@@ -117,8 +115,6 @@ pub struct JourneyState {
 /// A contact inside a journey.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Instance {
-    /// When it entered.
-    pub entered_at: i64,
     /// The current step.
     pub step: StepId,
     /// What the current step is waiting for.
@@ -165,7 +161,6 @@ impl Contact {
         Contact {
             id,
             profile,
-            first_input: now,
             last_input: now,
             scores: program
                 .scores

@@ -79,25 +79,13 @@ pub fn run(args: &RunArgs) -> Exit {
             }
         }
     };
-    let actions: Box<dyn Write> = match &args.out {
-        Some(path) => match File::create(path) {
-            Ok(file) => Box::new(file),
-            Err(error) => {
-                eprintln!("error: cannot write {}: {error}", path.display());
-                return Exit::Failure;
-            }
-        },
-        None => Box::new(io::stdout().lock()),
+    let actions = match output(args.out.as_ref(), || Box::new(io::stdout().lock())) {
+        Ok(actions) => actions,
+        Err(exit) => return exit,
     };
-    let rejects: Box<dyn Write> = match &args.rejects {
-        Some(path) => match File::create(path) {
-            Ok(file) => Box::new(file),
-            Err(error) => {
-                eprintln!("error: cannot write {}: {error}", path.display());
-                return Exit::Failure;
-            }
-        },
-        None => Box::new(io::stderr()),
+    let rejects = match output(args.rejects.as_ref(), || Box::new(io::stderr())) {
+        Ok(rejects) => rejects,
+        Err(exit) => return exit,
     };
     let progress = progress_bar(size);
     let mut sink = Output {
@@ -159,6 +147,23 @@ pub fn run(args: &RunArgs) -> Exit {
         Exit::Problems
     } else {
         Exit::Clean
+    }
+}
+
+/// The file at `path`, created, or the stream `otherwise` gives.
+fn output(
+    path: Option<&PathBuf>,
+    otherwise: impl FnOnce() -> Box<dyn Write>,
+) -> Result<Box<dyn Write>, Exit> {
+    let Some(path) = path else {
+        return Ok(otherwise());
+    };
+    match File::create(path) {
+        Ok(file) => Ok(Box::new(file)),
+        Err(error) => {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            Err(Exit::Failure)
+        }
     }
 }
 
