@@ -25,7 +25,8 @@
 //!
 //! It prints the machine, the stream's mix, the inline sizes of the per-contact types, and a
 //! markdown table. `JOURNEY_BENCH_PASSES=e2e` (or a comma-separated list of `floor`, `e2e`,
-//! `eval`, `latency`, `limit`) runs only some passes, for instance under `perf record`.
+//! `eval`, `latency`, `limit`) runs only some passes, for instance under `perf record`, and
+//! `JOURNEY_BENCH_BACKENDS=jit` (or `jit,interp`) only some backends, in that order.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::cell::Cell;
@@ -113,7 +114,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         ));
     }
 
-    for (index, (name, make)) in BACKENDS.iter().enumerate() {
+    for (index, (name, make)) in backends_from_env()?.into_iter().enumerate() {
         let evaluator = make(&program);
         let mut end_to_end_time = None;
         if passes.end_to_end {
@@ -330,6 +331,30 @@ impl Passes {
             limit: has("limit"),
         })
     }
+}
+
+/// The backends to measure, in order: `JOURNEY_BENCH_BACKENDS=jit,interp` (a subset or another
+/// order; the first one measured pays for growing the heap, so comparing two backends fairly
+/// means running each first once), else the whole table in its order.
+fn backends_from_env() -> Result<Vec<&'static (&'static str, MakeEvaluator)>, String> {
+    let Ok(list) = std::env::var("JOURNEY_BENCH_BACKENDS") else {
+        return Ok(BACKENDS.iter().collect());
+    };
+    list.split(',')
+        .map(str::trim)
+        .map(|word| {
+            BACKENDS
+                .iter()
+                .find(|(name, _)| *name == word)
+                .ok_or_else(|| {
+                    let names: Vec<&str> = BACKENDS.iter().map(|(name, _)| *name).collect();
+                    format!(
+                        "JOURNEY_BENCH_BACKENDS: unknown backend `{word}` ({})",
+                        names.join(", ")
+                    )
+                })
+        })
+        .collect()
 }
 
 // ---- setup ----------------------------------------------------------------------------------

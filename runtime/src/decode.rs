@@ -51,7 +51,7 @@ use serde::de::{
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use typed::{drain_map, drain_seq, Typed, TypedSeed};
+use typed::{drain_map, drain_seq, Literals, Typed, TypedSeed};
 pub use typed::{parse_duration, parse_instant};
 
 /// One decoded input line.
@@ -237,6 +237,9 @@ pub struct Decoder {
     profile: Vec<Slot>,
     timezone: Option<usize>,
     enums: Vec<Vec<String>>,
+    /// The program's string literals: an input string equal to one is handed out as the
+    /// literal's own allocation, so comparing the two is a pointer comparison.
+    literals: Literals,
     /// `properties.account` and `context.groupId`, typed as `account: string?`.
     account: Slot,
     group_id: Slot,
@@ -289,6 +292,7 @@ impl Decoder {
             profile,
             timezone,
             enums: enums.clone(),
+            literals: program.string_literals().cloned().collect(),
             account: Slot::new("properties", "account", &optional_string, enums),
             group_id: Slot::new("context", "groupId", &optional_string, enums),
         }
@@ -451,10 +455,11 @@ impl Slot {
         }
     }
 
-    fn seed<'s>(&'s self, enums: &'s [Vec<String>]) -> TypedSeed<'s> {
+    fn seed<'s>(&'s self, decoder: &'s Decoder) -> TypedSeed<'s> {
         TypedSeed {
             ty: &self.ty,
-            enums,
+            enums: &decoder.enums,
+            literals: &decoder.literals,
         }
     }
 }
@@ -776,7 +781,7 @@ impl<'de> Visitor<'de> for ContextSeed<'_> {
         let mut group = None;
         while let Some(is_group) = map.next_key_seed(KeySeed(|k: &str| k == "groupId"))? {
             if is_group {
-                group = Some(map.next_value_seed(slot.seed(&self.decoder.enums))?);
+                group = Some(map.next_value_seed(slot.seed(self.decoder))?);
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -870,7 +875,6 @@ impl<'de> Visitor<'de> for PropsSeed<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let declared = &self.schema.declared;
-        let enums = &self.decoder.enums[..];
         // Events declare a handful of fields: a linear scan beats hashing the key.
         let lookup = |key: &str| match declared.iter().position(|(_, s)| &*s.name == key) {
             Some(i) => PropKey::Declared(i),
@@ -890,7 +894,7 @@ impl<'de> Visitor<'de> for PropsSeed<'_> {
                     continue;
                 }
             };
-            let value = match map.next_value_seed(slot.seed(enums))? {
+            let value = match map.next_value_seed(slot.seed(self.decoder))? {
                 Typed::Value(value) => value,
                 // A required field set to null is reported as missing once all keys are read.
                 Typed::Null => Value::Missing,
@@ -951,7 +955,7 @@ impl<'de> Visitor<'de> for TraitsSeed<'_> {
                 continue;
             };
             let slot = &profile[i];
-            let value = match map.next_value_seed(slot.seed(&decoder.enums))? {
+            let value = match map.next_value_seed(slot.seed(decoder))? {
                 Typed::Value(value) => value,
                 Typed::Null if slot.optional => Value::Missing,
                 Typed::Null | Typed::Wrong => {

@@ -12,11 +12,12 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use compact_str::CompactString;
 use jiff::tz::TimeZone;
 use journey_ir::eval::{Env, Evaluator, Value};
 use journey_ir::{
     BindingId, Calendar, Channel, Entry, EventId, ExprId, HistoryId, HistoryWindow, JourneyId,
-    ProfileSlot, Program, Reenter, ScoreId, SegmentId, Send, Step, StepId, TimeSpec,
+    ProfileSlot, Program, Reenter, ScoreId, Send, Step, StepId, TimeSpec,
 };
 use serde::{Deserialize, Serialize};
 
@@ -82,8 +83,10 @@ pub struct RunState {
 }
 
 /// Contact id → index into [`RunState::contacts`], with a fast hasher (foldhash, randomly
-/// seeded, so that crafted ids cannot force collisions).
-pub type ContactIndex = HashMap<Arc<str>, u32, foldhash::fast::RandomState>;
+/// seeded, so that crafted ids cannot force collisions). Keys hold ids of up to 24 bytes inline
+/// (`CompactString`), so that finding a contact does not miss the cache on a second allocation
+/// to compare the id (measured: the comparison was the engine's costliest line).
+pub type ContactIndex = HashMap<CompactString, u32, foldhash::fast::RandomState>;
 
 /// [`RunState`] as stored: everything but the index.
 #[derive(Deserialize)]
@@ -100,7 +103,7 @@ impl From<SavedRunState> for RunState {
             .contacts
             .iter()
             .enumerate()
-            .map(|(i, contact)| (contact.id.clone(), i as u32))
+            .map(|(i, contact)| (CompactString::from(&*contact.id), i as u32))
             .collect();
         RunState {
             contacts: saved.contacts,
@@ -125,7 +128,7 @@ struct Plan {
     since_enter: Vec<Vec<HistoryId>>,
     engagement_channel: Vec<Option<Channel>>,
     uses_engagement: bool,
-    defaults: Vec<Value>,
+    defaults: Box<[Value]>,
     timezone: Option<ProfileSlot>,
     tags: Option<ProfileSlot>,
 }
@@ -155,7 +158,7 @@ impl Plan {
                 })
                 .collect(),
             uses_engagement: false,
-            defaults: Vec::new(),
+            defaults: Box::default(),
             timezone: find_slot(program, "timezone"),
             tags: find_slot(program, "tags"),
         };
@@ -380,17 +383,16 @@ impl<'p> Engine<'p> {
     /// The contact's index after an input at `now`: created if new, scores settled, inactivity
     /// timers set.
     fn touch(&mut self, id: Arc<str>, now: i64) -> usize {
-        let c = match self.state.index.get(&id) {
+        let c = match self.state.index.get(&*id) {
             Some(&c) => c as usize,
             None => {
                 let c = self.state.contacts.len();
-                self.state.index.insert(id.clone(), c as u32);
+                self.state.index.insert(CompactString::from(&*id), c as u32);
                 self.state.contacts.push(Contact::new(
                     id,
                     now,
                     self.program,
                     self.plan.defaults.clone(),
-                    self.plan.uses_engagement,
                 ));
                 let plan = Arc::clone(&self.plan);
                 for &j in &plan.scheduled_journeys {
@@ -405,7 +407,7 @@ impl<'p> Engine<'p> {
         for &(j, duration) in &self.plan.inactive_journeys {
             let state = &mut contact.journeys[j.index()];
             if state.inactivity_armed.is_none() {
-                state.inactivity_armed = Some(now);
+                state.inactivity_armed = Some(now).into();
                 self.state.timers.push(
                     now.saturating_add(duration),
                     j,
@@ -509,15 +511,15 @@ impl<'p> Engine<'p> {
                 .unwrap_or(Value::Missing);
             self.state.contacts[c].histories[h.index()].add(history, now, value);
         }
-        if let (Some(channel), true) = (
-            plan.engagement_channel[event.index()],
-            self.state.contacts[c].engagement.is_some(),
-        ) {
+        if let (Some(channel), true) =
+            (plan.engagement_channel[event.index()], plan.uses_engagement)
+        {
             let hour = clock::local_hour(now, &self.zone(c));
-            if let Some(engagement) = self.state.contacts[c].engagement.as_mut() {
-                engagement.engaged[channel_index(channel)] += 1;
-                engagement.hours[usize::from(hour) % 24] += 1;
-            }
+            let engagement = self.state.contacts[c]
+                .engagement
+                .get_or_insert_with(Box::default);
+            engagement.engaged[channel_index(channel)] += 1;
+            engagement.hours[usize::from(hour) % 24] += 1;
         }
         // Score rules: every filter first, so that all of them read the scores before the event.
         let scope = self.scope(c, now).with_event(event, record);
@@ -652,7 +654,7 @@ impl<'p> Engine<'p> {
         if state.instance.is_some() {
             return;
         }
-        let allowed = match (journey.reenter, state.last_entry) {
+        let allowed = match (journey.reenter, state.last_entry.get()) {
             (_, None) => true,
             (Reenter::Never, Some(_)) => false,
             (Reenter::Always, Some(_)) => true,
@@ -662,7 +664,7 @@ impl<'p> Engine<'p> {
             return;
         }
         state.entries += 1;
-        state.last_entry = Some(now);
+        state.last_entry = Some(now).into();
         state.timer_generation = state.timer_generation.wrapping_add(1);
         let mut bindings = vec![None; journey.bindings.len()];
         if let Some((b, record)) = binding {
@@ -722,7 +724,7 @@ impl<'p> Engine<'p> {
                 state.instance.is_some() && state.timer_generation == generation
             }
             TimerKind::Scheduled(generation) => state.schedule_generation == generation,
-            TimerKind::Inactive(armed) => state.inactivity_armed == Some(armed),
+            TimerKind::Inactive(armed) => state.inactivity_armed.get() == Some(armed),
             TimerKind::Once => false,
         };
         if !live {
@@ -751,11 +753,11 @@ impl<'p> Engine<'p> {
                 };
                 let state = &mut contact.journeys[j.index()];
                 if last.saturating_add(duration) <= due {
-                    state.inactivity_armed = None;
+                    state.inactivity_armed = None.into();
                     self.enter(c, j, due, None, sink);
                 } else {
                     // Input came since: wait for the quiet stretch after the latest one.
-                    state.inactivity_armed = Some(last);
+                    state.inactivity_armed = Some(last).into();
                     self.state.timers.push(
                         last.saturating_add(duration),
                         j,
@@ -774,14 +776,10 @@ impl<'p> Engine<'p> {
         let Entry::Once { filter, .. } = self.program.journeys[j.index()].entry else {
             return;
         };
-        let mut known: Vec<(Arc<str>, usize)> = self
-            .state
-            .index
-            .iter()
-            .map(|(id, &c)| (id.clone(), c as usize))
-            .collect();
-        known.sort();
-        for (_, c) in known {
+        let contacts = &self.state.contacts;
+        let mut known: Vec<usize> = (0..contacts.len()).collect();
+        known.sort_by(|&a, &b| contacts[a].id.cmp(&contacts[b].id));
+        for c in known {
             self.state.stats.timers += 1;
             self.settle(c, now);
             if self.holds(c, filter, now) {
@@ -1042,8 +1040,9 @@ impl<'p> Engine<'p> {
                         times.push_back(now);
                     }
                 }
-                if let Some(engagement) = contact.engagement.as_mut() {
-                    engagement.sent[channel_index(channel)] += 1;
+                if self.plan.uses_engagement {
+                    contact.engagement.get_or_insert_with(Box::default).sent
+                        [channel_index(channel)] += 1;
                 }
                 ActionKind::Send {
                     channel,
@@ -1166,7 +1165,6 @@ impl<'p> Engine<'p> {
     fn scope(&self, c: usize, now: i64) -> Scope<'_> {
         Scope {
             program: self.program,
-            evaluator: self.evaluator,
             contact: &self.state.contacts[c],
             journey: None,
             event: None,
@@ -1236,7 +1234,6 @@ fn channel_index(channel: Channel) -> usize {
 /// What an expression reads while the engine handles one contact.
 struct Scope<'a> {
     program: &'a Program,
-    evaluator: &'a dyn Evaluator,
     contact: &'a Contact,
     journey: Option<JourneyId>,
     event: Option<(EventId, &'a [Value])>,
@@ -1294,24 +1291,11 @@ impl Env for Scope<'_> {
             .unwrap_or(Value::Missing)
     }
 
-    fn score(&self, score: ScoreId) -> i64 {
-        let Some(state) = self.contact.scores.get(score.index()) else {
-            return 0;
-        };
-        self.program.scores[score.index()]
-            .while_rules
-            .iter()
-            .filter(|rule| self.evaluator.eval_bool(rule.condition, self))
-            .fold(state.points, |total, rule| {
-                total.saturating_add(rule.points)
-            })
-    }
-
-    fn segment(&self, segment: SegmentId) -> bool {
-        self.program
-            .segments
-            .get(segment.index())
-            .is_some_and(|s| self.evaluator.eval_bool(s.condition, self))
+    fn score_points(&self, score: ScoreId) -> i64 {
+        self.contact
+            .scores
+            .get(score.index())
+            .map_or(0, |state| state.points)
     }
 
     fn history(&self, history: HistoryId) -> Value {
@@ -1330,6 +1314,14 @@ impl Env for Scope<'_> {
     fn now(&self) -> i64 {
         self.now
     }
+
+    fn event_record(&self) -> Option<(EventId, &[Value])> {
+        self.event
+    }
+
+    fn profile_record(&self) -> Option<&[Value]> {
+        Some(&self.contact.profile)
+    }
 }
 
 /// The environment of constants (profile defaults, test values): reads nothing.
@@ -1345,11 +1337,8 @@ impl Env for EmptyEnv {
     fn profile(&self, _: ProfileSlot) -> Value {
         Value::Missing
     }
-    fn score(&self, _: ScoreId) -> i64 {
+    fn score_points(&self, _: ScoreId) -> i64 {
         0
-    }
-    fn segment(&self, _: SegmentId) -> bool {
-        false
     }
     fn history(&self, _: HistoryId) -> Value {
         Value::Missing

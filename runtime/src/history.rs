@@ -55,8 +55,11 @@ impl HistoryState {
         };
         match self {
             HistoryState::Times(times) => {
+                // Times are added in clock order, so the window is one run: two binary searches.
                 let from = now.saturating_sub(window);
-                Value::Int(times.iter().filter(|t| **t > from && **t <= now).count() as i64)
+                let start = times.partition_point(|t| *t <= from);
+                let end = times.partition_point(|t| *t <= now);
+                Value::Int(end.saturating_sub(start) as i64)
             }
             HistoryState::Window(events) => {
                 let mut aggregate = Aggregate::default();

@@ -246,19 +246,28 @@ fn push_key(out: &mut String, key: &str, value: &str) {
 /// A JSON string literal.
 fn push_str(out: &mut String, s: &str) {
     out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", u32::from(c));
-            }
-            c => out.push(c),
+    // Runs of bytes that need no escape are copied whole; every byte that does is ASCII, so
+    // the runs end on character boundaries.
+    let mut run = 0;
+    for (i, byte) in s.bytes().enumerate() {
+        let escape = match byte {
+            b'"' => "\\\"",
+            b'\\' => "\\\\",
+            b'\n' => "\\n",
+            b'\r' => "\\r",
+            b'\t' => "\\t",
+            0..=0x1f => "",
+            _ => continue,
+        };
+        out.push_str(&s[run..i]);
+        if escape.is_empty() {
+            let _ = write!(out, "\\u{byte:04x}");
+        } else {
+            out.push_str(escape);
         }
+        run = i + 1;
     }
+    out.push_str(&s[run..]);
     out.push('"');
 }
 
@@ -307,6 +316,45 @@ fn push_value(out: &mut String, value: &Value, ty: &Type, program: &Program) {
                 push_value(out, item, element, program);
             }
             out.push(']');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::expect_used)]
+
+    use super::push_str;
+
+    /// Every string, escaped, reads back as itself, and only what JSON requires is escaped.
+    #[test]
+    fn strings_escape_to_json_that_reads_back() {
+        let cases = [
+            "",
+            "plain",
+            "quote \" and backslash \\",
+            "lines\nand\rreturns\tand tabs",
+            "\u{0}\u{1}\u{1f} controls",
+            "ünïcödé → 日本語 🎉",
+            "\"",
+            "ends with \\",
+            "é\"é",
+        ];
+        for case in cases {
+            let mut out = String::new();
+            push_str(&mut out, case);
+            let back: String = serde_json::from_str(&out).expect("valid JSON");
+            assert_eq!(back, case, "{out}");
+            let escaped = out.len() - case.len() - 2;
+            let needed = case
+                .bytes()
+                .map(|b| match b {
+                    b'"' | b'\\' | b'\n' | b'\r' | b'\t' => 1,
+                    0..=0x1f => 5,
+                    _ => 0,
+                })
+                .sum::<usize>();
+            assert_eq!(escaped, needed, "{out}");
         }
     }
 }

@@ -14,7 +14,7 @@ const MILLION: i128 = 1_000_000;
 impl ScoreState {
     /// Applies the decay periods that end at or before `now`.
     pub fn settle(&mut self, decay: Option<Decay>, now: i64) {
-        let (Some(decay), Some(anchor)) = (decay, self.anchor) else {
+        let (Some(decay), Some(anchor)) = (decay, self.anchor.get()) else {
             return;
         };
         if decay.every <= 0 {
@@ -59,7 +59,7 @@ impl ScoreState {
     /// Adds signed event points at `now` (an `on` rule's award or a `score +=` step).
     pub fn adjust(&mut self, points: i64, now: i64) {
         if self.anchor.is_none() {
-            self.anchor = Some(now);
+            self.anchor = Some(now).into();
             self.periods = 0;
         }
         self.points = self.points.saturating_add(points);

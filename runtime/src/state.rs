@@ -18,18 +18,19 @@ pub struct Contact {
     /// The contact id (`userId`, else `anonymousId`).
     pub id: Arc<str>,
     /// Profile values in slot order.
-    pub profile: Vec<Value>,
+    pub profile: Box<[Value]>,
     /// The time of the latest input (track, page or identify).
     pub last_input: i64,
     /// Per score.
-    pub scores: Vec<ScoreState>,
+    pub scores: Box<[ScoreState]>,
     /// Per history aggregate.
-    pub histories: Vec<HistoryState>,
+    pub histories: Box<[HistoryState]>,
     /// Per journey.
-    pub journeys: Vec<JourneyState>,
+    pub journeys: Box<[JourneyState]>,
     /// Per cap of the policy: the times of delivered sends still inside its window.
-    pub sends: Vec<VecDeque<i64>>,
-    /// Engagement counters, kept only when the program uses `best_time` or `best_channel`.
+    pub sends: Box<[VecDeque<i64>]>,
+    /// Engagement counters, kept only when the program uses `best_time` or `best_channel`,
+    /// and made at the contact's first send or engagement (none reads as all zeros).
     pub engagement: Option<Box<Engagement>>,
 }
 
@@ -39,11 +40,11 @@ pub struct ScoreState {
     /// Event points (`on` rules and `score +=` steps), after decay.
     pub points: i64,
     /// When the contact first earned event points: decay periods count from here.
-    pub anchor: Option<i64>,
+    pub anchor: OptionalTime,
     /// Decay periods already applied.
     pub periods: i64,
     /// Per `on` rule with a cap: `(time, points)` awarded inside its window.
-    pub awards: Vec<VecDeque<(i64, i64)>>,
+    pub awards: Box<[VecDeque<(i64, i64)>]>,
 }
 
 /// A contact's part of one history aggregate.
@@ -97,7 +98,7 @@ pub struct JourneyState {
     /// How many times the contact entered.
     pub entries: u32,
     /// When it last entered.
-    pub last_entry: Option<i64>,
+    pub last_entry: OptionalTime,
     /// The last value of an `enter when` condition (edge trigger).
     pub condition_held: bool,
     /// The contact's run through the journey, while it is inside (boxed: most contacts are
@@ -109,7 +110,46 @@ pub struct JourneyState {
     /// Bumped whenever the next scheduled entry is planned again.
     pub schedule_generation: u32,
     /// For `enter when inactive`: the time of the last input a timer is already set for.
-    pub inactivity_armed: Option<i64>,
+    pub inactivity_armed: OptionalTime,
+}
+
+/// An optional instant in 8 bytes instead of an `Option<i64>`'s 16 (`i64::MIN`, far outside
+/// any instant the decoder accepts, stands for none); it serialises as an `Option<i64>`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Option<i64>", into = "Option<i64>")]
+pub struct OptionalTime(i64);
+
+impl OptionalTime {
+    /// No instant.
+    pub const NONE: OptionalTime = OptionalTime(i64::MIN);
+
+    /// The instant, if any.
+    pub fn get(self) -> Option<i64> {
+        (self != OptionalTime::NONE).then_some(self.0)
+    }
+
+    /// Whether there is no instant.
+    pub fn is_none(self) -> bool {
+        self == OptionalTime::NONE
+    }
+}
+
+impl Default for OptionalTime {
+    fn default() -> Self {
+        OptionalTime::NONE
+    }
+}
+
+impl From<Option<i64>> for OptionalTime {
+    fn from(time: Option<i64>) -> Self {
+        time.map_or(OptionalTime::NONE, OptionalTime)
+    }
+}
+
+impl From<OptionalTime> for Option<i64> {
+    fn from(time: OptionalTime) -> Self {
+        time.get()
+    }
 }
 
 /// A contact inside a journey.
@@ -151,13 +191,7 @@ pub struct Engagement {
 
 impl Contact {
     /// A contact seen for the first time at `now`, with the profile's defaults.
-    pub fn new(
-        id: Arc<str>,
-        now: i64,
-        program: &Program,
-        profile: Vec<Value>,
-        uses_engagement: bool,
-    ) -> Contact {
+    pub fn new(id: Arc<str>, now: i64, program: &Program, profile: Box<[Value]>) -> Contact {
         Contact {
             id,
             profile,
@@ -180,9 +214,9 @@ impl Contact {
                 .iter()
                 .map(|h| HistoryState::new(h.function, h.window))
                 .collect(),
-            journeys: vec![JourneyState::default(); program.journeys.len()],
-            sends: vec![VecDeque::new(); program.policy.caps.len()],
-            engagement: uses_engagement.then(Box::default),
+            journeys: vec![JourneyState::default(); program.journeys.len()].into_boxed_slice(),
+            sends: vec![VecDeque::new(); program.policy.caps.len()].into_boxed_slice(),
+            engagement: None,
         }
     }
 

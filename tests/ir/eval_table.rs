@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use journey_ir::eval::{Env, Value};
-use journey_ir::{BindingId, EventId, ExprId, HistoryId, ProfileSlot, Program, ScoreId, SegmentId};
+use journey_ir::{BindingId, EventId, ExprId, HistoryId, ProfileSlot, Program, ScoreId};
 use journey_syntax::SourceMap;
 
 const PRELUDE: &str = r#"
@@ -48,11 +48,8 @@ impl Env for FixedEnv {
             _ => Value::Missing,
         }
     }
-    fn score(&self, _score: ScoreId) -> i64 {
+    fn score_points(&self, _score: ScoreId) -> i64 {
         0
-    }
-    fn segment(&self, _segment: SegmentId) -> bool {
-        false
     }
     fn history(&self, _history: HistoryId) -> Value {
         Value::Missing

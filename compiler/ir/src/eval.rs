@@ -17,7 +17,13 @@ use std::sync::Arc;
 use crate::ir::*;
 
 /// A runtime value.
+///
+/// The layout is fixed (`repr(C, u8)`): a one-byte tag at offset 0, in the order of the
+/// variants below (so `Missing` is 0 and `List` is 9), and the payload at offset 8
+/// ([`VALUE_PAYLOAD_OFFSET`]). Compiled code reads scalars out of the runtime's slots through
+/// this layout instead of calling back into Rust.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[repr(C, u8)]
 pub enum Value {
     /// A `T?` without a value.
     Missing,
@@ -41,6 +47,16 @@ pub enum Value {
     List(Arc<[Value]>),
 }
 
+/// The size of a [`Value`] in bytes: the stride of a slice of slots.
+pub const VALUE_SIZE: usize = std::mem::size_of::<Value>();
+
+/// Where a [`Value`]'s payload starts (the tag is the byte at offset 0).
+pub const VALUE_PAYLOAD_OFFSET: usize = 8;
+
+// The layout compiled code relies on; a change here must be a change there.
+const _: () = assert!(VALUE_SIZE == 24);
+const _: () = assert!(std::mem::align_of::<Value>() == 8);
+
 impl Value {
     /// The boolean, treating anything else (a missing value included) as `false`.
     pub fn truthy(&self) -> bool {
@@ -59,7 +75,7 @@ impl From<&Const> for Value {
             Const::Bool(b) => Value::Bool(*b),
             Const::Int(v) => Value::Int(*v),
             Const::Float(v) => Value::Float(*v),
-            Const::String(s) => Value::Str(Arc::from(s.as_str())),
+            Const::String(s) => Value::Str(Arc::clone(s)),
             Const::Duration(s) => Value::Duration(*s),
             Const::Time(t) => Value::Time(*t),
             Const::Date(d) => Value::Date(*d),
@@ -76,15 +92,27 @@ pub trait Env {
     fn binding_field(&self, binding: BindingId, event: EventId, slot: u32) -> Value;
     /// A profile field.
     fn profile(&self, slot: ProfileSlot) -> Value;
-    /// A score's current value.
-    fn score(&self, score: ScoreId) -> i64;
-    /// A segment's current value; segments are expressions too, so the runtime may ask the
-    /// evaluator for them.
-    fn segment(&self, segment: SegmentId) -> bool;
+    /// A score's event points (its `on` rules and `score +=` steps, after decay). The
+    /// evaluator adds the points of the `while` rules that hold, and evaluates segments
+    /// itself: both are expressions of the program, so a compiled backend compiles them.
+    fn score_points(&self, score: ScoreId) -> i64;
     /// A history aggregate's current value.
     fn history(&self, history: HistoryId) -> Value;
     /// The current event time, seconds since the epoch.
     fn now(&self) -> i64;
+
+    /// The event being matched and its record in slot order, when the environment holds one:
+    /// lets a compiled backend read fields without calling [`Env::event_field`]. An
+    /// environment that returns `Some` must agree with `event_field` on every slot.
+    fn event_record(&self) -> Option<(EventId, &[Value])> {
+        None
+    }
+
+    /// The profile in slot order, when the environment holds it (the same contract as
+    /// [`Env::event_record`], against [`Env::profile`]).
+    fn profile_record(&self) -> Option<&[Value]> {
+        None
+    }
 }
 
 /// Evaluates the expressions of one program.
@@ -110,6 +138,23 @@ impl<'p> Interpreter<'p> {
     }
 }
 
+impl Interpreter<'_> {
+    /// A score's value: its event points plus the `while` rules that hold.
+    fn score(&self, score: ScoreId, env: &dyn Env) -> i64 {
+        let points = env.score_points(score);
+        self.program
+            .scores
+            .get(score.index())
+            .map_or(points, |definition| {
+                definition
+                    .while_rules
+                    .iter()
+                    .filter(|rule| self.eval_bool(rule.condition, env))
+                    .fold(points, |total, rule| total.saturating_add(rule.points))
+            })
+    }
+}
+
 impl Evaluator for Interpreter<'_> {
     fn eval(&self, id: ExprId, env: &dyn Env) -> Value {
         let Some(expr) = self.program.exprs.get(id.index()) else {
@@ -123,8 +168,13 @@ impl Evaluator for Interpreter<'_> {
                 env.binding_field(*binding, *event, *slot)
             }
             ExprKind::Profile(slot) => env.profile(*slot),
-            ExprKind::Score(score) => Value::Int(env.score(*score)),
-            ExprKind::Segment(segment) => Value::Bool(env.segment(*segment)),
+            ExprKind::Score(score) => Value::Int(self.score(*score, env)),
+            ExprKind::Segment(segment) => Value::Bool(
+                self.program
+                    .segments
+                    .get(segment.index())
+                    .is_some_and(|s| self.eval_bool(s.condition, env)),
+            ),
             ExprKind::History(history) => env.history(*history),
             ExprKind::Now => Value::Time(env.now()),
             ExprKind::Not(x) => match eval(*x) {

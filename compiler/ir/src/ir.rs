@@ -6,6 +6,8 @@
 //! [`StepId`]. Expressions read *slots*: a field of the event being handled, a field of an event
 //! bound with `as`, a profile field, a score, a segment or a history aggregate.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 use journey_check::types::Type;
@@ -88,6 +90,16 @@ pub struct Program {
 }
 
 impl Program {
+    /// The string literals of the program (equal ones share one allocation): a decoder that
+    /// hands out these for equal input strings makes comparisons against literals
+    /// pointer-equal.
+    pub fn string_literals(&self) -> impl Iterator<Item = &Arc<str>> {
+        self.exprs.iter().filter_map(|e| match &e.kind {
+            ExprKind::Const(Const::String(s)) => Some(s),
+            _ => None,
+        })
+    }
+
     /// The expression with this id.
     pub fn expr(&self, id: ExprId) -> &Expr {
         &self.exprs[id.index()]
@@ -569,8 +581,9 @@ pub enum Const {
     Int(i64),
     /// 64-bit float.
     Float(f64),
-    /// A string.
-    String(String),
+    /// A string. Lowering shares one allocation among equal literals, so that a value that
+    /// came from a literal compares by pointer first (see `Program::string_literals`).
+    String(Arc<str>),
     /// Seconds.
     Duration(i64),
     /// Seconds since the epoch.

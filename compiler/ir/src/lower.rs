@@ -4,7 +4,8 @@
 //! name means and every expression's type from the checker's side tables instead of resolving
 //! anything again.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use journey_check::program::{span_key, Resolution, SpanKey};
 use journey_check::types::Type;
@@ -49,6 +50,7 @@ pub fn lower(analysis: &Analysis) -> Result<Program, LowerError> {
     };
     lowering.tables()?;
     lowering.bodies()?;
+    lowering.share_string_literals();
     Ok(lowering.program)
 }
 
@@ -88,6 +90,21 @@ fn index(n: usize) -> u32 {
 }
 
 impl Lowering<'_> {
+    /// Makes equal string literals share one allocation.
+    fn share_string_literals(&mut self) {
+        let mut seen: HashSet<Arc<str>> = HashSet::new();
+        for expr in &mut self.program.exprs {
+            if let ExprKind::Const(Const::String(s)) = &mut expr.kind {
+                match seen.get(s) {
+                    Some(shared) => *s = Arc::clone(shared),
+                    None => {
+                        seen.insert(Arc::clone(s));
+                    }
+                }
+            }
+        }
+    }
+
     /// Numbers every global name, in declaration order.
     fn tables(&mut self) -> Result<(), LowerError> {
         let analysis = self.analysis;
@@ -1177,7 +1194,7 @@ fn constant(literal: &Literal) -> Result<Const, LowerError> {
     Ok(match literal {
         Literal::Int(v) => Const::Int(*v),
         Literal::Float(v) => Const::Float(*v),
-        Literal::String(s) => Const::String(s.clone()),
+        Literal::String(s) => Const::String(Arc::from(s.as_str())),
         Literal::Bool(b) => Const::Bool(*b),
         Literal::Duration(d) => Const::Duration(d.seconds()),
         Literal::CompoundDuration(_) => return unsupported("a duration with two units"),

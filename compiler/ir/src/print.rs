@@ -95,6 +95,9 @@ pub fn print(program: &Program) -> String {
     for (i, journey) in program.journeys.iter().enumerate() {
         p.journey(&mut out, i, journey);
     }
+    for (i, test) in program.tests.iter().enumerate() {
+        p.test(&mut out, i, test);
+    }
     out
 }
 
@@ -286,6 +289,64 @@ impl Printer<'_> {
             .map(|(k, v)| format!("{k}: {}", self.expr(*v)))
             .collect();
         format!(" {{ {} }}", fields.join(", "))
+    }
+
+    /// A test: its inputs and expectations, times in epoch seconds.
+    fn test(&self, out: &mut String, index: usize, test: &TestCase) {
+        let _ = writeln!(out, "test #{index} {:?} until {}", test.name, test.until);
+        for input in &test.inputs {
+            let (what, fields): (&str, Vec<String>) = match &input.kind {
+                TestInputKind::Track { event, fields } => (
+                    self.event(*event),
+                    fields
+                        .iter()
+                        .map(|(slot, value)| {
+                            format!("{}={}", self.field(*event, *slot), self.expr(*value))
+                        })
+                        .collect(),
+                ),
+                TestInputKind::Identify(fields) => (
+                    "identify",
+                    fields
+                        .iter()
+                        .map(|(slot, value)| {
+                            let name = self
+                                .program
+                                .profile
+                                .get(slot.index())
+                                .map_or("?", |f| f.name.as_str());
+                            format!("{name}={}", self.expr(*value))
+                        })
+                        .collect(),
+                ),
+            };
+            let _ = writeln!(
+                out,
+                "  at {} {:?} {what} {{ {} }}",
+                input.at,
+                input.contact,
+                fields.join(", ")
+            );
+        }
+        for expected in &test.expected {
+            let record = match &expected.record {
+                ExpectedRecord::Send { channel, template } => {
+                    format!("send {} {template:?}", channel.as_str())
+                }
+                ExpectedRecord::Notify { team, template } => format!("notify {team} {template:?}"),
+                ExpectedRecord::Goal(goal) => format!("goal {goal}"),
+                ExpectedRecord::Suppressed {
+                    channel,
+                    template,
+                    reason,
+                } => format!("suppressed {} {template:?} {reason}", channel.as_str()),
+            };
+            let _ = writeln!(
+                out,
+                "  expect {} {:?} {record}",
+                expected.at, expected.contact
+            );
+        }
     }
 
     fn journey(&self, out: &mut String, index: usize, journey: &Journey) {

@@ -8,12 +8,13 @@
 //! compiled frames; it is parked in the context and resumed once the compiled function returned.
 
 use std::any::Any;
+use std::cell::{RefCell, RefMut};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
 use journey_check::types::Type;
 use journey_ir::eval::{equal, Env, Value};
-use journey_ir::{BindingId, EventId, HistoryId, ProfileSlot, ScoreId, SegmentId};
+use journey_ir::{BindingId, EventId, HistoryId, ProfileSlot, ScoreId};
 
 /// The tags of values in compiled code (the `u8` half of a value; the `u64` half is its bits).
 pub(crate) mod tag {
@@ -39,9 +40,54 @@ pub(crate) mod tag {
     pub const LIST: u8 = 9;
 }
 
-/// Handles at or above this refer to the program's constant table (`handle - CONST_BASE`);
-/// below it, to the per-call scratch values.
+/// The kinds of handle, in a handle's high 32 bits; the low 32 bits are an index.
+/// - `0`: the per-call scratch values (strings and lists made during the call);
+/// - [`CONST_BASE`]: the program's constant table;
+/// - [`EVENT_BASE`]: a slot of the event record the environment gave (`Env::event_record`);
+/// - [`PROFILE_BASE`]: a slot of the profile record (`Env::profile_record`).
+///
+/// A slot handle lets compiled code pass a string or list it read straight from a record on to
+/// the helpers without cloning its `Arc`: the records are borrowed for the whole call.
 pub(crate) const CONST_BASE: u64 = 1 << 32;
+/// See [`CONST_BASE`].
+pub(crate) const EVENT_BASE: u64 = 2 << 32;
+/// See [`CONST_BASE`].
+pub(crate) const PROFILE_BASE: u64 = 3 << 32;
+/// A *deferred* read of a binding's field (entry `i` of the program's [`BindingRead`]s): the
+/// helper that receives it reads the field from the environment itself, uses it and drops it,
+/// so that the string is never kept in the scratch vector. Compiled code passes one only as an
+/// operand of a helper that computes its whole answer from its operands' values (`==`, `in`,
+/// `contains`, `starts_with`, `ends_with`); its tag there is the field's (string or list), and
+/// the helper finds out whether the field is in fact missing.
+pub(crate) const BINDING_BASE: u64 = 4 << 32;
+
+/// A binding field that compiled code reads through a deferred handle ([`BINDING_BASE`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub(crate) struct BindingRead {
+    /// The binding.
+    pub binding: u32,
+    /// Its event.
+    pub event: u32,
+    /// The field's slot.
+    pub slot: u32,
+    /// The tags the field's type allows (a value of another kind reads as missing).
+    pub expect: u32,
+}
+
+/// `Ctx::event_id` when the environment gave no event record: equal to no `u32` event id.
+pub(crate) const NO_EVENT: u64 = u64::MAX;
+
+/// The size of a [`Value`] (the stride of a record) and where its payload is; the tag is its
+/// first byte. Fixed by `Value`'s `repr(C, u8)` (asserted in `journey_ir::eval`).
+pub(crate) const VALUE_SIZE: i64 = journey_ir::eval::VALUE_SIZE as i64;
+/// See [`VALUE_SIZE`].
+pub(crate) const PAYLOAD: i32 = journey_ir::eval::VALUE_PAYLOAD_OFFSET as i32;
+
+// A string's or a list's payload is its `Arc`, a fat pointer of two words that fills the rest of
+// the value (no padding): two equal payloads are the same allocation with the same length.
+const _: () = assert!(std::mem::size_of::<Arc<str>>() == 16);
+const _: () = assert!(std::mem::size_of::<Arc<[Value]>>() == 16);
+const _: () = assert!(journey_ir::eval::VALUE_PAYLOAD_OFFSET + 16 == journey_ir::eval::VALUE_SIZE);
 
 /// A set of tags (bit `t` for tag `t`): the values an expression can have besides missing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -103,96 +149,264 @@ pub(crate) fn tag_of(value: &Value) -> u8 {
 }
 
 /// What one call of compiled code works with. Compiled code receives a pointer to it as its
-/// first argument and hands that pointer to the helpers; it reads and writes `ret` itself.
+/// first argument and hands that pointer to the helpers; it reads and writes `ret` itself, and
+/// reads (never writes) the record fields `event_id` to `consts_ptr`.
+///
+/// The raw pointers are copies of the slices' own pointers (`event`, `profile`, `consts`),
+/// which this context borrows for `'a`: compiled code may load from `event_ptr + i * 24`
+/// (`i < event_len`) and the like while the context lives. Rust code never dereferences them;
+/// it reads the slices.
 #[repr(C)]
 pub(crate) struct Ctx<'a> {
     /// The bits of the value a helper (or the compiled function) returns; its tag is the
     /// return value. Kept first, at offset 0 ([`RET_OFFSET`]).
     pub ret: u64,
+    /// The event of the record in `event` ([`NO_EVENT`] when there is none).
+    event_id: u64,
+    /// `event.as_ptr()`.
+    event_ptr: *const Value,
+    /// `event.len()`.
+    event_len: u64,
+    /// `profile.as_ptr()`.
+    profile_ptr: *const Value,
+    /// `profile.len()` (0 when the environment gave no profile record).
+    profile_len: u64,
+    /// `consts.as_ptr()`.
+    consts_ptr: *const Value,
+    /// The event record the environment gave, if any (else empty).
+    event: &'a [Value],
+    /// The profile record the environment gave, if any (else empty).
+    profile: &'a [Value],
     /// What the expression reads.
     env: &'a dyn Env,
     /// The program's constants (strings, constant lists).
     consts: &'a [Value],
-    /// Strings and lists made during this call; a handle below [`CONST_BASE`] indexes it.
-    scratch: &'a mut Vec<Value>,
-    /// The items of list literals being built (a stack: nested literals are balanced).
-    building: Vec<Value>,
+    /// The binding fields deferred handles refer to.
+    bindings: &'a [BindingRead],
+    /// The program's scratch space, which a call borrows when it first makes a string or list.
+    shared: &'a RefCell<Scratch>,
+    /// The scratch space of this call, once it made a string or list.
+    space: Option<Space<'a>>,
     /// A panic caught in a helper, resumed when the compiled function has returned.
     pub panic: Option<Box<dyn Any + Send>>,
 }
 
+/// The scratch space of one call.
+enum Space<'a> {
+    /// The program's.
+    Shared(RefMut<'a, Scratch>),
+    /// The call's own, when the program's is in use (by a call further out that made the
+    /// environment evaluate another expression).
+    Own(Scratch),
+}
+
+/// The values a call makes, kept between calls for their allocations.
+#[derive(Default)]
+pub(crate) struct Scratch {
+    /// Strings and lists made during a call; a handle below [`CONST_BASE`] indexes it.
+    values: Vec<Value>,
+    /// The items of list literals being built (a stack: nested literals are balanced).
+    building: Vec<Value>,
+}
+
+impl Scratch {
+    /// Empties it (a test of two lengths when there is nothing to drop).
+    #[inline]
+    pub fn clear(&mut self) {
+        if !self.values.is_empty() || !self.building.is_empty() {
+            self.drop_all();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn drop_all(&mut self) {
+        self.values.clear();
+        self.building.clear();
+    }
+}
+
 /// The offset of [`Ctx::ret`].
 pub(crate) const RET_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, ret) as i32;
+/// The offset of `Ctx::event_id` (a `u64`).
+pub(crate) const EVENT_ID_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, event_id) as i32;
+/// The offset of `Ctx::event_ptr`.
+pub(crate) const EVENT_PTR_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, event_ptr) as i32;
+/// The offset of `Ctx::event_len` (a `u64`).
+pub(crate) const EVENT_LEN_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, event_len) as i32;
+/// The offset of `Ctx::profile_ptr`.
+pub(crate) const PROFILE_PTR_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, profile_ptr) as i32;
+/// The offset of `Ctx::profile_len` (a `u64`).
+pub(crate) const PROFILE_LEN_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, profile_len) as i32;
+/// The offset of `Ctx::consts_ptr`.
+pub(crate) const CONSTS_PTR_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, consts_ptr) as i32;
+
+/// The value with this tag and bits if it is not a string or a list (missing for a tag that
+/// does not exist, which compiled code never gives).
+#[inline]
+fn scalar(tag: u32, bits: u64) -> Option<Value> {
+    let Ok(tag) = u8::try_from(tag) else {
+        return Some(Value::Missing);
+    };
+    Some(match tag {
+        tag::BOOL => Value::Bool(bits != 0),
+        tag::INT => Value::Int(bits as i64),
+        tag::FLOAT => Value::Float(f64::from_bits(bits)),
+        tag::DURATION => Value::Duration(bits as i64),
+        tag::TIME => Value::Time(bits as i64),
+        tag::DATE => Value::Date(bits as i64 as i32),
+        tag::ENUM => Value::Enum(bits as u32),
+        tag::STR | tag::LIST => return None,
+        _ => Value::Missing,
+    })
+}
+
+/// An operand of a helper: a scalar made from its bits, or a string or list borrowed where its
+/// handle points (never cloned).
+pub(crate) enum Operand<'v> {
+    /// A value without a handle (or missing).
+    Own(Value),
+    /// A string or a list.
+    Ref(&'v Value),
+}
+
+impl std::ops::Deref for Operand<'_> {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        match self {
+            Operand::Own(value) => value,
+            Operand::Ref(value) => value,
+        }
+    }
+}
 
 impl<'a> Ctx<'a> {
-    /// A context over an environment, with a scratch vector (emptied first).
-    pub fn new(env: &'a dyn Env, consts: &'a [Value], scratch: &'a mut Vec<Value>) -> Ctx<'a> {
-        if !scratch.is_empty() {
-            // Left over by a call that panicked.
-            scratch.clear();
-        }
+    /// A context over an environment, with the program's scratch space (borrowed when first
+    /// used) and the records the environment gave (see [`Env::event_record`]).
+    #[inline]
+    pub fn new(
+        env: &'a dyn Env,
+        consts: &'a [Value],
+        bindings: &'a [BindingRead],
+        shared: &'a RefCell<Scratch>,
+        event: Option<(EventId, &'a [Value])>,
+        profile: Option<&'a [Value]>,
+    ) -> Ctx<'a> {
+        let (event_id, event) = match event {
+            Some((id, record)) => (u64::from(id.0), record),
+            None => (NO_EVENT, &[][..]),
+        };
+        let profile = profile.unwrap_or(&[]);
         Ctx {
             ret: 0,
+            event_id,
+            event_ptr: event.as_ptr(),
+            event_len: event.len() as u64,
+            profile_ptr: profile.as_ptr(),
+            profile_len: profile.len() as u64,
+            consts_ptr: consts.as_ptr(),
+            event,
+            profile,
             env,
             consts,
-            scratch,
-            building: Vec::new(),
+            bindings,
+            shared,
+            space: None,
             panic: None,
         }
     }
 
-    /// Empties the scratch vector (its strings and lists are no longer needed).
-    pub fn clear(&mut self) {
-        self.scratch.clear();
-    }
-
-    /// The value a handle refers to.
-    fn handle(&self, handle: u64) -> Option<&Value> {
-        match handle.checked_sub(CONST_BASE) {
-            Some(index) => self.consts.get(usize::try_from(index).ok()?),
-            None => self.scratch.get(usize::try_from(handle).ok()?),
+    /// Empties the scratch space, if the call used it, and gives the program's back.
+    #[inline]
+    pub fn finish(&mut self) {
+        if self.space.is_some() {
+            self.release();
         }
     }
 
-    /// The value with this tag and these bits (a handle is resolved; an unknown tag or a bad
-    /// handle, which compiled code never produces, reads as missing).
-    pub fn value(&self, tag: u32, bits: u64) -> Value {
-        let Ok(tag) = u8::try_from(tag) else {
-            return Value::Missing;
-        };
-        match tag {
-            tag::BOOL => Value::Bool(bits != 0),
-            tag::INT => Value::Int(bits as i64),
-            tag::FLOAT => Value::Float(f64::from_bits(bits)),
-            tag::DURATION => Value::Duration(bits as i64),
-            tag::TIME => Value::Time(bits as i64),
-            tag::DATE => Value::Date(bits as i64 as i32),
-            tag::ENUM => Value::Enum(bits as u32),
-            tag::STR | tag::LIST => match self.handle(bits) {
-                Some(value) if tag_of(value) == tag => value.clone(),
-                _ => Value::Missing,
-            },
-            _ => Value::Missing,
+    #[cold]
+    #[inline(never)]
+    fn release(&mut self) {
+        if let Some(Space::Shared(mut scratch)) = self.space.take() {
+            scratch.clear();
         }
     }
 
-    /// The value with this tag and these bits, moved out of the scratch vector if it is there
-    /// (for the result of a call, which nothing reads afterwards).
-    pub fn take_value(&mut self, tag: u32, bits: u64) -> Value {
-        if tag == u32::from(tag::STR) || tag == u32::from(tag::LIST) {
-            if let Some(slot) = usize::try_from(bits)
-                .ok()
-                .and_then(|i| self.scratch.get_mut(i))
-            {
-                if u32::from(tag_of(slot)) == tag {
-                    return std::mem::replace(slot, Value::Missing);
-                }
+    /// The scratch space, borrowed (and emptied of what a call that panicked left) on first
+    /// use.
+    #[inline]
+    fn space(&mut self) -> &mut Scratch {
+        if self.space.is_none() {
+            self.borrow_space();
+        }
+        // Always present here (the closure, never called, keeps this free of a panic).
+        match self
+            .space
+            .get_or_insert_with(|| Space::Own(Scratch::default()))
+        {
+            Space::Shared(scratch) => scratch,
+            Space::Own(scratch) => scratch,
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn borrow_space(&mut self) {
+        self.space = Some(match self.shared.try_borrow_mut() {
+            Ok(mut scratch) => {
+                scratch.clear();
+                Space::Shared(scratch)
             }
-        }
-        self.value(tag, bits)
+            Err(_) => Space::Own(Scratch::default()),
+        });
     }
 
-    /// The string with this tag and handle, if it is one.
+    /// The scratch values, if the call made any.
+    fn scratch(&self) -> &[Value] {
+        match &self.space {
+            Some(Space::Shared(scratch)) => &scratch.values,
+            Some(Space::Own(scratch)) => &scratch.values,
+            None => &[],
+        }
+    }
+
+    /// The value a handle refers to (`None` for a bad handle).
+    #[inline]
+    fn handle(&self, handle: u64) -> Option<&Value> {
+        let index = usize::try_from(handle & 0xffff_ffff).ok()?;
+        match handle >> 32 {
+            0 => self.scratch().get(index),
+            1 => self.consts.get(index),
+            2 => self.event.get(index),
+            3 => self.profile.get(index),
+            _ => None,
+        }
+    }
+
+    /// The value with this tag and these bits, borrowed when it has a handle (an unknown tag or
+    /// a bad handle, which compiled code never produces, reads as missing).
+    #[inline]
+    pub fn operand(&self, tag: u32, bits: u64) -> Operand<'_> {
+        if tag != u32::from(tag::STR) && tag != u32::from(tag::LIST) {
+            return Operand::Own(scalar(tag, bits).unwrap_or(Value::Missing));
+        }
+        if bits >> 32 == BINDING_BASE >> 32 {
+            let value = self.deferred(bits);
+            return Operand::Own(if u32::from(tag_of(&value)) == tag {
+                value
+            } else {
+                Value::Missing
+            });
+        }
+        match self.handle(bits) {
+            Some(value) if u32::from(tag_of(value)) == tag => Operand::Ref(value),
+            _ => Operand::Own(Value::Missing),
+        }
+    }
+
+    /// The string with this tag and handle, if it is one (not for a deferred read).
+    #[inline]
     fn string(&self, tag: u32, bits: u64) -> Option<&str> {
         if tag != u32::from(tag::STR) {
             return None;
@@ -203,30 +417,125 @@ impl<'a> Ctx<'a> {
         }
     }
 
+    /// The binding read a deferred handle names.
+    #[inline]
+    fn binding_read(&self, bits: u64) -> Option<&BindingRead> {
+        usize::try_from(bits & 0xffff_ffff)
+            .ok()
+            .and_then(|i| self.bindings.get(i))
+    }
+
+    /// What the environment says of a deferred read's field, as it says it:
+    /// [`Ctx::deferred_string`] and [`Ctx::deferred`] check it against the field's type (and a
+    /// bad handle, which asks for binding `u32::MAX`, reads as missing there). The call is the
+    /// whole expression, so that the value stays where the environment writes it (a copy of a
+    /// value just written stalls on store-to-load forwarding).
+    #[inline(always)]
+    fn read(&self, bits: u64) -> Value {
+        let read = self.binding_read(bits).copied().unwrap_or(BindingRead {
+            binding: u32::MAX,
+            event: u32::MAX,
+            slot: u32::MAX,
+            expect: 0,
+        });
+        self.env
+            .binding_field(BindingId(read.binding), EventId(read.event), read.slot)
+    }
+
+    /// The string a deferred read gave, if it is one within the field's type.
+    #[inline]
+    fn deferred_string<'v>(&self, bits: u64, value: &'v Value) -> Option<&'v str> {
+        let read = self.binding_read(bits)?;
+        match value {
+            Value::Str(s) if read.expect & (1 << tag::STR) != 0 => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The value of a deferred binding read (missing for a bad handle, or a value outside the
+    /// field's type).
+    fn deferred(&self, bits: u64) -> Value {
+        let value = self.read(bits);
+        match self.binding_read(bits) {
+            Some(read) if read.expect & (1 << tag_of(&value)) != 0 => value,
+            _ => Value::Missing,
+        }
+    }
+
+    /// The value with this tag and these bits, owned (a string or list is cloned).
+    pub fn value(&self, tag: u32, bits: u64) -> Value {
+        match self.operand(tag, bits) {
+            Operand::Own(value) => value,
+            Operand::Ref(value) => value.clone(),
+        }
+    }
+
+    /// The value with this tag and these bits, moved out of the scratch vector if it is there
+    /// (for the result of a call, which nothing reads afterwards).
+    #[inline]
+    pub fn take_value(&mut self, tag: u32, bits: u64) -> Value {
+        if let Some(value) = scalar(tag, bits) {
+            return value;
+        }
+        self.take_handle(tag, bits)
+    }
+
+    /// [`Ctx::take_value`] for a string or a list (or a bad tag).
+    fn take_handle(&mut self, tag: u32, bits: u64) -> Value {
+        if bits >> 32 == 0 && self.space.is_some() {
+            if let Some(slot) = usize::try_from(bits)
+                .ok()
+                .and_then(|i| self.space().values.get_mut(i))
+            {
+                if u32::from(tag_of(slot)) == tag {
+                    return std::mem::replace(slot, Value::Missing);
+                }
+            }
+        }
+        self.value(tag, bits)
+    }
+
     /// Returns a value to compiled code: its tag, with its bits in `ret`. A value outside
-    /// `expect` (the tags its static type allows) is returned as missing.
+    /// `expect` (the tags its static type allows) is returned as missing. A string or a list is
+    /// moved into the scratch vector (its handle is the bits), or is missing when the vector is
+    /// full (2^32 values, which no expression makes).
+    ///
+    /// The value is taken apart and a string or list put back together in the vector, rather
+    /// than copied whole: a copy of a value the environment has just written stalls on
+    /// store-to-load forwarding (its tag and payload were written separately).
+    #[inline(always)]
     fn give(&mut self, value: Value, expect: u32) -> u32 {
-        let (tag, bits) = match &value {
-            Value::Missing => (tag::MISSING, 0),
-            Value::Bool(b) => (tag::BOOL, u64::from(*b)),
-            Value::Int(v) => (tag::INT, *v as u64),
-            Value::Float(v) => (tag::FLOAT, v.to_bits()),
-            Value::Duration(v) => (tag::DURATION, *v as u64),
-            Value::Time(v) => (tag::TIME, *v as u64),
-            Value::Date(d) => (tag::DATE, i64::from(*d) as u64),
-            Value::Enum(v) => (tag::ENUM, u64::from(*v)),
-            Value::Str(_) => (tag::STR, self.scratch.len() as u64),
-            Value::List(_) => (tag::LIST, self.scratch.len() as u64),
-        };
+        let tag = tag_of(&value);
         if tag == tag::MISSING || expect & (1 << tag) == 0 {
             self.ret = 0;
-            return u32::from(tag::MISSING);
+            return MISSING;
         }
-        if tag == tag::STR || tag == tag::LIST {
-            self.scratch.push(value);
-        }
-        self.ret = bits;
+        self.ret = match value {
+            Value::Missing => 0,
+            Value::Bool(b) => u64::from(b),
+            Value::Int(v) | Value::Duration(v) | Value::Time(v) => v as u64,
+            Value::Float(v) => v.to_bits(),
+            Value::Date(d) => i64::from(d) as u64,
+            Value::Enum(v) => u64::from(v),
+            Value::Str(s) => return self.keep(Value::Str(s)),
+            Value::List(items) => return self.keep(Value::List(items)),
+        };
         u32::from(tag)
+    }
+
+    /// [`Ctx::give`] for a string or a list.
+    #[inline(always)]
+    fn keep(&mut self, value: Value) -> u32 {
+        let tag = u32::from(tag_of(&value));
+        let values = &mut self.space().values;
+        let handle = values.len() as u64;
+        if handle >= CONST_BASE {
+            self.ret = 0;
+            return MISSING;
+        }
+        values.push(value);
+        self.ret = handle;
+        tag
     }
 }
 
@@ -287,12 +596,8 @@ extern "C" fn jit_history(ctx: &mut Ctx<'_>, history: u32, expect: u32) -> u32 {
     })
 }
 
-extern "C" fn jit_score(ctx: &mut Ctx<'_>, score: u32) -> i64 {
-    guard(ctx, 0, |ctx| ctx.env.score(ScoreId(score)))
-}
-
-extern "C" fn jit_segment(ctx: &mut Ctx<'_>, segment: u32) -> u32 {
-    guard(ctx, 0, |ctx| u32::from(ctx.env.segment(SegmentId(segment))))
+extern "C" fn jit_score_points(ctx: &mut Ctx<'_>, score: u32) -> i64 {
+    guard(ctx, 0, |ctx| ctx.env.score_points(ScoreId(score)))
 }
 
 extern "C" fn jit_now(ctx: &mut Ctx<'_>) -> i64 {
@@ -301,36 +606,127 @@ extern "C" fn jit_now(ctx: &mut Ctx<'_>) -> i64 {
 
 // ---- strings and lists --------------------------------------------------------------------------
 
+/// Two strings are equal: the same allocation (an input string the decoder interned against a
+/// literal, say), or the same length and bytes.
+fn same_str(x: &str, y: &str) -> bool {
+    x.len() == y.len()
+        && (std::ptr::eq(x.as_ptr(), y.as_ptr()) || same_bytes(x.as_bytes(), y.as_bytes()))
+}
+
+/// Two byte strings of the same length are equal. Up to 16 bytes, by two overlapping loads of
+/// 8 (or 4) bytes from each end, without a call to `memcmp`, whose setup costs more than such a
+/// comparison (most strings compared in filters are short).
+#[inline]
+fn same_bytes(x: &[u8], y: &[u8]) -> bool {
+    let n = x.len();
+    if y.len() != n {
+        return false;
+    }
+    let word = |s: &[u8], at: usize| {
+        s.get(at..at + 8)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_ne_bytes)
+    };
+    let half = |s: &[u8], at: usize| {
+        s.get(at..at + 4)
+            .and_then(|b| <[u8; 4]>::try_from(b).ok())
+            .map(u32::from_ne_bytes)
+    };
+    match n {
+        8..=16 => word(x, 0) == word(y, 0) && word(x, n - 8) == word(y, n - 8),
+        4..=7 => half(x, 0) == half(y, 0) && half(x, n - 4) == half(y, n - 4),
+        0..=3 => x.iter().zip(y).all(|(a, b)| a == b),
+        _ => x == y,
+    }
+}
+
+/// `s starts_with p` (bytes, as `str::starts_with`), compared by [`same_bytes`].
+fn starts_with(s: &str, p: &str) -> bool {
+    let (s, p) = (s.as_bytes(), p.as_bytes());
+    s.get(..p.len()).is_some_and(|head| same_bytes(head, p))
+}
+
+/// `s ends_with p` (bytes, as `str::ends_with`), compared by [`same_bytes`].
+fn ends_with(s: &str, p: &str) -> bool {
+    let (s, p) = (s.as_bytes(), p.as_bytes());
+    s.len()
+        .checked_sub(p.len())
+        .and_then(|start| s.get(start..))
+        .is_some_and(|tail| same_bytes(tail, p))
+}
+
+/// Whether a value is a deferred read (see [`BINDING_BASE`]).
+#[inline]
+fn deferred(tag: u32, bits: u64) -> bool {
+    (tag == u32::from(tag::STR) || tag == u32::from(tag::LIST)) && bits >> 32 == BINDING_BASE >> 32
+}
+
+/// `f` of both operands' strings, if both are strings. Strings are borrowed where their
+/// handles point (returned in registers, nothing copied); a deferred read is made first.
+#[inline]
+fn with_strings<R>(
+    ctx: &Ctx<'_>,
+    (ta, a): (u32, u64),
+    (tb, b): (u32, u64),
+    f: impl FnOnce(Option<(&str, &str)>) -> R,
+) -> R {
+    if deferred(ta, a) || deferred(tb, b) {
+        // Each read is kept where the environment writes it and only borrowed (a copy of a
+        // value just written stalls on store-to-load forwarding).
+        let first = match deferred(ta, a) {
+            true => ctx.read(a),
+            false => Value::Missing,
+        };
+        let second = match deferred(tb, b) {
+            true => ctx.read(b),
+            false => Value::Missing,
+        };
+        let x = match deferred(ta, a) {
+            true => ctx.deferred_string(a, &first),
+            false => ctx.string(ta, a),
+        };
+        let y = match deferred(tb, b) {
+            true => ctx.deferred_string(b, &second),
+            false => ctx.string(tb, b),
+        };
+        return f(x.zip(y));
+    }
+    f(ctx.string(ta, a).zip(ctx.string(tb, b)))
+}
+
 /// `a == b` for operands that may be strings or lists: 0 or 1.
 extern "C" fn jit_equal(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64) -> u32 {
     guard(ctx, 0, |ctx| {
-        if let (Some(x), Some(y)) = (ctx.string(ta, a), ctx.string(tb, b)) {
-            return u32::from(x == y);
-        }
-        u32::from(equal(&ctx.value(ta, a), &ctx.value(tb, b)))
+        let strings = with_strings(ctx, (ta, a), (tb, b), |s| s.map(|(x, y)| same_str(x, y)));
+        u32::from(match strings {
+            Some(same) => same,
+            None => equal(&ctx.operand(ta, a), &ctx.operand(tb, b)),
+        })
     })
 }
 
 /// The order of two strings: -1, 0 or 1, or 2 when they are not both strings.
 extern "C" fn jit_str_order(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64) -> i32 {
-    guard(ctx, 2, |ctx| match (ctx.string(ta, a), ctx.string(tb, b)) {
-        (Some(x), Some(y)) => x.cmp(y) as i32,
-        _ => 2,
+    guard(ctx, 2, |ctx| {
+        with_strings(ctx, (ta, a), (tb, b), |s| match s {
+            Some((x, y)) => x.cmp(y) as i32,
+            None => 2,
+        })
     })
 }
 
 /// `a + b` on two strings: the tag (string, or missing) with the handle in `ret`.
 extern "C" fn jit_concat(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64) -> u32 {
     guard(ctx, MISSING, |ctx| {
-        let joined = match (ctx.string(ta, a), ctx.string(tb, b)) {
-            (Some(x), Some(y)) => {
+        let joined = with_strings(ctx, (ta, a), (tb, b), |s| match s {
+            Some((x, y)) => {
                 let mut joined = String::with_capacity(x.len() + y.len());
                 joined.push_str(x);
                 joined.push_str(y);
                 Value::Str(Arc::from(joined))
             }
-            _ => Value::Missing,
-        };
+            None => Value::Missing,
+        });
         ctx.give(joined, Tags::ALL.0)
     })
 }
@@ -343,10 +739,9 @@ fn any_equal(items: &[Value], needle: &Value) -> u32 {
 /// `a in b`: 0, 1, or 2 for missing.
 extern "C" fn jit_in(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64) -> u32 {
     guard(ctx, NO_ANSWER, |ctx| {
-        let needle = ctx.value(ta, a);
-        match (needle, ctx.value(tb, b)) {
+        match (&*ctx.operand(ta, a), &*ctx.operand(tb, b)) {
             (Value::Missing, _) | (_, Value::Missing) => NO_ANSWER,
-            (needle, Value::List(items)) => any_equal(&items, &needle),
+            (needle, Value::List(items)) => any_equal(items, needle),
             _ => NO_ANSWER,
         }
     })
@@ -355,11 +750,14 @@ extern "C" fn jit_in(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64) -> u32
 /// `a contains b` on strings or a list: 0, 1, or 2 for missing.
 extern "C" fn jit_contains(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64) -> u32 {
     guard(ctx, NO_ANSWER, |ctx| {
-        if let (Some(hay), Some(needle)) = (ctx.string(ta, a), ctx.string(tb, b)) {
-            return u32::from(hay.contains(needle));
+        let strings = with_strings(ctx, (ta, a), (tb, b), |s| {
+            s.map(|(hay, needle)| u32::from(hay.contains(needle)))
+        });
+        if let Some(answer) = strings {
+            return answer;
         }
-        match (ctx.value(ta, a), ctx.value(tb, b)) {
-            (Value::List(items), needle) if !needle.is_missing() => any_equal(&items, &needle),
+        match (&*ctx.operand(ta, a), &*ctx.operand(tb, b)) {
+            (Value::List(items), needle) if !needle.is_missing() => any_equal(items, needle),
             _ => NO_ANSWER,
         }
     })
@@ -368,20 +766,20 @@ extern "C" fn jit_contains(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64) 
 /// `a starts_with b`: 0, 1, or 2 for missing.
 extern "C" fn jit_starts_with(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64) -> u32 {
     guard(ctx, NO_ANSWER, |ctx| {
-        match (ctx.string(ta, a), ctx.string(tb, b)) {
-            (Some(s), Some(p)) => u32::from(s.starts_with(p)),
-            _ => NO_ANSWER,
-        }
+        with_strings(ctx, (ta, a), (tb, b), |s| match s {
+            Some((s, p)) => u32::from(starts_with(s, p)),
+            None => NO_ANSWER,
+        })
     })
 }
 
 /// `a ends_with b`: 0, 1, or 2 for missing.
 extern "C" fn jit_ends_with(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64) -> u32 {
     guard(ctx, NO_ANSWER, |ctx| {
-        match (ctx.string(ta, a), ctx.string(tb, b)) {
-            (Some(s), Some(p)) => u32::from(s.ends_with(p)),
-            _ => NO_ANSWER,
-        }
+        with_strings(ctx, (ta, a), (tb, b), |s| match s {
+            Some((s, p)) => u32::from(ends_with(s, p)),
+            None => NO_ANSWER,
+        })
     })
 }
 
@@ -389,18 +787,19 @@ extern "C" fn jit_ends_with(ctx: &mut Ctx<'_>, ta: u32, a: u64, tb: u32, b: u64)
 extern "C" fn jit_list_push(ctx: &mut Ctx<'_>, tag: u32, bits: u64) {
     guard(ctx, (), |ctx| {
         let item = ctx.value(tag, bits);
-        ctx.building.push(item);
+        ctx.space().building.push(item);
     })
 }
 
-/// Ends a list literal of `count` items pushed last: the handle of the list.
-extern "C" fn jit_list_finish(ctx: &mut Ctx<'_>, count: u64) -> u64 {
-    guard(ctx, 0, |ctx| {
+/// Ends a list literal of `count` items pushed last: the tag (list, or missing) with the handle
+/// in `ret`.
+extern "C" fn jit_list_finish(ctx: &mut Ctx<'_>, count: u64) -> u32 {
+    guard(ctx, MISSING, |ctx| {
         let count = usize::try_from(count).unwrap_or(usize::MAX);
-        let start = ctx.building.len().saturating_sub(count);
-        let items: Arc<[Value]> = ctx.building.drain(start..).collect();
-        ctx.scratch.push(Value::List(items));
-        (ctx.scratch.len() - 1) as u64
+        let building = &mut ctx.space().building;
+        let start = building.len().saturating_sub(count);
+        let items: Arc<[Value]> = building.drain(start..).collect();
+        ctx.give(Value::List(items), Tags::ALL.0)
     })
 }
 
@@ -424,8 +823,7 @@ pub(crate) enum Helper {
     BindingField,
     Profile,
     History,
-    Score,
-    Segment,
+    ScorePoints,
     Now,
     Equal,
     StrOrder,
@@ -455,7 +853,7 @@ use Ty::{Ptr, I32, I64};
 const BINARY: &[Ty] = &[Ptr, I32, I64, I32, I64];
 
 /// The fixed table of helpers, in the order of [`Helper`].
-pub(crate) const HELPERS: [HelperInfo; 16] = [
+pub(crate) const HELPERS: [HelperInfo; 15] = [
     HelperInfo {
         name: "jit_event_field",
         address: || jit_event_field as *const u8,
@@ -481,16 +879,10 @@ pub(crate) const HELPERS: [HelperInfo; 16] = [
         result: Some(I32),
     },
     HelperInfo {
-        name: "jit_score",
-        address: || jit_score as *const u8,
+        name: "jit_score_points",
+        address: || jit_score_points as *const u8,
         params: &[Ptr, I32],
         result: Some(I64),
-    },
-    HelperInfo {
-        name: "jit_segment",
-        address: || jit_segment as *const u8,
-        params: &[Ptr, I32],
-        result: Some(I32),
     },
     HelperInfo {
         name: "jit_now",
@@ -550,7 +942,7 @@ pub(crate) const HELPERS: [HelperInfo; 16] = [
         name: "jit_list_finish",
         address: || jit_list_finish as *const u8,
         params: &[Ptr, I64],
-        result: Some(I64),
+        result: Some(I32),
     },
 ];
 
@@ -572,8 +964,7 @@ mod tests {
             (Helper::BindingField, "jit_binding_field"),
             (Helper::Profile, "jit_profile"),
             (Helper::History, "jit_history"),
-            (Helper::Score, "jit_score"),
-            (Helper::Segment, "jit_segment"),
+            (Helper::ScorePoints, "jit_score_points"),
             (Helper::Now, "jit_now"),
             (Helper::Equal, "jit_equal"),
             (Helper::StrOrder, "jit_str_order"),
@@ -588,6 +979,46 @@ mod tests {
         assert_eq!(order.len(), HELPERS.len());
         for (helper, name) in order {
             assert_eq!(helper.info().name, name);
+        }
+    }
+
+    #[test]
+    fn short_comparisons_agree_with_str() {
+        let words = [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "abcd",
+            "abcde",
+            "abcdefg",
+            "abcdefgh",
+            "abcdefghi",
+            "abcdefghijklmnop",
+            "abcdefghijklmnopq",
+            "abcdefghijklmnoq",
+            "bbcdefghijklmnop",
+            "é",
+            "éa",
+            "aé",
+            "/pricing",
+            "/pricing/teams",
+            "/pricinh",
+            "abcdefghijkl",
+            "abcdefXhijkl",
+            "abcXefg",
+            "abXd",
+        ];
+        for x in words {
+            for y in words {
+                assert_eq!(same_str(x, y), x == y, "{x:?} == {y:?}");
+                assert_eq!(
+                    starts_with(x, y),
+                    x.starts_with(y),
+                    "{x:?} starts_with {y:?}"
+                );
+                assert_eq!(ends_with(x, y), x.ends_with(y), "{x:?} ends_with {y:?}");
+            }
         }
     }
 

@@ -23,45 +23,125 @@
 //! slot holds a float in a conforming runtime; an `int` found there anyway is kept an `int`, as
 //! the interpreter does.
 //!
+//! # Reading the runtime's slots
+//!
+//! At each outermost call, [`JitProgram`] asks the environment once for its records
+//! ([`Env::event_record`], [`Env::profile_record`]), and only when the expression's code (its
+//! segments' and scores' conditions included) reads the event or the profile. Their pointer and
+//! length (and the event's id; `u64::MAX` for none) go into the `#[repr(C)]` context, where
+//! compiled code loads them. A read `EventField(e, slot)` checks `ctx.event_id == e` and
+//! `slot < ctx.event_len`, then loads the slot's tag byte and payload straight from
+//! `event_ptr + slot * 24`, through the layout `journey_ir::eval::Value` fixes (`repr(C, u8)`: the
+//! tag at offset 0, in the order of the JIT's own tags, the payload at offset 8): only the widths
+//! the slot's static tags allow (a byte for a bool, 4 bytes for a date or an enum, 8 for the
+//! others); a tag outside them reads as missing, as from a helper. `Profile(slot)` is the same
+//! against the profile record. When the check fails (no record, another event, a slot past the
+//! end) the read falls back to the helper that asks [`Env::event_field`] or [`Env::profile`],
+//! which therefore keeps defining the answer: compiled code never assumes what an environment
+//! says about another event or a missing slot.
+//!
+//! A string or a list read this way is not cloned: its value is the *handle* `EVENT_BASE + slot`
+//! (or `PROFILE_BASE + slot`), which the helpers resolve against the context's borrowed record.
+//! Handles are 64 bits, a kind in the high half and an index in the low: the call's scratch
+//! vector (strings and lists made during the call, and values the environment returned: they
+//! are dropped when the call ends), the program's constants, the event record, the profile
+//! record, and *deferred binding reads*. A binding field of strings (or lists) that is an operand
+//! of `==`, `!=`, `in`, `contains`, `starts_with` or `ends_with` (helpers that compute their whole
+//! answer from their operands' values) is passed as a deferred read: the helper calls
+//! [`Env::binding_field`] itself, compares, and drops the value, so it never enters the scratch
+//! vector. The scratch vector is borrowed from the program only when a call first needs it.
+//!
+//! `==` and `!=` on two strings whose values are in memory (a record slot or a constant) compare
+//! their `Arc`s' 16 bytes first: the same pointer and length means the same string, without a
+//! call (the runtime's decoder hands out a literal's own `Arc` for an equal input string, and
+//! lowering shares one `Arc` among equal literals). Different lengths mean different strings,
+//! also without a call, when it is known which of the two words is the length: Rust does not say,
+//! so a tiny compiled probe reads both words of two strings of lengths 3 and 5 once per process;
+//! if not exactly one word reads 3 and 5, compiled code does not use lengths. Otherwise the helper
+//! compares: lengths, pointers, then bytes (short strings by two overlapping word loads rather
+//! than `memcmp`). Nothing compiled code does relies on what an `Arc` points to.
+//!
+//! # Segments and scores
+//!
+//! `Segment(s)` is compiled as its condition, `program.segments[s].condition`, evaluated in the
+//! same context: inlined where it is used when it is small (at most 32 nodes, its own segments
+//! and scores included), else a call of the condition's own function. `Score(s)` is one helper
+//! call for [`Env::score_points`], then each `while` rule's condition (inlined or called, the
+//! same way) and a saturating add of its points when it holds, in order, as the interpreter
+//! does. The analysis that finds every expression's tags follows these references too, and
+//! refuses a segment or score defined in terms of itself (which the checker rejects) or nested
+//! deeper than the limit.
+//!
 //! # The ABI
 //!
 //! An expression's own function is `extern "C" fn(ctx: *mut Ctx) -> u32`, a group function
 //! `extern "C" fn(ctx: *mut Ctx, member: u32) -> u32`, both in the host's C calling convention.
-//! `Ctx` is a `#[repr(C)]` per-call context whose first field, `ret: u64`, is at offset 0. A
-//! value is a pair: a tag (`u8`: missing, bool, int, float, string, duration, time, date, enum,
-//! list) and 64 bits (the integer, the IEEE bits of a float, 0/1 for a bool, days for a date, the
-//! variant for an enum, 0 for missing). A function returns the tag and leaves the bits in
-//! `ctx.ret`. Strings and lists are *handles*: an index into the call's scratch vector of
-//! [`Value`]s, or (from `1 << 32` on) into the program's table of constants.
+//! `Ctx` is a `#[repr(C)]` per-call context whose first field, `ret: u64`, is at offset 0,
+//! followed by the fields compiled code reads (`event_id`, `event_ptr`, `event_len`,
+//! `profile_ptr`, `profile_len`, `consts_ptr`) and then the Rust side's. A value is a pair: a tag
+//! (`u8`: missing, bool, int, float, string, duration, time, date, enum, list) and 64 bits (the
+//! integer, the IEEE bits of a float, 0/1 for a bool, days for a date, the variant for an enum, 0
+//! for missing, a handle for a string or a list). A function returns the tag and leaves the bits
+//! in `ctx.ret`.
 //!
 //! Compiled code computes scalars natively (tags and missing values, saturating `int` and
 //! `duration`/`time` arithmetic, `int / 0`, IEEE floats and `int` → `float` widening,
-//! comparisons, `and`/`or`/`??` with branches, `is set`, `not`, `-`). It calls nothing but a fixed
-//! table of `extern "C"` helpers, linked by name with `JITBuilder::symbol`: the leaf reads (event
-//! field, binding field, profile, score, segment, history, now), which go to the [`Env`], and the
-//! string and list operations (`==` and ordering on strings, `+` on strings, `in`, `contains`,
-//! `starts_with`, `ends_with`, list literals). Every helper takes the context pointer first; the
-//! context holds the `&dyn Env` (a reference stored in a field, never a transmuted fat pointer).
+//! comparisons, `and`/`or`/`??` with branches, `is set`, `not`, `-`) and reads record slots
+//! itself. It calls nothing but a fixed table of `extern "C"` helpers, linked by name with
+//! `JITBuilder::symbol`: the leaf reads that go to the [`Env`] (event field and profile when the
+//! records cannot answer, binding field, score points, history, now), and the string and list
+//! operations (`==` and ordering on strings, `+` on strings, `in`, `contains`, `starts_with`,
+//! `ends_with`, list literals). Every helper takes the context pointer first; the context holds
+//! the `&dyn Env` (a reference stored in a field, never a transmuted fat pointer).
 //!
 //! # Why it is sound
 //!
-//! `unsafe` appears in two places, each with its argument beside it: turning a finalized
-//! function's address into a (safe) function pointer, and freeing the module's memory.
+//! `unsafe` appears in three places, each with its argument beside it: turning a finalized
+//! expression function's address into a (safe) function pointer, the same for the length probe,
+//! and freeing a module's memory.
 //! - The address comes from `get_finalized_function` for a local function of the module whose
 //!   declared signature is checked to be exactly that of the pointer type (a pointer, for a group
 //!   also a `u32`, and an `i32` result, in the ISA's default call convention, which is the host's
 //!   C convention).
 //! - Calling it is then an ordinary call that passes a live, exclusively borrowed `Ctx`. Compiled
-//!   code calls nothing but the module's own functions and the helpers; it only loads and stores
-//!   `ctx.ret` and passes the pointer on to the helpers, which receive it
-//!   as `&mut Ctx`; no helper runs while another holds it, and compiled code holds no Rust
-//!   reference across a call. Helpers check every handle and tag they are given (a bad one reads
-//!   as missing), so even a code generation bug cannot make them read out of bounds. Integer
-//!   division is guarded so that it never traps. Helpers never unwind: each runs under
-//!   `catch_unwind`, parks a panic in the context, and [`JitProgram`]'s `eval` resumes it once
-//!   the compiled code has returned.
+//!   code calls nothing but the module's own functions and the helpers. It passes the context
+//!   pointer on to the helpers, which receive it as `&mut Ctx`; no helper runs while another
+//!   holds it, and compiled code holds no Rust reference across a call. Rust code never
+//!   dereferences the context's raw pointers: helpers resolve a handle through the slices the
+//!   context borrows (`get`, so a bad index reads as missing) and check every tag they are
+//!   given, so even a code generation bug cannot make them read out of bounds. Integer division
+//!   is guarded so that it never traps. Helpers never unwind: each runs under `catch_unwind`,
+//!   parks a panic in the context, and [`JitProgram`]'s `eval` resumes it once the compiled code
+//!   has returned.
+//! - Compiled code stores only `ctx.ret`; it loads the context's fields, and memory at two kinds
+//!   of address, each within a live, immutable allocation for the whole call:
+//!   - `event_ptr + slot * 24 + {0, 8, 16}` (and the same with `profile_ptr`), only after
+//!     checking `slot < event_len`: the context copied the pointer and length from the
+//!     `&[Value]` the environment returned, and holds that borrow (`Ctx<'a>`) for the call, so
+//!     the slice is alive and, being shared-borrowed, not mutated (an environment that mutated
+//!     it through interior mutability while lending it out would itself be unsound);
+//!   - `consts_ptr + i * 24 + {8, 16}`, for the index `i` of a constant string the generator put
+//!     in the program's table, which is complete before any call and never changes;
+//!
+//!   All are loads of 1, 4 or 8 bytes inside one 24-byte [`Value`]; a load of payload bytes the
+//!   tag says are padding yields bits that are discarded (selected away) before use, and the
+//!   `Arc` words of a string are compared only once both tags say string.
+//! - The probe is a function of a module of its own that loads the two payload words of the
+//!   `&Value` it is given (a string, whose payload is a 16-byte `Arc<str>`, asserted in `abi`);
+//!   it is called on two live strings and its module is freed before the probe returns.
 //! - The memory is freed in `Drop`, when no `&JitProgram` (hence no running function and no
 //!   function pointer in use) can exist; the pointers never leave the `JitProgram`.
+//!
+//! # What a call costs
+//!
+//! An evaluation builds the context (a score of stores), asks for the records it needs (one
+//! virtual call each), and calls the compiled function; its result crosses as a tag and bits, so
+//! `eval_bool` makes no [`Value`]. That fixed cost, some 70 instructions, is about what the
+//! interpreter spends on a constant: compiled code wins on the rest (no `Arc` clone or drop for
+//! a string read from a record or compared with a literal, no dispatch per node, segments and
+//! scores without calls back), and `benches/predicates.rs` measures both on the examples'
+//! predicates. Binding fields have no record API ([`Env`] offers `binding_field` only), so
+//! reading one still costs a call into the environment and an `Arc` clone and drop.
 
 mod abi;
 mod codegen;
@@ -69,7 +149,9 @@ mod codegen;
 use std::cell::RefCell;
 use std::fmt;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
+use std::sync::{Arc, OnceLock};
 
+use cranelift_codegen::ir::{types, AbiParam, InstBuilder, MemFlagsData};
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
@@ -78,7 +160,8 @@ use cranelift_module::{FuncId, Linkage, Module};
 use journey_ir::eval::{Env, Evaluator, Value};
 use journey_ir::{ExprId, Program};
 
-use crate::abi::{Ctx, HELPERS};
+use crate::abi::{BindingRead, Ctx, Scratch, HELPERS};
+use crate::codegen::reads;
 use crate::codegen::{Constants, FnGen, Place, Unit};
 
 /// Why a program could not be compiled.
@@ -142,14 +225,16 @@ enum Entry {
 
 /// A program's expressions compiled to native code; evaluates them through [`Evaluator`].
 pub struct JitProgram {
-    /// The code of every expression of the arena, by [`ExprId`], and whether it may make
-    /// strings or lists (and so wants the reusable scratch vector).
-    entries: Vec<(Entry, bool)>,
+    /// The code of every expression of the arena, by [`ExprId`], and what it may touch (the
+    /// `codegen::reads` bits: the reusable scratch vector, the event record, the profile).
+    entries: Vec<(Entry, u8)>,
     /// The constants compiled code refers to by handle.
     constants: Vec<Value>,
-    /// A scratch vector kept between calls (borrowed by a call; a nested call, made from the
+    /// The binding fields compiled code reads through deferred handles.
+    bindings: Vec<BindingRead>,
+    /// A scratch space kept between calls (borrowed by a call; a nested call, made from the
     /// environment while it is borrowed, uses one of its own).
-    scratch: RefCell<Vec<Value>>,
+    scratch: RefCell<Scratch>,
     /// Owns the code (only for its `Drop`); declared last so that it is dropped last.
     _module: OwnedModule,
 }
@@ -219,7 +304,7 @@ fn compile_program(program: &Program) -> Result<JitProgram, JitError> {
         }
     }
 
-    let (tags, scratch) =
+    let codegen::Analysis { tags, reads, sizes } =
         codegen::analyse(program).map_err(|(id, reason)| JitError::expr(id, reason))?;
     let mut unit = Unit {
         program,
@@ -227,7 +312,11 @@ fn compile_program(program: &Program) -> Result<JitProgram, JitError> {
         helpers,
         places,
         tags,
+        sizes,
         constants: Constants::default(),
+        bindings: Vec::new(),
+        binding_index: Default::default(),
+        length_word: length_word(),
     };
     let mut context = unit.module.make_context();
     let mut builder_context = FunctionBuilderContext::new();
@@ -260,35 +349,31 @@ fn compile_program(program: &Program) -> Result<JitProgram, JitError> {
         module: jit,
         places,
         constants,
+        bindings,
         ..
     } = unit;
     jit.finalize_definitions().map_err(JitError::program)?;
     let entries = places
         .iter()
-        .zip(scratch)
-        .map(|(place, scratch)| Ok((entry(jit, *place)?, scratch)))
+        .zip(reads)
+        .map(|(place, reads)| Ok((entry(jit, *place)?, reads)))
         .collect::<Result<Vec<_>, JitError>>()?;
     Ok(JitProgram {
         entries,
         constants: constants.values,
-        scratch: RefCell::new(Vec::new()),
+        bindings,
+        scratch: RefCell::new(Scratch::default()),
         _module: module,
     })
 }
 
-/// Whether an expression has operands (is not a constant or a read).
+/// Whether an expression has operands (is not a constant or a single read). A segment and a
+/// score count as having operands: their code holds their conditions'.
 fn has_operands(kind: &journey_ir::ExprKind) -> bool {
     use journey_ir::ExprKind::*;
     !matches!(
         kind,
-        Const(_)
-            | EventField(..)
-            | BindingField(..)
-            | Profile(_)
-            | Score(_)
-            | Segment(_)
-            | History(_)
-            | Now
+        Const(_) | EventField(..) | BindingField(..) | Profile(_) | History(_) | Now
     )
 }
 
@@ -346,9 +431,12 @@ fn entry(module: &JITModule, place: Place) -> Result<Entry, JitError> {
     // finalized, with the signature checked above in the ISA's default calling convention, the
     // host's C convention: a pointer parameter (and, for a group, an `i32` member number) and an
     // `i32` result, which is the ABI of `OwnFn` and `GroupFn` (a `&mut Ctx` is passed as a
-    // pointer). Called with a valid exclusive `Ctx`, such a function only loads and stores
-    // `ctx.ret`, calls the module's functions and passes the pointer to the helpers (see the
-    // crate documentation), so it is a safe function. Its code stays mapped until `free_memory`,
+    // pointer). Called with a valid exclusive `Ctx`, such a function stores only `ctx.ret`,
+    // loads the context and the record slots and constants it points to after checking their
+    // bounds, calls the module's functions and passes the pointer to the helpers (see the crate
+    // documentation), so it is a safe function: a `Ctx` can only be made by `Ctx::new`, whose
+    // raw pointers and lengths are those of slices the context borrows for its whole life, so
+    // every `&mut Ctx` a caller can pass is valid. Its code stays mapped until `free_memory`,
     // which only `OwnedModule`'s `Drop` calls, when the `JitProgram` that holds these pointers is
     // being dropped.
     Ok(match place {
@@ -377,24 +465,40 @@ impl JitProgram {
     }
 }
 
-impl Evaluator for JitProgram {
-    fn eval(&self, expr: ExprId, env: &dyn Env) -> Value {
-        let Some(&(entry, makes)) = self.entries.get(expr.index()) else {
+impl JitProgram {
+    /// Runs an expression's code and hands the context and the result's tag to `finish` (which
+    /// reads the bits in `ctx.ret`), then resumes a panic a helper caught.
+    #[inline]
+    fn run<R>(
+        &self,
+        expr: ExprId,
+        env: &dyn Env,
+        missing: R,
+        finish: impl FnOnce(&mut Ctx<'_>, u32) -> R,
+    ) -> R {
+        let Some(&(entry, touches)) = self.entries.get(expr.index()) else {
             // As the interpreter: an expression that does not exist is missing.
-            return Value::Missing;
+            return missing;
         };
-        // An empty vector costs nothing; reusing one saves an allocation when strings are made.
-        let mut local = Vec::new();
-        let mut reused = if makes {
-            self.scratch.try_borrow_mut().ok()
+        // The records, asked for once per call and only when the code reads them.
+        let event = if touches & reads::EVENT != 0 {
+            env.event_record()
         } else {
             None
         };
-        let scratch = match reused.as_deref_mut() {
-            Some(scratch) => scratch,
-            None => &mut local,
+        let profile = if touches & reads::PROFILE != 0 {
+            env.profile_record()
+        } else {
+            None
         };
-        let mut ctx = Ctx::new(env, &self.constants, scratch);
+        let mut ctx = Ctx::new(
+            env,
+            &self.constants,
+            &self.bindings,
+            &self.scratch,
+            event,
+            profile,
+        );
         let tag = match entry {
             Entry::Own(function) => function(&mut ctx),
             Entry::Member(function, number) => function(&mut ctx, number),
@@ -402,12 +506,106 @@ impl Evaluator for JitProgram {
         if let Some(payload) = ctx.panic.take() {
             resume_unwind(payload);
         }
-        let value = ctx.take_value(tag, ctx.ret);
-        if makes {
-            ctx.clear();
-        }
-        value
+        let result = finish(&mut ctx, tag);
+        ctx.finish();
+        // The context owns nothing now (its scratch space is given back, a panic was taken):
+        // skipping its drop glue, which is not inlined, saves a call per evaluation.
+        std::mem::forget(ctx);
+        result
     }
+}
+
+impl Evaluator for JitProgram {
+    fn eval(&self, expr: ExprId, env: &dyn Env) -> Value {
+        self.run(expr, env, Value::Missing, |ctx, tag| {
+            ctx.take_value(tag, ctx.ret)
+        })
+    }
+
+    fn eval_bool(&self, expr: ExprId, env: &dyn Env) -> bool {
+        self.run(expr, env, false, |ctx, tag| {
+            tag == u32::from(abi::tag::BOOL) && ctx.ret != 0
+        })
+    }
+}
+
+/// Which word of a string value's payload holds the string's length: 0 (at
+/// `VALUE_PAYLOAD_OFFSET`) or 1 (8 bytes further), when that is certain; found once per process.
+///
+/// The payload is an `Arc<str>`, a pointer and a length whose order Rust does not specify. A
+/// compiled probe (the module is freed at once) reads both words of two strings of lengths 3
+/// and 5; the length word is the one that reads 3 and 5 (the other is an address, neither). If
+/// not exactly one word does, `None`: compiled code then compares strings by helper only.
+fn length_word() -> Option<u8> {
+    static WORD: OnceLock<Option<u8>> = OnceLock::new();
+    *WORD.get_or_init(|| probe_length_word().ok().flatten())
+}
+
+/// The probe's code: `(value, word) -> the payload word`.
+type ProbeFn = for<'a> extern "C" fn(&'a Value, u32) -> u64;
+
+#[allow(unsafe_code)]
+fn probe_length_word() -> Result<Option<u8>, JitError> {
+    let mut module = OwnedModule::new()?;
+    let jit = module.get()?;
+    let mut signature = jit.make_signature();
+    signature
+        .params
+        .push(AbiParam::new(jit.target_config().pointer_type()));
+    signature.params.push(AbiParam::new(types::I32));
+    signature.returns.push(AbiParam::new(types::I64));
+    let id = jit
+        .declare_function("probe", Linkage::Local, &signature)
+        .map_err(JitError::program)?;
+    let mut context = jit.make_context();
+    context.func.signature = signature.clone();
+    let mut builder_context = FunctionBuilderContext::new();
+    let config = jit.target_config();
+    {
+        let mut b = FunctionBuilder::new(&mut context.func, &mut builder_context);
+        let entry = b.create_block();
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let (value, word) = (b.block_params(entry)[0], b.block_params(entry)[1]);
+        let flags = MemFlagsData::trusted();
+        let payload = abi::PAYLOAD;
+        let first = b.ins().load(types::I64, flags, value, payload);
+        let second = b.ins().load(types::I64, flags, value, payload + 8);
+        let result = b.ins().select(word, second, first);
+        b.ins().return_(&[result]);
+        b.finalize(config);
+    }
+    jit.define_function(id, &mut context)
+        .map_err(|e| JitError::program(describe(&e)))?;
+    jit.finalize_definitions().map_err(JitError::program)?;
+    let declaration = jit.declarations().get_function_decl(id);
+    if declaration.linkage != Linkage::Local || declaration.signature != signature {
+        return Ok(None);
+    }
+    let address = jit.get_finalized_function(id);
+    // SAFETY: `address` is the finalized function just defined, with the signature checked
+    // above in the host's C calling convention: a pointer and an `i32`, an `i64` result, the ABI
+    // of `ProbeFn` (a `&Value` is passed as a pointer). Given a live `Value` whose tag is a
+    // string's, it loads the two 8-byte words of the payload, which lie inside the value (offsets
+    // 8 to 24 of 24, the payload being a 16-byte `Arc<str>`, asserted in `abi`), and nothing
+    // else: a safe function. It is called only below, while `module` (which owns the code) is
+    // alive; the pointer does not leave this function.
+    let probe = unsafe { std::mem::transmute::<*const u8, ProbeFn>(address) };
+    let strings = [Value::Str(Arc::from("abc")), Value::Str(Arc::from("hello"))];
+    let lengths: Vec<u8> = (0..2u8)
+        .filter(|word| {
+            strings.iter().all(|value| match value {
+                Value::Str(s) => probe(value, u32::from(*word)) == s.len() as u64,
+                _ => false,
+            })
+        })
+        .collect();
+    drop(module);
+    Ok(match lengths.as_slice() {
+        [word] => Some(*word),
+        _ => None,
+    })
 }
 
 /// The `JITModule`, whose memory is freed when this is dropped.
@@ -460,5 +658,16 @@ impl Drop for OwnedModule {
             // compiled function is running and none will be called again.
             unsafe { module.free_memory() };
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_length_word_of_strings_is_found() {
+        // Either word may hold the length (Rust does not say which); the probe must find one.
+        assert!(matches!(length_word(), Some(0 | 1)));
     }
 }

@@ -10,7 +10,7 @@ use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
 use journey_ir::{
     BindingId, CompareOp, Const, EventId, Expr, ExprId, ExprKind, HistoryId, ProfileSlot, Program,
-    ScoreId, SegmentId,
+    ScoreId, ScoreWhile, Segment, SegmentId,
 };
 
 /// An environment with a few fixed values; `profile` panics when asked to.
@@ -31,11 +31,8 @@ impl Env for Fixed {
         }
         Value::Str(Arc::from("pro"))
     }
-    fn score(&self, _score: ScoreId) -> i64 {
+    fn score_points(&self, _score: ScoreId) -> i64 {
         42
-    }
-    fn segment(&self, _segment: SegmentId) -> bool {
-        true
     }
     fn history(&self, _history: HistoryId) -> Value {
         Value::Missing
@@ -137,10 +134,11 @@ fn a_panic_in_the_environment_reaches_the_caller() {
     );
 }
 
-/// An environment whose segment is itself an expression of the same compiled program.
+/// An environment whose binding field is itself an expression of the same compiled program,
+/// evaluated while the outer call holds the scratch vector.
 struct Nested<'a> {
     jit: &'a journey_jit::JitProgram,
-    segment: ExprId,
+    inner: ExprId,
 }
 
 impl Env for Nested<'_> {
@@ -148,16 +146,13 @@ impl Env for Nested<'_> {
         Value::Str(Arc::from("outer"))
     }
     fn binding_field(&self, _binding: BindingId, _event: EventId, _slot: u32) -> Value {
-        Value::Missing
+        self.jit.eval(self.inner, &Fixed { panic: false })
     }
     fn profile(&self, _slot: ProfileSlot) -> Value {
         Value::Missing
     }
-    fn score(&self, _score: ScoreId) -> i64 {
+    fn score_points(&self, _score: ScoreId) -> i64 {
         0
-    }
-    fn segment(&self, _segment: SegmentId) -> bool {
-        self.jit.eval_bool(self.segment, &Fixed { panic: false })
     }
     fn history(&self, _history: HistoryId) -> Value {
         Value::Missing
@@ -170,48 +165,428 @@ impl Env for Nested<'_> {
 #[test]
 fn evaluation_may_re_enter() {
     let mut program = Program::default();
-    // The segment: `profile.x == "pro"` (true in `Fixed`).
+    // The inner expression: `profile.x + "!"` ("pro!" in `Fixed`), which makes a string.
     let profile = push(
         &mut program,
         Type::String,
         ExprKind::Profile(ProfileSlot(0)),
     );
-    let pro = push(
+    let bang = push(
         &mut program,
         Type::String,
-        ExprKind::Const(Const::String("pro".into())),
+        ExprKind::Const(Const::String("!".into())),
     );
-    let segment = push(
+    let inner = push(
         &mut program,
-        Type::Bool,
-        ExprKind::Compare(CompareOp::Eq, profile, pro),
+        Type::String,
+        ExprKind::Arith(journey_ir::ArithOp::Add, profile, bang),
     );
-    // The outer expression reads a string, then the segment, then the string again.
+    // The outer expression makes strings, reads the binding (the inner expression, evaluated
+    // by a nested call), then uses its own strings again.
     let field = push(
         &mut program,
         Type::String,
         ExprKind::EventField(EventId(0), 0),
     );
-    let seg = push(&mut program, Type::Bool, ExprKind::Segment(SegmentId(0)));
+    let made = push(
+        &mut program,
+        Type::String,
+        ExprKind::Arith(journey_ir::ArithOp::Add, field, bang),
+    );
+    let bound = push(
+        &mut program,
+        Type::String,
+        ExprKind::BindingField(BindingId(0), EventId(0), 0),
+    );
+    let pro = push(
+        &mut program,
+        Type::String,
+        ExprKind::Const(Const::String("pro!".into())),
+    );
     let items = push(
         &mut program,
         Type::List(Box::new(Type::String)),
-        ExprKind::List(vec![field, pro]),
+        ExprKind::List(vec![made, bound, field]),
     );
-    let both = push(&mut program, Type::Bool, ExprKind::And(seg, seg));
-    let inside = push(&mut program, Type::Bool, ExprKind::In(field, items));
-    let all = push(&mut program, Type::Bool, ExprKind::And(both, inside));
+    let first = push(&mut program, Type::Bool, ExprKind::In(pro, items));
+    let second = push(&mut program, Type::Bool, ExprKind::Contains(items, made));
+    let all = push(&mut program, Type::Bool, ExprKind::And(first, second));
     let jit = journey_jit::compile(&program).unwrap();
-    let env = Nested { jit: &jit, segment };
+    let env = Nested { jit: &jit, inner };
     for _ in 0..3 {
         assert_eq!(jit.eval(all, &env), Value::Bool(true));
+        assert!(jit.eval_bool(all, &env));
         assert_eq!(
             jit.eval(items, &env),
             Value::List(Arc::from(vec![
+                Value::Str(Arc::from("outer!")),
+                Value::Str(Arc::from("pro!")),
                 Value::Str(Arc::from("outer")),
-                Value::Str(Arc::from("pro")),
             ]))
         );
+    }
+}
+
+/// An environment that hands out records; its methods answer differently (`event_field` for
+/// another event, `profile` past the record), so that a test sees which one was used.
+struct Records {
+    event: Vec<Value>,
+    profile: Vec<Value>,
+    calls: std::cell::Cell<u32>,
+}
+
+impl Env for Records {
+    fn event_field(&self, event: EventId, slot: u32) -> Value {
+        self.calls.set(self.calls.get() + 1);
+        match event {
+            EventId(0) => self
+                .event
+                .get(slot as usize)
+                .cloned()
+                .unwrap_or(Value::Missing),
+            _ => Value::Int(1_000 + i64::from(slot)),
+        }
+    }
+    fn binding_field(&self, _binding: BindingId, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn profile(&self, slot: ProfileSlot) -> Value {
+        self.calls.set(self.calls.get() + 1);
+        self.profile
+            .get(slot.index())
+            .cloned()
+            .unwrap_or(Value::Missing)
+    }
+    fn score_points(&self, _score: ScoreId) -> i64 {
+        0
+    }
+    fn history(&self, _history: HistoryId) -> Value {
+        Value::Missing
+    }
+    fn now(&self) -> i64 {
+        0
+    }
+    fn event_record(&self) -> Option<(EventId, &[Value])> {
+        Some((EventId(0), &self.event))
+    }
+    fn profile_record(&self) -> Option<&[Value]> {
+        Some(&self.profile)
+    }
+}
+
+#[test]
+fn records_are_read_directly_and_the_environment_answers_the_rest() {
+    let literal: Arc<str> = Arc::from("lit");
+    let env = Records {
+        event: vec![
+            Value::Int(-5),
+            Value::Str(Arc::clone(&literal)),
+            Value::Missing,
+            Value::Str(Arc::from("lit")),
+            // A value of another kind than the slot's type reads as missing, as from `Env`.
+            Value::Bool(true),
+            Value::Date(-3),
+            Value::Enum(2),
+            Value::Float(-0.5),
+            Value::List(Arc::from(vec![Value::Int(1), Value::Missing])),
+        ],
+        profile: vec![Value::Bool(true), Value::Str(Arc::from("p"))],
+        calls: std::cell::Cell::new(0),
+    };
+    let mut program = Program::default();
+    let reads = [
+        (
+            Type::Int,
+            ExprKind::EventField(EventId(0), 0),
+            Value::Int(-5),
+        ),
+        (
+            Type::String,
+            ExprKind::EventField(EventId(0), 1),
+            Value::Str(Arc::from("lit")),
+        ),
+        (
+            Type::Int,
+            ExprKind::EventField(EventId(0), 2),
+            Value::Missing,
+        ),
+        (
+            Type::String,
+            ExprKind::EventField(EventId(0), 3),
+            Value::Str(Arc::from("lit")),
+        ),
+        (
+            Type::Int,
+            ExprKind::EventField(EventId(0), 4),
+            Value::Missing,
+        ),
+        (
+            Type::Date,
+            ExprKind::EventField(EventId(0), 5),
+            Value::Date(-3),
+        ),
+        (
+            Type::Enum(journey_check::types::EnumId(0)),
+            ExprKind::EventField(EventId(0), 6),
+            Value::Enum(2),
+        ),
+        (
+            Type::Float,
+            ExprKind::EventField(EventId(0), 7),
+            Value::Float(-0.5),
+        ),
+        (
+            Type::List(Box::new(Type::Int)),
+            ExprKind::EventField(EventId(0), 8),
+            Value::List(Arc::from(vec![Value::Int(1), Value::Missing])),
+        ),
+        (
+            Type::Unknown,
+            ExprKind::EventField(EventId(0), 5),
+            Value::Date(-3),
+        ),
+        (
+            Type::Unknown,
+            ExprKind::EventField(EventId(0), 4),
+            Value::Bool(true),
+        ),
+        // Past the end of the record: asked of the environment (missing).
+        (
+            Type::Int,
+            ExprKind::EventField(EventId(0), 9),
+            Value::Missing,
+        ),
+        // Another event than the record's: asked of the environment.
+        (
+            Type::Int,
+            ExprKind::EventField(EventId(3), 2),
+            Value::Int(1_002),
+        ),
+        (
+            Type::Bool,
+            ExprKind::Profile(ProfileSlot(0)),
+            Value::Bool(true),
+        ),
+        (
+            Type::String,
+            ExprKind::Profile(ProfileSlot(1)),
+            Value::Str(Arc::from("p")),
+        ),
+        (
+            Type::Bool,
+            ExprKind::Profile(ProfileSlot(2)),
+            Value::Missing,
+        ),
+    ];
+    let ids: Vec<ExprId> = reads
+        .iter()
+        .map(|(ty, kind, _)| push(&mut program, ty.clone(), kind.clone()))
+        .collect();
+    // `==` against a literal: the same `Arc` (no call), an equal copy, another string.
+    let constant = push(
+        &mut program,
+        Type::String,
+        ExprKind::Const(Const::String(Arc::clone(&literal))),
+    );
+    let other = push(
+        &mut program,
+        Type::String,
+        ExprKind::Const(Const::String("lot".into())),
+    );
+    let mut comparisons = Vec::new();
+    for (slot, against, expected) in [
+        (ids[1], constant, true),
+        (ids[3], constant, true),
+        (ids[1], other, false),
+        (ids[2], constant, false),
+        (ids[14], constant, false),
+        (ids[1], ids[3], true),
+    ] {
+        let eq = push(
+            &mut program,
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, slot, against),
+        );
+        let ne = push(
+            &mut program,
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Ne, against, slot),
+        );
+        comparisons.push((eq, Value::Bool(expected)));
+        comparisons.push((ne, Value::Bool(!expected)));
+    }
+    let jit = journey_jit::compile(&program).unwrap();
+    let interpreter = Interpreter::new(&program);
+    for ((_, kind, expected), id) in reads.iter().zip(&ids) {
+        assert_eq!(&jit.eval(*id, &env), expected, "{kind:?}");
+    }
+    for (id, expected) in &comparisons {
+        assert_eq!(
+            &jit.eval(*id, &env),
+            expected,
+            "{:?}",
+            program.expr(*id).kind
+        );
+        assert_eq!(&interpreter.eval(*id, &env), expected);
+    }
+    // Only the reads the records cannot answer called the environment.
+    env.calls.set(0);
+    for id in &ids[..11] {
+        jit.eval(*id, &env);
+    }
+    jit.eval(ids[13], &env);
+    jit.eval(ids[14], &env);
+    assert_eq!(env.calls.get(), 0);
+    jit.eval(ids[11], &env);
+    jit.eval(ids[12], &env);
+    jit.eval(ids[15], &env);
+    assert_eq!(env.calls.get(), 3);
+}
+
+#[test]
+fn segments_and_scores_are_compiled_in_place() {
+    let mut program = Program::default();
+    // segment 0: `profile.x is set` (true in `Fixed`); segment 1: `segment 0 and score 0 > 40`.
+    let plan = push(
+        &mut program,
+        Type::String,
+        ExprKind::Profile(ProfileSlot(0)),
+    );
+    let set = push(&mut program, Type::Bool, ExprKind::IsSet(plan, false));
+    let seg0 = push(&mut program, Type::Bool, ExprKind::Segment(SegmentId(0)));
+    let score = push(&mut program, Type::Int, ExprKind::Score(ScoreId(0)));
+    let forty = push(&mut program, Type::Int, ExprKind::Const(Const::Int(40)));
+    let high = push(
+        &mut program,
+        Type::Bool,
+        ExprKind::Compare(CompareOp::Gt, score, forty),
+    );
+    let both = push(&mut program, Type::Bool, ExprKind::And(seg0, high));
+    let unset = push(&mut program, Type::Bool, ExprKind::Not(set));
+    program.segments = vec![
+        Segment {
+            name: "a".into(),
+            condition: set,
+        },
+        Segment {
+            name: "b".into(),
+            condition: both,
+        },
+    ];
+    // score 0: 42 event points, +i64::MAX while segment 0 (saturates), -7 while not, -1 while
+    // segment 0 again (from the saturated sum).
+    let rule = |condition, points| ScoreWhile { condition, points };
+    program.scores = vec![journey_ir::Score {
+        name: "s".into(),
+        on_rules: Vec::new(),
+        while_rules: vec![rule(seg0, i64::MAX), rule(unset, -7), rule(seg0, -1)],
+        decay: None,
+    }];
+    let seg1 = push(&mut program, Type::Bool, ExprKind::Segment(SegmentId(1)));
+    let missing = push(&mut program, Type::Bool, ExprKind::Segment(SegmentId(9)));
+    let no_score = push(&mut program, Type::Int, ExprKind::Score(ScoreId(9)));
+    let jit = journey_jit::compile(&program).unwrap();
+    let interpreter = Interpreter::new(&program);
+    let env = Fixed { panic: false };
+    for (id, expected) in [
+        (score, Value::Int(i64::MAX - 1)),
+        (seg0, Value::Bool(true)),
+        (seg1, Value::Bool(true)),
+        (missing, Value::Bool(false)),
+        (no_score, Value::Int(42)),
+    ] {
+        assert_eq!(jit.eval(id, &env), expected, "{:?}", program.expr(id).kind);
+        assert_eq!(interpreter.eval(id, &env), expected);
+    }
+    // A panic in the environment while a segment is evaluated in place reaches the caller.
+    let outcome = catch_unwind(AssertUnwindSafe(|| jit.eval(seg1, &Fixed { panic: true })));
+    assert!(outcome.is_err());
+    assert_eq!(jit.eval(seg1, &env), Value::Bool(true));
+
+    // A segment or score defined in terms of itself (which the checker rejects) is refused.
+    let mut cyclic = program.clone();
+    cyclic.segments[0].condition = seg1;
+    let error = journey_jit::compile(&cyclic).err().expect("a cycle");
+    assert!(error.to_string().contains("contains itself"), "{error}");
+    let mut cyclic = program.clone();
+    cyclic.scores[0].while_rules.push(rule(high, 1));
+    let error = journey_jit::compile(&cyclic).err().expect("a cycle");
+    assert!(error.to_string().contains("contains itself"), "{error}");
+}
+
+/// An environment whose binding fields all hold this value, whatever the field's type.
+struct Bound(Value);
+
+impl Env for Bound {
+    fn event_field(&self, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn binding_field(&self, _binding: BindingId, _event: EventId, _slot: u32) -> Value {
+        self.0.clone()
+    }
+    fn profile(&self, _slot: ProfileSlot) -> Value {
+        Value::Missing
+    }
+    fn score_points(&self, _score: ScoreId) -> i64 {
+        0
+    }
+    fn history(&self, _history: HistoryId) -> Value {
+        Value::Missing
+    }
+    fn now(&self) -> i64 {
+        0
+    }
+}
+
+#[test]
+fn a_binding_field_read_by_a_helper_is_read_as_elsewhere() {
+    // A field the environment answers with a value outside its type reads as missing, whether
+    // compiled code reads it (`is set`) or a helper does (`contains`, `==`, `in`).
+    let x = Value::Str(Arc::from("x"));
+    let list = Value::List(Arc::from(vec![x.clone()]));
+    let list_type = Type::List(Box::new(Type::String));
+    for (ty, answer, conforming) in [
+        (Type::String, list.clone(), x.clone()),
+        (list_type.clone(), x.clone(), list.clone()),
+    ] {
+        let mut program = Program::default();
+        let field = push(
+            &mut program,
+            ty.clone(),
+            ExprKind::BindingField(BindingId(0), EventId(0), 0),
+        );
+        let c = push(
+            &mut program,
+            Type::String,
+            ExprKind::Const(Const::String("x".into())),
+        );
+        let items = push(&mut program, list_type.clone(), ExprKind::List(vec![c]));
+        let set = push(&mut program, Type::Bool, ExprKind::IsSet(field, false));
+        let contains = push(&mut program, Type::Bool, ExprKind::Contains(field, c));
+        let inside = push(&mut program, Type::Bool, ExprKind::In(field, items));
+        let equal = push(
+            &mut program,
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, field, c),
+        );
+        let same = push(
+            &mut program,
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, field, field),
+        );
+        let jit = journey_jit::compile(&program).unwrap();
+        let odd = Bound(answer);
+        assert_eq!(jit.eval(set, &odd), Value::Bool(false), "{ty:?}");
+        assert_eq!(jit.eval(contains, &odd), Value::Missing, "{ty:?}");
+        assert_eq!(jit.eval(inside, &odd), Value::Missing, "{ty:?}");
+        assert_eq!(jit.eval(equal, &odd), Value::Bool(false), "{ty:?}");
+        assert_eq!(jit.eval(same, &odd), Value::Bool(true), "{ty:?}");
+        // A conforming environment: the interpreter's answers.
+        let interpreter = Interpreter::new(&program);
+        let env = Bound(conforming);
+        for id in [set, contains, inside, equal, same] {
+            assert_eq!(jit.eval(id, &env), interpreter.eval(id, &env), "{ty:?}");
+        }
     }
 }
 

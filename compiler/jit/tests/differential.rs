@@ -1,11 +1,18 @@
 //! Differential test of the two backends: proptest generates random well-typed expression trees
-//! (depth at most 5) over a small fixed program, and random contacts (every slot a random value
-//! of its type or missing: extreme `int`s, NaN, infinities and -0.0, an `int` where a `float` is
-//! declared, empty strings and strings that are prefixes of each other); every node of every tree
-//! (the root inlined, the inner nodes as calls) must evaluate to the same value on [`Interpreter`]
-//! and on the JIT over 8 contacts (NaNs count as equal, other floats are compared bit for bit).
+//! (depth at most 5) over a small fixed program, whose segments and scores' `while` rules are
+//! generated trees too (each may read the segments and scores defined before it), and random
+//! contacts (every slot a random value of its type or missing: extreme `int`s, NaN, infinities
+//! and -0.0, an `int` where a `float` is declared, empty strings and strings that are prefixes of
+//! each other, strings that are the program's literal `Arc`s and equal copies of them); every
+//! node of every tree (the root inlined, the inner nodes as calls) must evaluate to the same
+//! value on [`Interpreter`] and on the JIT over 8 contacts (NaNs count as equal, other floats
+//! are compared bit for bit), with `eval` and `eval_bool`. Each contact is evaluated twice by
+//! the JIT: handing out its records (the event being matched, sometimes shorter than its type or
+//! of the other event type, and the profile), which compiled code reads directly, and without
+//! them, through `Env`'s methods only.
 //!
-//! Budget: 512 cases from a fixed seed, a few seconds in a debug build on 2 cores. Override with
+//! Budget: 512 cases from a fixed seed, about 25 s in a debug build on 2 cores (mostly Cranelift,
+//! itself a debug build, compiling each case: five trees and their segments). Override with
 //! `PROPTEST_CASES=N` (more cases) and `PROPTEST_RNG_SEED=S` (another seed), e.g.
 //! `PROPTEST_CASES=20000 PROPTEST_RNG_SEED=7 cargo test -p journey-jit --test differential`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -24,7 +31,7 @@ use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
 use journey_ir::{
     ArithOp, BindingId, CompareOp, Const, EventId, Expr, ExprId, ExprKind, HistoryId, ProfileSlot,
-    Program, ScoreId, SegmentId,
+    Program, ScoreId, ScoreWhile, SegmentId,
 };
 
 /// Cases when `PROPTEST_CASES` does not say.
@@ -50,6 +57,8 @@ event t.e {
   day: date?
   flag: bool?
   kind: enum { red, green, blue }
+  names: list<string>
+  counts: list<int>?
 }
 event t.f { v: int  r: float  label: string }
 
@@ -65,10 +74,20 @@ profile {
 
 policy { consent email when true }
 
+// The conditions of these segments and `while` rules are replaced by generated trees, in this
+// order: each may read the ones before it.
 segment big = (profile.size ?? 0) > 10
 
 score lead {
   on t.e where n > 3 => +5
+  while big => +2
+}
+
+segment fans = big and lead > 3
+
+score heat {
+  on t.f => +1
+  while fans => -4
 }
 
 journey j {
@@ -84,6 +103,8 @@ journey j {
     i: since(t.f),
     k: lead,
     l: big,
+    m: heat,
+    n: fans,
     p: ev.n,
   }
 }
@@ -212,15 +233,23 @@ struct Leaves {
 }
 
 impl Leaves {
-    fn of(program: &Program) -> Leaves {
+    /// The slots of the program, and these segments and scores.
+    fn of(program: &Program, segments: &[SegmentId], scores: &[ScoreId]) -> Leaves {
         let mut by_kind = Vec::new();
         let mut add = |kind: ExprKind, ty: &Type| {
             if let Some(t) = T::of(ty) {
                 by_kind.push((t, kind, ty.clone()));
             }
         };
+        for (event, definition) in program.events.iter().enumerate() {
+            for (slot, field) in definition.fields.iter().enumerate() {
+                add(
+                    ExprKind::EventField(EventId(event as u32), slot as u32),
+                    &field.ty,
+                );
+            }
+        }
         for (slot, field) in program.events[0].fields.iter().enumerate() {
-            add(ExprKind::EventField(EventId(0), slot as u32), &field.ty);
             add(
                 ExprKind::BindingField(BindingId(0), EventId(0), slot as u32),
                 &field.ty,
@@ -234,8 +263,12 @@ impl Leaves {
                 add(expr.kind.clone(), &expr.ty);
             }
         }
-        add(ExprKind::Score(ScoreId(0)), &Type::Int);
-        add(ExprKind::Segment(SegmentId(0)), &Type::Bool);
+        for score in scores {
+            add(ExprKind::Score(*score), &Type::Int);
+        }
+        for segment in segments {
+            add(ExprKind::Segment(*segment), &Type::Bool);
+        }
         add(ExprKind::Now, &Type::Time);
         Leaves { by_kind }
     }
@@ -284,10 +317,7 @@ fn constant(t: T) -> BoxedStrategy<Tree> {
         T::Bool => c(t, any::<bool>().prop_map(Const::Bool).boxed()),
         T::Int => c(t, int().prop_map(Const::Int).boxed()),
         T::Float => c(t, float().prop_map(Const::Float).boxed()),
-        T::Str => c(
-            t,
-            string().prop_map(|s| Const::String(s.to_string())).boxed(),
-        ),
+        T::Str => c(t, string().prop_map(Const::String).boxed()),
         T::Dur => c(t, int().prop_map(Const::Duration).boxed()),
         T::Time => c(t, int().prop_map(Const::Time).boxed()),
         T::Date => c(
@@ -459,6 +489,15 @@ fn tree(t: T, depth: u32, leaves: Arc<Leaves>) -> BoxedStrategy<Tree> {
                     })
                     .boxed(),
             ));
+            // A slot against a literal or another slot, as filters mostly are: the strings'
+            // `Arc`s compared in compiled code (same allocation, lengths) before any call.
+            let strings = || crate::leaf(T::Str, &leaves);
+            ops.push((
+                3,
+                (select(eq_ops.clone()), strings(), strings())
+                    .prop_map(|(op, a, b)| node(Node::Compare(op), Type::Bool, vec![a, b]))
+                    .boxed(),
+            ));
             ops.push((1, binary(Node::In, T::Str, T::ListStr)));
             ops.push((1, binary(Node::In, T::Int, T::ListInt)));
             ops.push((1, binary(Node::In, T::Float, T::ListInt)));
@@ -531,19 +570,57 @@ fn tree(t: T, depth: u32, leaves: Arc<Leaves>) -> BoxedStrategy<Tree> {
 /// One random contact: a value for every slot the trees can read.
 #[derive(Clone, Debug)]
 struct Contact {
-    event: Vec<Value>,
+    /// The fields of each event type (`t.e`, `t.f`).
+    events: [Vec<Value>; 2],
+    /// The event being matched (0 or 1): its record is handed out, which may be shorter than
+    /// its type (the missing slots read as missing through `event_field` too).
+    current: usize,
     binding: Vec<Value>,
+    /// The profile record, which may be shorter than the profile (the missing slots read as
+    /// missing through `profile` too).
     profile: Vec<Value>,
     histories: Vec<Value>,
-    score: i64,
-    segment: bool,
+    /// Each score's event points.
+    points: [i64; 2],
     now: i64,
+    /// Whether its strings equal to a literal of the program are that literal's `Arc` (as the
+    /// runtime's decoder makes them), or copies.
+    interned: bool,
+}
+
+impl Contact {
+    /// The contact with its strings (in lists too) made the program's literals' `Arc`s where
+    /// equal, if it is an interned one.
+    fn intern(&self, literals: &[Arc<str>]) -> Contact {
+        if !self.interned {
+            return self.clone();
+        }
+        fn one(value: &Value, literals: &[Arc<str>]) -> Value {
+            match value {
+                Value::Str(s) => literals
+                    .iter()
+                    .find(|l| **l == *s)
+                    .map_or_else(|| value.clone(), |l| Value::Str(Arc::clone(l))),
+                Value::List(items) => Value::List(items.iter().map(|i| one(i, literals)).collect()),
+                other => other.clone(),
+            }
+        }
+        let all = |values: &[Value]| values.iter().map(|v| one(v, literals)).collect();
+        Contact {
+            events: [all(&self.events[0]), all(&self.events[1])],
+            binding: all(&self.binding),
+            profile: all(&self.profile),
+            histories: all(&self.histories),
+            ..self.clone()
+        }
+    }
 }
 
 impl Env for Contact {
-    fn event_field(&self, _event: EventId, slot: u32) -> Value {
-        self.event
-            .get(slot as usize)
+    fn event_field(&self, event: EventId, slot: u32) -> Value {
+        self.events
+            .get(event.index())
+            .and_then(|fields| fields.get(slot as usize))
             .cloned()
             .unwrap_or(Value::Missing)
     }
@@ -559,11 +636,8 @@ impl Env for Contact {
             .cloned()
             .unwrap_or(Value::Missing)
     }
-    fn score(&self, _score: ScoreId) -> i64 {
-        self.score
-    }
-    fn segment(&self, _segment: SegmentId) -> bool {
-        self.segment
+    fn score_points(&self, score: ScoreId) -> i64 {
+        self.points.get(score.index()).copied().unwrap_or(0)
     }
     fn history(&self, history: HistoryId) -> Value {
         self.histories
@@ -573,6 +647,36 @@ impl Env for Contact {
     }
     fn now(&self) -> i64 {
         self.now
+    }
+    fn event_record(&self) -> Option<(EventId, &[Value])> {
+        Some((EventId(self.current as u32), &self.events[self.current]))
+    }
+    fn profile_record(&self) -> Option<&[Value]> {
+        Some(&self.profile)
+    }
+}
+
+/// A contact that answers only through `Env`'s methods (no records: compiled code calls back).
+struct WithoutRecords<'c>(&'c Contact);
+
+impl Env for WithoutRecords<'_> {
+    fn event_field(&self, event: EventId, slot: u32) -> Value {
+        self.0.event_field(event, slot)
+    }
+    fn binding_field(&self, binding: BindingId, event: EventId, slot: u32) -> Value {
+        self.0.binding_field(binding, event, slot)
+    }
+    fn profile(&self, slot: ProfileSlot) -> Value {
+        self.0.profile(slot)
+    }
+    fn score_points(&self, score: ScoreId) -> i64 {
+        self.0.score_points(score)
+    }
+    fn history(&self, history: HistoryId) -> Value {
+        self.0.history(history)
+    }
+    fn now(&self) -> i64 {
+        self.0.now()
     }
 }
 
@@ -600,13 +704,26 @@ fn value(ty: &Type) -> BoxedStrategy<Value> {
     prop_oneof![1 => Just(Value::Missing), 4 => present].boxed()
 }
 
+/// The values of a record of fields of these types, sometimes without its last slots.
+fn record(types: Vec<Type>) -> BoxedStrategy<Vec<Value>> {
+    let values: Vec<BoxedStrategy<Value>> = types.iter().map(value).collect();
+    let len = types.len();
+    (values, prop_oneof![3 => Just(len), 1 => 0..=len])
+        .prop_map(|(mut values, len)| {
+            values.truncate(len);
+            values
+        })
+        .boxed()
+}
+
 fn contact(program: &Program) -> BoxedStrategy<Contact> {
-    let record: Vec<BoxedStrategy<Value>> = program.events[0]
+    let binding: Vec<BoxedStrategy<Value>> = program.events[0]
         .fields
         .iter()
         .map(|f| value(&f.ty))
         .collect();
-    let profile: Vec<BoxedStrategy<Value>> = program.profile.iter().map(|f| value(&f.ty)).collect();
+    let types = |fields: &[journey_ir::Field]| fields.iter().map(|f| f.ty.clone()).collect();
+    let profile: Vec<Type> = program.profile.iter().map(|f| f.ty.clone()).collect();
     let mut history_types = vec![Type::Unknown; program.histories.len()];
     for expr in &program.exprs {
         if let ExprKind::History(id) = expr.kind {
@@ -615,23 +732,28 @@ fn contact(program: &Program) -> BoxedStrategy<Contact> {
     }
     let histories: Vec<BoxedStrategy<Value>> = history_types.iter().map(value).collect();
     (
-        record.clone(),
-        record,
-        profile,
+        (
+            record(types(&program.events[0].fields)),
+            record(types(&program.events[1].fields)),
+            prop_oneof![3 => Just(0usize), 1 => Just(1usize)],
+        ),
+        binding,
+        record(profile),
         histories,
+        (int(), int()),
         int(),
         any::<bool>(),
-        int(),
     )
         .prop_map(
-            |(event, binding, profile, histories, score, segment, now)| Contact {
-                event,
+            |((e, f, current), binding, profile, histories, (p0, p1), now, interned)| Contact {
+                events: [e, f],
+                current,
                 binding,
                 profile,
                 histories,
-                score,
-                segment,
+                points: [p0, p1],
                 now,
+                interned,
             },
         )
         .boxed()
@@ -656,10 +778,56 @@ fn config() -> Config {
     }
 }
 
+/// The depth of the trees of segments and `while` rules.
+const RULE_DEPTH: u32 = 3;
+
+/// Generated `while` rules: conditions and points (extremes included, so that sums saturate).
+fn rules(leaves: Arc<Leaves>) -> BoxedStrategy<Vec<(Tree, i64)>> {
+    let points = prop_oneof![
+        3 => -5i64..6,
+        1 => select(vec![i64::MAX, i64::MIN, i64::MAX - 1]),
+    ];
+    proptest::collection::vec((tree(T::Bool, RULE_DEPTH, leaves), points), 0..3).boxed()
+}
+
+/// A generated case: the root tree, and the trees of the program's segments and scores.
+#[derive(Clone, Debug)]
+struct Case {
+    root: Tree,
+    big: Tree,
+    lead: Vec<(Tree, i64)>,
+    fans: Tree,
+    heat: Vec<(Tree, i64)>,
+    /// Whether equal string literals share one `Arc`, as lowering makes them.
+    shared: bool,
+}
+
+/// Equal string constants made to share the first one's `Arc`.
+fn share_literals(exprs: &mut [Expr]) {
+    let mut seen: Vec<Arc<str>> = Vec::new();
+    for expr in exprs {
+        if let ExprKind::Const(Const::String(s)) = &mut expr.kind {
+            match seen.iter().find(|l| **l == *s) {
+                Some(first) => *s = Arc::clone(first),
+                None => seen.push(Arc::clone(s)),
+            }
+        }
+    }
+}
+
 #[test]
 fn jit_and_interpreter_agree_on_random_expressions() {
     let base = common::load(&[("fixed.journey".to_string(), PROGRAM.to_string())]);
-    let leaves = Arc::new(Leaves::of(&base));
+    let segment =
+        |name: &str| SegmentId(base.segments.iter().position(|s| s.name == name).unwrap() as u32);
+    let score =
+        |name: &str| ScoreId(base.scores.iter().position(|s| s.name == name).unwrap() as u32);
+    let (big, fans) = (segment("big"), segment("fans"));
+    let (lead, heat) = (score("lead"), score("heat"));
+    // Each tree reads the segments and scores defined before it, so that none contains itself.
+    let leaves =
+        |segments: &[SegmentId], scores: &[ScoreId]| Arc::new(Leaves::of(&base, segments, scores));
+    let all = leaves(&[big, fans], &[lead, heat]);
     for t in [
         T::Bool,
         T::Int,
@@ -670,43 +838,99 @@ fn jit_and_interpreter_agree_on_random_expressions() {
         T::Date,
         T::Enum,
     ] {
-        assert!(!leaves.of_kind(t).is_empty(), "no slot of kind {t:?}");
+        assert!(!all.of_kind(t).is_empty(), "no slot of kind {t:?}");
     }
     let roots: Vec<(u32, BoxedStrategy<Tree>)> = ALL
         .iter()
         .map(|t| {
             let weight = if *t == T::Bool { 6 } else { 1 };
-            (weight, tree(*t, DEPTH, leaves.clone()))
+            (weight, tree(*t, DEPTH, all.clone()))
         })
         .collect();
+    let case = (
+        Union::new_weighted(roots),
+        tree(T::Bool, RULE_DEPTH, leaves(&[], &[])),
+        rules(leaves(&[big], &[])),
+        tree(T::Bool, RULE_DEPTH, leaves(&[big], &[lead])),
+        rules(leaves(&[big, fans], &[lead])),
+        any::<bool>(),
+    )
+        .prop_map(|(root, big, lead, fans, heat, shared)| Case {
+            root,
+            big,
+            lead,
+            fans,
+            heat,
+            shared,
+        });
     let contacts = proptest::collection::vec(contact(&base), CONTACTS);
-    let strategy = (Union::new_weighted(roots), contacts);
+    let strategy = (case, contacts);
 
     let config = config();
     let cases = config.cases;
     let mut runner = TestRunner::new(config);
     let start = Instant::now();
     let nodes = std::cell::Cell::new(0usize);
-    let result = runner.run(&strategy, |(tree, contacts)| {
+    let direct = std::cell::Cell::new(0usize);
+    let result = runner.run(&strategy, |(case, contacts)| {
         let mut program = base.clone();
         program.exprs.clear();
-        tree.flatten(&mut program.exprs);
+        let exprs = &mut program.exprs;
+        let rules = |rules: &[(Tree, i64)], exprs: &mut Vec<Expr>| -> Vec<ScoreWhile> {
+            rules
+                .iter()
+                .map(|(tree, points)| ScoreWhile {
+                    condition: tree.flatten(exprs),
+                    points: *points,
+                })
+                .collect()
+        };
+        program.segments[big.index()].condition = case.big.flatten(exprs);
+        program.scores[lead.index()].while_rules = rules(&case.lead, exprs);
+        program.segments[fans.index()].condition = case.fans.flatten(exprs);
+        program.scores[heat.index()].while_rules = rules(&case.heat, exprs);
+        case.root.flatten(exprs);
+        if case.shared {
+            share_literals(&mut program.exprs);
+        }
         nodes.set(nodes.get() + program.exprs.len());
+        let literals: Vec<Arc<str>> = program.string_literals().cloned().collect();
         let jit = journey_jit::compile(&program)
             .map_err(|e| TestCaseError::fail(format!("does not compile: {e}")))?;
         let interpreter = Interpreter::new(&program);
         for (c, contact) in contacts.iter().enumerate() {
+            let contact = contact.intern(&literals);
+            if contact.current == 0 && contact.events[0].len() == base.events[0].fields.len() {
+                direct.set(direct.get() + 1);
+            }
             for index in 0..program.exprs.len() {
                 let id = ExprId(index as u32);
-                let native = jit.eval(id, contact);
-                let reference = interpreter.eval(id, contact);
-                prop_assert!(
-                    common::same(&native, &reference),
-                    "expression {index} ({:?}), contact {c}: the JIT gave {native}, the \
-                     interpreter {reference}\narena: {:#?}",
-                    program.expr(id).kind,
-                    program.exprs
-                );
+                let reference = interpreter.eval(id, &contact);
+                let truth = interpreter.eval_bool(id, &contact);
+                let envs: [(&str, &dyn Env); 2] = [
+                    ("with records", &contact),
+                    ("without records", &WithoutRecords(&contact)),
+                ];
+                for (how, env) in envs {
+                    let native = jit.eval(id, env);
+                    prop_assert!(
+                        common::same(&native, &reference),
+                        "expression {index} ({:?}), contact {c} {how}: the JIT gave {native}, \
+                         the interpreter {reference}\narena: {:#?}\nsegments: {:?}\nscores: \
+                         {:?}\ncontact: {contact:?}",
+                        program.expr(id).kind,
+                        program.exprs,
+                        program.segments,
+                        program.scores,
+                    );
+                    prop_assert_eq!(
+                        jit.eval_bool(id, env),
+                        truth,
+                        "eval_bool of expression {} {}",
+                        index,
+                        how
+                    );
+                }
             }
         }
         Ok(())
@@ -715,8 +939,10 @@ fn jit_and_interpreter_agree_on_random_expressions() {
         panic!("{e}");
     }
     println!(
-        "{cases} cases, {} expressions, all agree, in {:.1} s",
+        "{cases} cases, {} expressions, all agree, {} contacts with a whole record of the \
+         trees' main event, in {:.1} s",
         nodes.get(),
+        direct.get(),
         start.elapsed().as_secs_f64()
     );
 }

@@ -5,6 +5,7 @@
 //! become a precise reject, not "not JSON". Arrays and objects of the wrong shape are drained with
 //! [`IgnoredAny`] so the parser stays in step.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
@@ -29,7 +30,12 @@ pub(super) struct TypedSeed<'s> {
     pub ty: &'s Type,
     /// Variant names of every enum, to resolve enum strings.
     pub enums: &'s [Vec<String>],
+    /// Strings handed out shared rather than allocated.
+    pub literals: &'s Literals,
 }
+
+/// The program's string literals (see `Decoder`).
+pub(super) type Literals = HashSet<Arc<str>, foldhash::fast::RandomState>;
 
 impl<'de> DeserializeSeed<'de> for TypedSeed<'_> {
     type Value = Typed;
@@ -86,7 +92,11 @@ impl<'de> Visitor<'de> for TypedSeed<'_> {
 
     fn visit_str<E>(self, v: &str) -> Result<Typed, E> {
         let value = match self.ty {
-            Type::String => Some(Value::Str(Arc::from(v))),
+            Type::String => Some(Value::Str(
+                self.literals
+                    .get(v)
+                    .map_or_else(|| Arc::from(v), Arc::clone),
+            )),
             Type::Time => parse_instant(v).map(Value::Time),
             Type::Date => parse_date(v).map(Value::Date),
             Type::Duration => parse_duration(v).map(Value::Duration),
@@ -111,7 +121,7 @@ impl<'de> Visitor<'de> for TypedSeed<'_> {
         };
         let element = TypedSeed {
             ty: element,
-            enums: self.enums,
+            ..self
         };
         let mut items = Vec::new();
         while let Some(item) = seq.next_element_seed(element)? {

@@ -7,9 +7,7 @@ use std::sync::Arc;
 
 use journey_check::types::Type;
 use journey_ir::eval::{Env, Value};
-use journey_ir::{
-    BindingId, EventId, ExprKind, HistoryId, ProfileSlot, Program, ScoreId, SegmentId,
-};
+use journey_ir::{BindingId, EventId, ExprKind, HistoryId, ProfileSlot, Program, ScoreId};
 use journey_syntax::SourceMap;
 
 /// The workspace root.
@@ -179,7 +177,10 @@ fn present_value(ty: &Type, rng: &mut Rng, enums: &[Vec<String>]) -> Value {
 }
 
 /// An environment whose every slot holds a random value of its declared type, the same value
-/// each time it is read (derived from the seed and the slot).
+/// each time it is read (derived from the seed and the slot). Made with [`RandomEnv::with_records`],
+/// it also hands out the event record of one event (sometimes missing its last slot) and the
+/// profile record, as the runtime does, and some of its strings are the program's literals
+/// (the same `Arc`, or an equal copy).
 pub struct RandomEnv<'p> {
     /// The program whose slots these are.
     pub program: &'p Program,
@@ -187,6 +188,15 @@ pub struct RandomEnv<'p> {
     pub seed: u64,
     /// The declared type of each history aggregate (from the expressions that read them).
     history_types: Vec<Type>,
+    /// The records handed out, if any.
+    records: Option<Records>,
+}
+
+/// The records of a [`RandomEnv`].
+struct Records {
+    event: EventId,
+    fields: Vec<Value>,
+    profile: Vec<Value>,
 }
 
 impl<'p> RandomEnv<'p> {
@@ -202,7 +212,33 @@ impl<'p> RandomEnv<'p> {
             program,
             seed,
             history_types,
+            records: None,
         }
+    }
+
+    /// An environment for a program that also hands out records (see the type's documentation).
+    pub fn with_records(program: &'p Program, seed: u64) -> Self {
+        let mut env = RandomEnv::new(program, seed);
+        let literals: Vec<Arc<str>> = program.string_literals().cloned().collect();
+        let mut rng = env.rng(8, 0, 0, 0);
+        let event = EventId(rng.below(program.events.len() as u64) as u32);
+        let count = program
+            .events
+            .get(event.index())
+            .map_or(0, |e| e.fields.len());
+        let count = count.saturating_sub(rng.below(2) as usize);
+        let fields = (0..count as u32)
+            .map(|slot| literal(env.field(1, 0, event, slot), &literals, &mut rng))
+            .collect();
+        let profile = (0..program.profile.len() as u32)
+            .map(|slot| literal(env.profile(ProfileSlot(slot)), &literals, &mut rng))
+            .collect();
+        env.records = Some(Records {
+            event,
+            fields,
+            profile,
+        });
+        env
     }
 
     fn rng(&self, kind: u64, a: u64, b: u64, c: u64) -> Rng {
@@ -227,25 +263,60 @@ impl<'p> RandomEnv<'p> {
     }
 }
 
+/// A string made one of the program's literals half of the time: the literal's own `Arc` or an
+/// equal copy (so that both the pointer and the byte comparison are taken); lists item by item.
+pub fn literal(value: Value, literals: &[Arc<str>], rng: &mut Rng) -> Value {
+    match value {
+        Value::Str(_) if !literals.is_empty() && rng.below(2) == 0 => {
+            let chosen = rng.pick(literals);
+            if rng.below(2) == 0 {
+                Value::Str(chosen)
+            } else {
+                Value::Str(Arc::from(&*chosen))
+            }
+        }
+        Value::List(items) => Value::List(
+            items
+                .iter()
+                .map(|item| literal(item.clone(), literals, rng))
+                .collect(),
+        ),
+        other => other,
+    }
+}
+
 impl Env for RandomEnv<'_> {
     fn event_field(&self, event: EventId, slot: u32) -> Value {
-        self.field(1, 0, event, slot)
+        match &self.records {
+            // An environment with records agrees with them, and reads a slot past the end of
+            // the record as missing; other events' fields are still answered.
+            Some(records) if records.event == event => records
+                .fields
+                .get(slot as usize)
+                .cloned()
+                .unwrap_or(Value::Missing),
+            _ => self.field(1, 0, event, slot),
+        }
     }
     fn binding_field(&self, binding: BindingId, event: EventId, slot: u32) -> Value {
         self.field(2, u64::from(binding.0), event, slot)
     }
     fn profile(&self, slot: ProfileSlot) -> Value {
+        if let Some(records) = &self.records {
+            return records
+                .profile
+                .get(slot.index())
+                .cloned()
+                .unwrap_or(Value::Missing);
+        }
         let Some(field) = self.program.profile.get(slot.index()) else {
             return Value::Missing;
         };
         let mut rng = self.rng(3, u64::from(slot.0), 0, 0);
         random_value(&field.ty, &mut rng, &self.program.enums)
     }
-    fn score(&self, score: ScoreId) -> i64 {
+    fn score_points(&self, score: ScoreId) -> i64 {
         int(&mut self.rng(4, u64::from(score.0), 0, 0))
-    }
-    fn segment(&self, segment: SegmentId) -> bool {
-        self.rng(5, u64::from(segment.0), 0, 0).below(2) == 0
     }
     fn history(&self, history: HistoryId) -> Value {
         let ty = self
@@ -258,5 +329,11 @@ impl Env for RandomEnv<'_> {
     }
     fn now(&self) -> i64 {
         int(&mut self.rng(7, 0, 0, 0))
+    }
+    fn event_record(&self) -> Option<(EventId, &[Value])> {
+        self.records.as_ref().map(|r| (r.event, &r.fields[..]))
+    }
+    fn profile_record(&self) -> Option<&[Value]> {
+        self.records.as_ref().map(|r| &r.profile[..])
     }
 }
