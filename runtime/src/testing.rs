@@ -144,18 +144,7 @@ impl Sink for Collect {
 
 /// One record as a test line would write it: `2026-01-05T11:00:00Z c1 send email "x"`.
 pub fn describe(expected: &Expected) -> String {
-    let what = match &expected.record {
-        ExpectedRecord::Send { channel, template } => {
-            format!("send {} {template:?}", channel.as_str())
-        }
-        ExpectedRecord::Notify { team, template } => format!("notify {team} {template:?}"),
-        ExpectedRecord::Goal(goal) => format!("goal {goal}"),
-        ExpectedRecord::Suppressed {
-            channel,
-            template,
-            reason,
-        } => format!("suppressed {} {template:?} {reason}", channel.as_str()),
-    };
+    let what = &expected.record;
     let contact = &expected.contact;
     let plain = contact.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
         && contact

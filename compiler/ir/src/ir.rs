@@ -751,3 +751,21 @@ pub enum ExpectedRecord {
         reason: String,
     },
 }
+
+impl std::fmt::Display for ExpectedRecord {
+    /// As a test line writes it: `send email "welcome"`, `goal recovered`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ExpectedRecord::Send { channel, template } => {
+                write!(f, "send {} {template:?}", channel.as_str())
+            }
+            ExpectedRecord::Notify { team, template } => write!(f, "notify {team} {template:?}"),
+            ExpectedRecord::Goal(goal) => write!(f, "goal {goal}"),
+            ExpectedRecord::Suppressed {
+                channel,
+                template,
+                reason,
+            } => write!(f, "suppressed {} {template:?} {reason}", channel.as_str()),
+        }
+    }
+}

@@ -329,22 +329,10 @@ impl Printer<'_> {
             );
         }
         for expected in &test.expected {
-            let record = match &expected.record {
-                ExpectedRecord::Send { channel, template } => {
-                    format!("send {} {template:?}", channel.as_str())
-                }
-                ExpectedRecord::Notify { team, template } => format!("notify {team} {template:?}"),
-                ExpectedRecord::Goal(goal) => format!("goal {goal}"),
-                ExpectedRecord::Suppressed {
-                    channel,
-                    template,
-                    reason,
-                } => format!("suppressed {} {template:?} {reason}", channel.as_str()),
-            };
             let _ = writeln!(
                 out,
-                "  expect {} {:?} {record}",
-                expected.at, expected.contact
+                "  expect {} {:?} {}",
+                expected.at, expected.contact, expected.record
             );
         }
     }
