@@ -1270,17 +1270,20 @@ impl Env for Scope<'_> {
     }
 
     fn binding_field(&self, binding: BindingId, _event: EventId, slot: u32) -> Value {
-        let record = match self.binding {
+        self.binding_record(binding)
+            .and_then(|record| record.get(slot as usize).cloned())
+            .unwrap_or(Value::Missing)
+    }
+
+    fn binding_record(&self, binding: BindingId) -> Option<&[Value]> {
+        match self.binding {
             Some((current, record)) if current == binding => Some(record),
             _ => self
                 .journey
                 .and_then(|j| self.contact.journeys[j.index()].instance.as_ref())
                 .and_then(|instance| instance.bindings.get(binding.index()))
                 .and_then(|record| record.as_deref()),
-        };
-        record
-            .and_then(|record| record.get(slot as usize).cloned())
-            .unwrap_or(Value::Missing)
+        }
     }
 
     fn profile(&self, slot: ProfileSlot) -> Value {

@@ -113,6 +113,13 @@ pub trait Env {
     fn profile_record(&self) -> Option<&[Value]> {
         None
     }
+
+    /// The record a binding holds, when the environment holds one (the same contract as
+    /// [`Env::event_record`], against [`Env::binding_field`]). `None` means "ask
+    /// `binding_field`", not "unbound": an environment may always answer `None`.
+    fn binding_record(&self, _binding: BindingId) -> Option<&[Value]> {
+        None
+    }
 }
 
 /// Evaluates the expressions of one program.

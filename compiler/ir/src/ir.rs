@@ -641,6 +641,35 @@ pub enum ExprKind {
     List(Vec<ExprId>),
 }
 
+impl ExprKind {
+    /// The operands of this node, in order (none for a leaf: segments and scores are
+    /// references to other trees, not operands).
+    pub fn children(&self) -> impl Iterator<Item = ExprId> + '_ {
+        let (pair, list): ([Option<ExprId>; 2], &[ExprId]) = match self {
+            ExprKind::Not(x) | ExprKind::Neg(x) | ExprKind::IsSet(x, _) => ([Some(*x), None], &[]),
+            ExprKind::And(a, b)
+            | ExprKind::Or(a, b)
+            | ExprKind::Compare(_, a, b)
+            | ExprKind::Arith(_, a, b)
+            | ExprKind::Coalesce(a, b)
+            | ExprKind::In(a, b)
+            | ExprKind::Contains(a, b)
+            | ExprKind::StartsWith(a, b)
+            | ExprKind::EndsWith(a, b) => ([Some(*a), Some(*b)], &[]),
+            ExprKind::List(items) => ([None, None], items),
+            ExprKind::Const(_)
+            | ExprKind::EventField(..)
+            | ExprKind::BindingField(..)
+            | ExprKind::Profile(_)
+            | ExprKind::Score(_)
+            | ExprKind::Segment(_)
+            | ExprKind::History(_)
+            | ExprKind::Now => ([None, None], &[]),
+        };
+        pair.into_iter().flatten().chain(list.iter().copied())
+    }
+}
+
 /// Comparison operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum CompareOp {

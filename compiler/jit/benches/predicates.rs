@@ -34,7 +34,7 @@ use std::time::Instant;
 use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
 use journey_ir::{
-    BindingId, Entry, EventId, ExprId, HistoryId, ProfileSlot, Program, ScoreId, Step,
+    BindingId, Entry, EventId, ExprId, ExprKind, HistoryId, ProfileSlot, Program, ScoreId, Step,
 };
 
 /// A contact of the examples, and the event being matched.
@@ -46,7 +46,10 @@ struct Contact {
     profile: Vec<Value>,
     histories: Vec<Value>,
     now: i64,
-    /// Whether `event_record` and `profile_record` answer.
+    /// The event of each binding of the journey of the predicate being timed (binding ids are
+    /// a journey's own), found from its binding fields.
+    bindings: Vec<Option<EventId>>,
+    /// Whether `event_record`, `profile_record` and `binding_record` answer.
     hands_out: bool,
 }
 
@@ -92,6 +95,29 @@ impl Env for Contact {
     fn profile_record(&self) -> Option<&[Value]> {
         self.hands_out.then_some(&self.profile[..])
     }
+    fn binding_record(&self, binding: BindingId) -> Option<&[Value]> {
+        let event = (*self.bindings.get(binding.index())?)?;
+        self.hands_out
+            .then(|| self.records.get(event.index()).map(|r| &r[..]))
+            .flatten()
+    }
+}
+
+/// The event of each binding an expression reads (by binding id).
+fn bindings_of(program: &Program, expr: ExprId) -> Vec<Option<EventId>> {
+    let mut found: Vec<Option<EventId>> = Vec::new();
+    let mut stack = vec![expr];
+    while let Some(id) = stack.pop() {
+        let kind = &program.expr(id).kind;
+        if let ExprKind::BindingField(binding, event, _) = kind {
+            if found.len() <= binding.index() {
+                found.resize(binding.index() + 1, None);
+            }
+            found[binding.index()] = Some(*event);
+        }
+        stack.extend(kind.children());
+    }
+    found
 }
 
 /// 2026-05-04T09:20:00Z.
@@ -185,6 +211,7 @@ fn contact(program: &Program) -> Contact {
         profile,
         histories,
         now: NOW,
+        bindings: Vec::new(),
         hands_out: true,
     }
 }
@@ -359,6 +386,8 @@ fn main() {
     for predicate in &predicates {
         with.event = predicate.event.unwrap_or(default_event);
         without.event = with.event;
+        with.bindings = bindings_of(&program, predicate.expr);
+        without.bindings = with.bindings.clone();
         let reference = interpreter.eval(predicate.expr, &with);
         assert!(
             common::same(&jit.eval(predicate.expr, &with), &reference),

@@ -44,7 +44,10 @@ pub(crate) mod tag {
 /// - `0`: the per-call scratch values (strings and lists made during the call);
 /// - [`CONST_BASE`]: the program's constant table;
 /// - [`EVENT_BASE`]: a slot of the event record the environment gave (`Env::event_record`);
-/// - [`PROFILE_BASE`]: a slot of the profile record (`Env::profile_record`).
+/// - [`PROFILE_BASE`]: a slot of the profile record (`Env::profile_record`);
+/// - [`BINDING_BASE`]: a deferred read of a binding field (not a value in memory);
+/// - [`BINDING_RECORD_BASE`] `+ (b << 32)`: a slot of the record of binding `b`
+///   (`Env::binding_record`), for `b <` [`BINDING_RECORDS`].
 ///
 /// A slot handle lets compiled code pass a string or list it read straight from a record on to
 /// the helpers without cloning its `Arc`: the records are borrowed for the whole call.
@@ -60,6 +63,48 @@ pub(crate) const PROFILE_BASE: u64 = 3 << 32;
 /// `contains`, `starts_with`, `ends_with`); its tag there is the field's (string or list), and
 /// the helper finds out whether the field is in fact missing.
 pub(crate) const BINDING_BASE: u64 = 4 << 32;
+/// The handle kind of slots of the first binding's record (see [`CONST_BASE`]): binding `b`'s
+/// kind is `8 + b`.
+pub(crate) const BINDING_RECORD_BASE: u64 = 8 << 32;
+
+/// How many bindings have a record in the context: binding ids `0..BINDING_RECORDS` (a
+/// journey's bindings are numbered from 0, and journeys have few). A field of a binding past
+/// them is always asked of [`Env::binding_field`].
+pub(crate) const BINDING_RECORDS: usize = 4;
+
+/// The records of the bindings `0..BINDING_RECORDS`, by binding id, for one call: compiled code
+/// loads `ptr[b]` and `len[b]` (through `Ctx::binding_table`), the helpers resolve handles
+/// against `records`. A call whose expression reads no binding's record points its context at
+/// [`BindingTable::EMPTY`], so that the common case builds nothing.
+#[repr(C)]
+pub(crate) struct BindingTable<'a> {
+    /// `records[b].as_ptr()`.
+    ptr: [*const Value; BINDING_RECORDS],
+    /// `records[b].len()` (0 when the environment gave no record for binding `b`, or the
+    /// expression does not read it).
+    len: [u64; BINDING_RECORDS],
+    /// The record of each binding the environment gave (else empty).
+    records: [&'a [Value]; BINDING_RECORDS],
+}
+
+impl<'a> BindingTable<'a> {
+    /// No records.
+    pub const EMPTY: BindingTable<'static> = BindingTable {
+        ptr: [std::ptr::null(); BINDING_RECORDS],
+        len: [0; BINDING_RECORDS],
+        records: [&[]; BINDING_RECORDS],
+    };
+
+    /// These records, by binding id (empty for a binding without one).
+    #[inline]
+    pub fn new(records: [&'a [Value]; BINDING_RECORDS]) -> BindingTable<'a> {
+        BindingTable {
+            ptr: records.map(<[Value]>::as_ptr),
+            len: records.map(|record| record.len() as u64),
+            records,
+        }
+    }
+}
 
 /// A binding field that compiled code reads through a deferred handle ([`BINDING_BASE`]).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -150,12 +195,14 @@ pub(crate) fn tag_of(value: &Value) -> u8 {
 
 /// What one call of compiled code works with. Compiled code receives a pointer to it as its
 /// first argument and hands that pointer to the helpers; it reads and writes `ret` itself, and
-/// reads (never writes) the record fields `event_id` to `consts_ptr`.
+/// reads (never writes) the record fields `event_id` to `binding_table` (and the
+/// [`BindingTable`] that points to).
 ///
-/// The raw pointers are copies of the slices' own pointers (`event`, `profile`, `consts`),
-/// which this context borrows for `'a`: compiled code may load from `event_ptr + i * 24`
-/// (`i < event_len`) and the like while the context lives. Rust code never dereferences them;
-/// it reads the slices.
+/// The raw pointers are copies of the slices' own pointers (`event`, `profile`, `consts`, the
+/// binding table's `records`), which this context borrows for `'a`: compiled code may load from
+/// `event_ptr + i * 24` (`i < event_len`), `binding_table.ptr[b] + i * 24`
+/// (`i < binding_table.len[b]`) and the like while the context lives. Rust code never
+/// dereferences them; it reads the slices.
 #[repr(C)]
 pub(crate) struct Ctx<'a> {
     /// The bits of the value a helper (or the compiled function) returns; its tag is the
@@ -173,6 +220,9 @@ pub(crate) struct Ctx<'a> {
     profile_len: u64,
     /// `consts.as_ptr()`.
     consts_ptr: *const Value,
+    /// The records of the bindings the expression reads (a reference, hence a pointer that
+    /// compiled code loads).
+    binding_table: &'a BindingTable<'a>,
     /// The event record the environment gave, if any (else empty).
     event: &'a [Value],
     /// The profile record the environment gave, if any (else empty).
@@ -240,6 +290,19 @@ pub(crate) const PROFILE_PTR_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, pr
 pub(crate) const PROFILE_LEN_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, profile_len) as i32;
 /// The offset of `Ctx::consts_ptr`.
 pub(crate) const CONSTS_PTR_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, consts_ptr) as i32;
+/// The offset of `Ctx::binding_table` (a pointer to a [`BindingTable`]).
+pub(crate) const BINDING_TABLE_OFFSET: i32 =
+    std::mem::offset_of!(Ctx<'static>, binding_table) as i32;
+/// The offset of `BindingTable::ptr` (an array of pointers, by binding id).
+pub(crate) const BINDING_PTR_OFFSET: i32 = std::mem::offset_of!(BindingTable<'static>, ptr) as i32;
+/// The offset of `BindingTable::len` (an array of `u64`s, by binding id).
+pub(crate) const BINDING_LEN_OFFSET: i32 = std::mem::offset_of!(BindingTable<'static>, len) as i32;
+/// The size of a pointer in `BindingTable::ptr`.
+pub(crate) const POINTER_SIZE: i32 = std::mem::size_of::<*const Value>() as i32;
+
+// A reference to the table is a plain pointer, which compiled code loads as one.
+const _: () =
+    assert!(std::mem::size_of::<&BindingTable<'static>>() == std::mem::size_of::<*const Value>());
 
 /// The value with this tag and bits if it is not a string or a list (missing for a tag that
 /// does not exist, which compiled code never gives).
@@ -283,7 +346,8 @@ impl std::ops::Deref for Operand<'_> {
 
 impl<'a> Ctx<'a> {
     /// A context over an environment, with the program's scratch space (borrowed when first
-    /// used) and the records the environment gave (see [`Env::event_record`]).
+    /// used) and the records the environment gave (see [`Env::event_record`]; `binding_table`
+    /// those of the bindings).
     #[inline]
     pub fn new(
         env: &'a dyn Env,
@@ -292,6 +356,7 @@ impl<'a> Ctx<'a> {
         shared: &'a RefCell<Scratch>,
         event: Option<(EventId, &'a [Value])>,
         profile: Option<&'a [Value]>,
+        binding_table: &'a BindingTable<'a>,
     ) -> Ctx<'a> {
         let (event_id, event) = match event {
             Some((id, record)) => (u64::from(id.0), record),
@@ -306,6 +371,7 @@ impl<'a> Ctx<'a> {
             profile_ptr: profile.as_ptr(),
             profile_len: profile.len() as u64,
             consts_ptr: consts.as_ptr(),
+            binding_table,
             event,
             profile,
             env,
@@ -380,7 +446,10 @@ impl<'a> Ctx<'a> {
             1 => self.consts.get(index),
             2 => self.event.get(index),
             3 => self.profile.get(index),
-            _ => None,
+            kind => {
+                let binding = usize::try_from(kind.checked_sub(BINDING_RECORD_BASE >> 32)?).ok()?;
+                self.binding_table.records.get(binding)?.get(index)
+            }
         }
     }
 

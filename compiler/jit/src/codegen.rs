@@ -22,9 +22,10 @@ use journey_ir::eval::Value;
 use journey_ir::{ArithOp, CompareOp, Const, ExprId, ExprKind, Program, ScoreId, SegmentId};
 
 use crate::abi::{
-    self, tag, BindingRead, Helper, Tags, BINDING_BASE, CONSTS_PTR_OFFSET, CONST_BASE, EVENT_BASE,
-    EVENT_ID_OFFSET, EVENT_LEN_OFFSET, EVENT_PTR_OFFSET, HELPERS, PAYLOAD, PROFILE_BASE,
-    PROFILE_LEN_OFFSET, PROFILE_PTR_OFFSET, RET_OFFSET, VALUE_SIZE,
+    self, tag, BindingRead, Helper, Tags, BINDING_BASE, BINDING_LEN_OFFSET, BINDING_PTR_OFFSET,
+    BINDING_RECORDS, BINDING_RECORD_BASE, BINDING_TABLE_OFFSET, CONSTS_PTR_OFFSET, CONST_BASE,
+    EVENT_BASE, EVENT_ID_OFFSET, EVENT_LEN_OFFSET, EVENT_PTR_OFFSET, HELPERS, PAYLOAD,
+    POINTER_SIZE, PROFILE_BASE, PROFILE_LEN_OFFSET, PROFILE_PTR_OFFSET, RET_OFFSET, VALUE_SIZE,
 };
 
 /// Deeper expressions are refused rather than risking the compiler's (and the evaluation's)
@@ -180,6 +181,24 @@ pub(crate) mod reads {
     pub const EVENT: u8 = 2;
     /// It reads the profile.
     pub const PROFILE: u8 = 4;
+    /// It reads a field of binding `b` (`b < BINDING_RECORDS`): bit `FIRST_BINDING << b`.
+    pub const FIRST_BINDING: u8 = 8;
+    /// Every binding bit.
+    pub const BINDINGS: u8 = 0x78;
+
+    const _: () = assert!(
+        (FIRST_BINDING as u32) << (crate::abi::BINDING_RECORDS - 1) <= 0x80
+            && BINDINGS as u32
+                == ((FIRST_BINDING as u32) << crate::abi::BINDING_RECORDS) - FIRST_BINDING as u32
+    );
+
+    /// The bit of a binding's record (none for a binding without a record in the context).
+    pub fn binding(binding: u32) -> u8 {
+        match usize::try_from(binding) {
+            Ok(b) if b < crate::abi::BINDING_RECORDS => FIRST_BINDING << b,
+            _ => 0,
+        }
+    }
 }
 
 /// The tags each expression's value can have besides missing: from the static types of the
@@ -207,7 +226,7 @@ pub(crate) fn analyse(program: &Program) -> Result<Analysis, (ExprId, Refusal)> 
             _ => Facts {
                 tags: Tags::ALL,
                 height: 0,
-                reads: reads::EVENT | reads::PROFILE,
+                reads: reads::EVENT | reads::PROFILE | reads::BINDINGS,
                 size: u32::MAX,
             },
         };
@@ -280,7 +299,11 @@ fn tags_of(
             touched |= reads::PROFILE;
             Tags::of_type(&expr.ty)
         }
-        ExprKind::BindingField(..) | ExprKind::History(_) => Tags::of_type(&expr.ty),
+        ExprKind::BindingField(binding, ..) => {
+            touched |= reads::binding(binding.0);
+            Tags::of_type(&expr.ty)
+        }
+        ExprKind::History(_) => Tags::of_type(&expr.ty),
         ExprKind::Score(score) => {
             if let Some(score) = program.scores.get(score.index()) {
                 for rule in &score.while_rules {
@@ -354,6 +377,13 @@ struct Val {
     /// Where the [`Value`] is in memory, for a string read straight from a record and for a
     /// constant string: lets `==` compare the `Arc`s' bits before calling a helper.
     addr: Option<Addr>,
+}
+
+/// Where a record's pointer is: at this offset from this address (the context, or the binding
+/// table it points to).
+#[derive(Clone, Copy)]
+enum Record {
+    At(ir::Value, i32),
 }
 
 /// Where a string's [`Value`] is.
@@ -670,7 +700,8 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             .ins()
             .icmp_imm_s(IntCC::UnsignedGreaterThan, len, i64::from(slot));
         let direct = self.b.ins().band(same, inside);
-        self.direct_or_call(direct, EVENT_PTR_OFFSET, EVENT_BASE, slot, tags, |g| {
+        let record = Record::At(self.ctx, EVENT_PTR_OFFSET);
+        self.direct_or_call(direct, record, EVENT_BASE, slot, tags, |g| {
             let args = [g.u32_const(event), g.u32_const(slot), g.u32_const(tags.0)];
             g.call_value(Helper::EventField, &args, tags)
         })
@@ -684,7 +715,8 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             .b
             .ins()
             .icmp_imm_s(IntCC::UnsignedGreaterThan, len, i64::from(slot));
-        self.direct_or_call(direct, PROFILE_PTR_OFFSET, PROFILE_BASE, slot, tags, |g| {
+        let record = Record::At(self.ctx, PROFILE_PTR_OFFSET);
+        self.direct_or_call(direct, record, PROFILE_BASE, slot, tags, |g| {
             let args = [g.u32_const(slot), g.u32_const(tags.0)];
             g.call_value(Helper::Profile, &args, tags)
         })
@@ -697,13 +729,13 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             .load(ty, MemFlagsData::trusted(), self.ctx, offset)
     }
 
-    /// When `direct` holds, the value of slot `slot` of the record whose pointer is at
-    /// `ptr_offset` in the context (a string or list as the handle `base + slot`); otherwise
-    /// what `call` gives. `direct` must imply that the record has the slot.
+    /// When `direct` holds, the value of slot `slot` of the record whose pointer is at `record`
+    /// (a string or list as the handle `base + slot`); otherwise what `call` gives. `direct`
+    /// must imply that the record has the slot.
     fn direct_or_call(
         &mut self,
         direct: ir::Value,
-        ptr_offset: i32,
+        record: Record,
         base: u64,
         slot: u32,
         tags: Tags,
@@ -730,7 +762,11 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
 
         self.b.switch_to_block(load_block);
         self.b.seal_block(load_block);
-        let record = self.load_ctx(pointer, ptr_offset);
+        let Record::At(holder, ptr_offset) = record;
+        let record = self
+            .b
+            .ins()
+            .load(pointer, MemFlagsData::trusted(), holder, ptr_offset);
         let (t, v) = self.load_value(record, offset, base + u64::from(slot), tags);
         let mut args = vec![t.into(), v.into()];
         if strings {
@@ -839,6 +875,9 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
         (tag, bits)
     }
 
+    /// A field of a binding: loaded from the binding's record when the environment gave one
+    /// (for the bindings `0..BINDING_RECORDS`) that holds the slot, else asked of the
+    /// environment.
     fn binding_field(
         &mut self,
         binding: u32,
@@ -846,13 +885,54 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
         slot: u32,
         tags: Tags,
     ) -> Result<Val, Refusal> {
-        let args = [
-            self.u32_const(binding),
-            self.u32_const(event),
-            self.u32_const(slot),
-            self.u32_const(tags.0),
-        ];
-        self.call_value(Helper::BindingField, &args, tags)
+        let call = |g: &mut Self| {
+            let args = [
+                g.u32_const(binding),
+                g.u32_const(event),
+                g.u32_const(slot),
+                g.u32_const(tags.0),
+            ];
+            g.call_value(Helper::BindingField, &args, tags)
+        };
+        self.binding_direct_or(binding, slot, tags, call)
+    }
+
+    /// When the context holds a record of `binding` (one of the first [`BINDING_RECORDS`]) with
+    /// slot `slot`, the value there (a string or list as its in-place handle); otherwise what
+    /// `otherwise` gives (also when the binding has no place in the context).
+    fn binding_direct_or(
+        &mut self,
+        binding: u32,
+        slot: u32,
+        tags: Tags,
+        otherwise: impl FnOnce(&mut Self) -> Result<Val, Refusal>,
+    ) -> Result<Val, Refusal> {
+        let Some(b) = usize::try_from(binding)
+            .ok()
+            .filter(|b| *b < BINDING_RECORDS)
+        else {
+            return otherwise(self);
+        };
+        // `b < BINDING_RECORDS`: these offsets are those of `len[b]` and `ptr[b]` in the table.
+        let len_offset = BINDING_LEN_OFFSET + 8 * b as i32;
+        let ptr_offset = BINDING_PTR_OFFSET + POINTER_SIZE * b as i32;
+        let pointer = self.unit.module.target_config().pointer_type();
+        let table = self.load_ctx(pointer, BINDING_TABLE_OFFSET);
+        let flags = MemFlagsData::trusted();
+        let len = self.b.ins().load(I64, flags, table, len_offset);
+        let direct = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThan, len, i64::from(slot));
+        let base = BINDING_RECORD_BASE + ((b as u64) << 32);
+        self.direct_or_call(
+            direct,
+            Record::At(table, ptr_offset),
+            base,
+            slot,
+            tags,
+            otherwise,
+        )
     }
 
     fn history(&mut self, history: u32, tags: Tags) -> Result<Val, Refusal> {
@@ -953,14 +1033,17 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             slot: *slot,
             expect: tags.0,
         };
-        let next = self.unit.bindings.len() as u32;
-        let index = *self.unit.binding_index.entry(read).or_insert(next);
-        if index == next {
-            self.unit.bindings.push(read);
-        }
-        let mut value = self.scalar(kind, (BINDING_BASE + u64::from(index)) as i64);
-        value.tags = tags;
-        Ok(value)
+        // From the binding's record when the context holds it, in place; else deferred.
+        self.binding_direct_or(binding.0, *slot, tags, |g| {
+            let next = g.unit.bindings.len() as u32;
+            let index = *g.unit.binding_index.entry(read).or_insert(next);
+            if index == next {
+                g.unit.bindings.push(read);
+            }
+            let mut value = g.scalar(kind, (BINDING_BASE + u64::from(index)) as i64);
+            value.tags = tags;
+            Ok(value)
+        })
     }
 
     /// The condition of a segment or of a `while` rule, which compiled code evaluates in place:

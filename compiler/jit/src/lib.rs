@@ -26,10 +26,11 @@
 //! # Reading the runtime's slots
 //!
 //! At each outermost call, [`JitProgram`] asks the environment once for its records
-//! ([`Env::event_record`], [`Env::profile_record`]), and only when the expression's code (its
-//! segments' and scores' conditions included) reads the event or the profile. Their pointer and
-//! length (and the event's id; `u64::MAX` for none) go into the `#[repr(C)]` context, where
-//! compiled code loads them. A read `EventField(e, slot)` checks `ctx.event_id == e` and
+//! ([`Env::event_record`], [`Env::profile_record`], and [`Env::binding_record`] for each
+//! binding read), and only when the expression's code (its segments' and scores' conditions
+//! included) reads the event, the profile or that binding. Their pointer and length (and the
+//! event's id; `u64::MAX` for none) go into the `#[repr(C)]` context, where compiled code loads
+//! them. A read `EventField(e, slot)` checks `ctx.event_id == e` and
 //! `slot < ctx.event_len`, then loads the slot's tag byte and payload straight from
 //! `event_ptr + slot * 24`, through the layout `journey_ir::eval::Value` fixes (`repr(C, u8)`: the
 //! tag at offset 0, in the order of the JIT's own tags, the payload at offset 8): only the widths
@@ -40,14 +41,29 @@
 //! which therefore keeps defining the answer: compiled code never assumes what an environment
 //! says about another event or a missing slot.
 //!
+//! Bindings are a journey's own, numbered from 0, and a journey has few: the context points to a
+//! `#[repr(C)]` *binding table* of `abi::BINDING_RECORDS` (4) records indexed by binding id, two
+//! fixed arrays `ptr[b]` and `len[b]` (and the slices, for the helpers). When the expression reads
+//! bindings (the analysis keeps one bit per binding id below 4 next to the event and profile
+//! bits), the call builds a table on its stack, filled up front with the records the environment
+//! gives for those bindings, the others empty (length 0); otherwise the context points to a
+//! shared constant empty table, so that other expressions pay one store. A read
+//! `BindingField(b, e, slot)` with `b < 4` loads the table's address, checks `slot < len[b]` (a
+//! constant offset) and loads the slot from `ptr[b]` as above; otherwise (no record: the environment answered `None`, which means "ask", not "unbound"; a
+//! slot past the end; a binding id of 4 or more) it calls the helper that asks
+//! [`Env::binding_field`]. The binding's event is not checked: in a checked program a binding's
+//! fields are those of its one event, which the record holds.
+//!
 //! A string or a list read this way is not cloned: its value is the *handle* `EVENT_BASE + slot`
-//! (or `PROFILE_BASE + slot`), which the helpers resolve against the context's borrowed record.
-//! Handles are 64 bits, a kind in the high half and an index in the low: the call's scratch
-//! vector (strings and lists made during the call, and values the environment returned: they
-//! are dropped when the call ends), the program's constants, the event record, the profile
-//! record, and *deferred binding reads*. A binding field of strings (or lists) that is an operand
-//! of `==`, `!=`, `in`, `contains`, `starts_with` or `ends_with` (helpers that compute their whole
-//! answer from their operands' values) is passed as a deferred read: the helper calls
+//! (or `PROFILE_BASE + slot`, or `BINDING_RECORD_BASE + (b << 32) + slot`), which the helpers
+//! resolve against the context's borrowed record. Handles are 64 bits, a kind in the high half
+//! and an index in the low: the call's scratch vector (strings and lists made during the call,
+//! and values the environment returned: they are dropped when the call ends), the program's
+//! constants, the event record, the profile record, *deferred binding reads*, and the records of
+//! bindings 0 to 3 (kinds 8 to 11). A binding field of strings (or lists) that is an operand of
+//! `==`, `!=`, `in`, `contains`, `starts_with` or `ends_with` (helpers that compute their whole
+//! answer from their operands' values) is read from the binding's record in place when the
+//! context holds the slot, and is otherwise passed as a deferred read: the helper calls
 //! [`Env::binding_field`] itself, compares, and drops the value, so it never enters the scratch
 //! vector. The scratch vector is borrowed from the program only when a call first needs it.
 //!
@@ -78,7 +94,8 @@
 //! `extern "C" fn(ctx: *mut Ctx, member: u32) -> u32`, both in the host's C calling convention.
 //! `Ctx` is a `#[repr(C)]` per-call context whose first field, `ret: u64`, is at offset 0,
 //! followed by the fields compiled code reads (`event_id`, `event_ptr`, `event_len`,
-//! `profile_ptr`, `profile_len`, `consts_ptr`) and then the Rust side's. A value is a pair: a tag
+//! `profile_ptr`, `profile_len`, `consts_ptr`, `binding_table`: a pointer to the `ptr` and `len`
+//! arrays) and then the Rust side's. A value is a pair: a tag
 //! (`u8`: missing, bool, int, float, string, duration, time, date, enum, list) and 64 bits (the
 //! integer, the IEEE bits of a float, 0/1 for a bool, days for a date, the variant for an enum, 0
 //! for missing, a handle for a string or a list). A function returns the tag and leaves the bits
@@ -88,8 +105,8 @@
 //! `duration`/`time` arithmetic, `int / 0`, IEEE floats and `int` → `float` widening,
 //! comparisons, `and`/`or`/`??` with branches, `is set`, `not`, `-`) and reads record slots
 //! itself. It calls nothing but a fixed table of `extern "C"` helpers, linked by name with
-//! `JITBuilder::symbol`: the leaf reads that go to the [`Env`] (event field and profile when the
-//! records cannot answer, binding field, score points, history, now), and the string and list
+//! `JITBuilder::symbol`: the leaf reads that go to the [`Env`] (event field, profile and binding
+//! field when the records cannot answer, score points, history, now), and the string and list
 //! operations (`==` and ordering on strings, `+` on strings, `in`, `contains`, `starts_with`,
 //! `ends_with`, list literals). Every helper takes the context pointer first; the context holds
 //! the `&dyn Env` (a reference stored in a field, never a transmuted fat pointer).
@@ -113,19 +130,27 @@
 //!   is guarded so that it never traps. Helpers never unwind: each runs under `catch_unwind`,
 //!   parks a panic in the context, and [`JitProgram`]'s `eval` resumes it once the compiled code
 //!   has returned.
-//! - Compiled code stores only `ctx.ret`; it loads the context's fields, and memory at two kinds
-//!   of address, each within a live, immutable allocation for the whole call:
-//!   - `event_ptr + slot * 24 + {0, 8, 16}` (and the same with `profile_ptr`), only after
-//!     checking `slot < event_len`: the context copied the pointer and length from the
-//!     `&[Value]` the environment returned, and holds that borrow (`Ctx<'a>`) for the call, so
-//!     the slice is alive and, being shared-borrowed, not mutated (an environment that mutated
-//!     it through interior mutability while lending it out would itself be unsound);
+//! - Compiled code stores only `ctx.ret`; it loads the context's fields, and memory at three
+//!   kinds of address, each within a live, immutable allocation for the whole call:
+//!   - `event_ptr + slot * 24 + {0, 8, 16}` (and the same with `profile_ptr`, and with
+//!     `binding_table.ptr[b]` for a constant `b < 4`, the arrays' length), only after checking
+//!     `slot < event_len` (`profile_len`, `binding_table.len[b]`): the context (or its binding
+//!     table) copied each pointer and length from the `&[Value]` the environment returned (or
+//!     from an empty slice, or is the empty table's null pointer and 0: length 0, so nothing is
+//!     loaded through it), and holds that borrow (`Ctx<'a>`) for the call, so the slice is alive
+//!     and, being shared-borrowed, not mutated (an environment that mutated it through interior
+//!     mutability while lending it out would itself be unsound);
+//!   - the binding table's `ptr[b]` and `len[b]` for a constant `b < 4`: the context holds a
+//!     `&'a BindingTable` (a thin reference, a pointer, asserted in `abi`) to a table on the
+//!     caller's stack that outlives the context, or to the constant empty one, every element of
+//!     whose arrays is initialized;
 //!   - `consts_ptr + i * 24 + {8, 16}`, for the index `i` of a constant string the generator put
 //!     in the program's table, which is complete before any call and never changes;
 //!
-//!   All are loads of 1, 4 or 8 bytes inside one 24-byte [`Value`]; a load of payload bytes the
-//!   tag says are padding yields bits that are discarded (selected away) before use, and the
-//!   `Arc` words of a string are compared only once both tags say string.
+//!   Those of records and constants are loads of 1, 4 or 8 bytes inside one 24-byte [`Value`];
+//!   a load of payload bytes the tag says are padding yields bits that are discarded (selected
+//!   away) before use, and the `Arc` words of a string are compared only once both tags say
+//!   string.
 //! - The probe is a function of a module of its own that loads the two payload words of the
 //!   `&Value` it is given (a string, whose payload is a 16-byte `Arc<str>`, asserted in `abi`);
 //!   it is called on two live strings and its module is freed before the probe returns.
@@ -140,8 +165,9 @@
 //! interpreter spends on a constant: compiled code wins on the rest (no `Arc` clone or drop for
 //! a string read from a record or compared with a literal, no dispatch per node, segments and
 //! scores without calls back), and `benches/predicates.rs` measures both on the examples'
-//! predicates. Binding fields have no record API ([`Env`] offers `binding_field` only), so
-//! reading one still costs a call into the environment and an `Arc` clone and drop.
+//! predicates. A binding field costs one virtual call per binding read per evaluation (for its
+//! record) rather than one per read with an `Arc` clone and drop; a binding of id 4 or more, or
+//! an environment that gives no binding records, keeps the helper's cost.
 
 mod abi;
 mod codegen;
@@ -158,9 +184,9 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
 
 use journey_ir::eval::{Env, Evaluator, Value};
-use journey_ir::{ExprId, Program};
+use journey_ir::{BindingId, ExprId, Program};
 
-use crate::abi::{BindingRead, Ctx, Scratch, HELPERS};
+use crate::abi::{BindingRead, BindingTable, Ctx, Scratch, BINDING_RECORDS, HELPERS};
 use crate::codegen::reads;
 use crate::codegen::{Constants, FnGen, Place, Unit};
 
@@ -226,7 +252,7 @@ enum Entry {
 /// A program's expressions compiled to native code; evaluates them through [`Evaluator`].
 pub struct JitProgram {
     /// The code of every expression of the arena, by [`ExprId`], and what it may touch (the
-    /// `codegen::reads` bits: the reusable scratch vector, the event record, the profile).
+    /// `codegen::reads` bits: the event record, the profile, the records of bindings 0 to 3).
     entries: Vec<(Entry, u8)>,
     /// The constants compiled code refers to by handle.
     constants: Vec<Value>,
@@ -379,31 +405,10 @@ fn has_operands(kind: &journey_ir::ExprKind) -> bool {
 
 /// Which expressions are inside another one (the others are roots: conditions, values, ...).
 fn inner_expressions(program: &Program) -> Vec<bool> {
-    use journey_ir::ExprKind::*;
     let mut inside = vec![false; program.exprs.len()];
-    for expr in &program.exprs {
-        let mut mark = |id: &ExprId| {
-            if let Some(flag) = inside.get_mut(id.index()) {
-                *flag = true;
-            }
-        };
-        match &expr.kind {
-            Not(x) | Neg(x) | IsSet(x, _) => mark(x),
-            And(a, b)
-            | Or(a, b)
-            | Compare(_, a, b)
-            | Arith(_, a, b)
-            | Coalesce(a, b)
-            | In(a, b)
-            | Contains(a, b)
-            | StartsWith(a, b)
-            | EndsWith(a, b) => {
-                mark(a);
-                mark(b);
-            }
-            List(items) => items.iter().for_each(mark),
-            Const(_) | EventField(..) | BindingField(..) | Profile(_) | Score(_) | Segment(_)
-            | History(_) | Now => {}
+    for child in program.exprs.iter().flat_map(|expr| expr.kind.children()) {
+        if let Some(flag) = inside.get_mut(child.index()) {
+            *flag = true;
         }
     }
     inside
@@ -491,6 +496,23 @@ impl JitProgram {
         } else {
             None
         };
+        // Those of the bindings the code reads, by binding id (empty: no record, ask the
+        // helper); a shared empty table when it reads none.
+        let table;
+        let bindings = if touches & reads::BINDINGS != 0 {
+            let mut records: [&[Value]; BINDING_RECORDS] = [&[]; BINDING_RECORDS];
+            for (b, record) in records.iter_mut().enumerate() {
+                if touches & reads::binding(b as u32) != 0 {
+                    if let Some(given) = env.binding_record(BindingId(b as u32)) {
+                        *record = given;
+                    }
+                }
+            }
+            table = BindingTable::new(records);
+            &table
+        } else {
+            &BindingTable::EMPTY
+        };
         let mut ctx = Ctx::new(
             env,
             &self.constants,
@@ -498,6 +520,7 @@ impl JitProgram {
             &self.scratch,
             event,
             profile,
+            bindings,
         );
         let tag = match entry {
             Entry::Own(function) => function(&mut ctx),

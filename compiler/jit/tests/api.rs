@@ -6,6 +6,8 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
+mod common;
+
 use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
 use journey_ir::{
@@ -651,4 +653,223 @@ fn malformed_arenas_are_refused_or_bounded() {
         Interpreter::new(&program).eval(x, &env),
         Value::Int(42 << 16)
     );
+}
+
+/// An environment that hands out the records of some bindings (by id; `None`: no record).
+/// `binding_field` answers a slot of a record as the record does, and any other slot with a
+/// value that names it (`1000 * (binding + 1) + slot`: an `int` below slot 10, a string from
+/// there), so that a test sees which was used.
+struct BindingRecords {
+    records: Vec<Option<Vec<Value>>>,
+    calls: std::cell::Cell<u32>,
+}
+
+impl Env for BindingRecords {
+    fn event_field(&self, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn binding_field(&self, binding: BindingId, _event: EventId, slot: u32) -> Value {
+        self.calls.set(self.calls.get() + 1);
+        match self.binding_record(binding) {
+            Some(record) if (slot as usize) < record.len() => record[slot as usize].clone(),
+            _ => {
+                let name = 1_000 * (i64::from(binding.0) + 1) + i64::from(slot);
+                match slot {
+                    0..10 => Value::Int(name),
+                    _ => Value::Str(Arc::from(name.to_string())),
+                }
+            }
+        }
+    }
+    fn profile(&self, _slot: ProfileSlot) -> Value {
+        Value::Missing
+    }
+    fn score_points(&self, _score: ScoreId) -> i64 {
+        0
+    }
+    fn history(&self, _history: HistoryId) -> Value {
+        Value::Missing
+    }
+    fn now(&self) -> i64 {
+        0
+    }
+    fn binding_record(&self, binding: BindingId) -> Option<&[Value]> {
+        self.records.get(binding.index())?.as_deref()
+    }
+}
+
+#[test]
+fn binding_records_are_read_directly_and_the_environment_answers_the_rest() {
+    let literal: Arc<str> = Arc::from("lit");
+    let list = Value::List(Arc::from(vec![Value::Str(Arc::clone(&literal))]));
+    let full = vec![
+        Value::Int(-5),
+        Value::Str(Arc::clone(&literal)),
+        Value::Missing,
+        list.clone(),
+        // A value of another kind than the slot's type reads as missing, as from `Env`.
+        Value::Bool(true),
+        Value::Date(-3),
+    ];
+    let mut records = vec![None; 6];
+    records[0] = Some(full.clone());
+    // Binding 1 has no record; binding 2 a truncated one; 3 (the last with a place in the
+    // context) a whole one; 5 one the JIT does not ask for (past its records).
+    records[2] = Some(full[..2].to_vec());
+    records[3] = Some(full.clone());
+    records[5] = Some(full.clone());
+    let env = BindingRecords {
+        records,
+        calls: std::cell::Cell::new(0),
+    };
+    let field = |b: u32, slot: u32| ExprKind::BindingField(BindingId(b), EventId(0), slot);
+    let list_type = Type::List(Box::new(Type::String));
+    let mut program = Program::default();
+    // (type, read, expected, whether the environment is called); the interpreter agrees but on
+    // values outside the slot's type (the fifth), which compiled code reads as missing.
+    let reads = [
+        (Type::Int, field(0, 0), Value::Int(-5), false),
+        (
+            Type::String,
+            field(0, 1),
+            Value::Str(literal.clone()),
+            false,
+        ),
+        (Type::Int, field(0, 2), Value::Missing, false),
+        (list_type.clone(), field(0, 3), list.clone(), false),
+        (Type::Int, field(0, 4), Value::Missing, false),
+        (Type::Date, field(0, 5), Value::Date(-3), false),
+        (Type::Unknown, field(0, 4), Value::Bool(true), false),
+        // Past the end of the record.
+        (Type::Int, field(0, 6), Value::Int(1_006), true),
+        // No record.
+        (Type::Int, field(1, 0), Value::Int(2_000), true),
+        // A truncated record: in it, then past its end.
+        (
+            Type::String,
+            field(2, 1),
+            Value::Str(literal.clone()),
+            false,
+        ),
+        (Type::Int, field(2, 2), Value::Int(3_002), true),
+        (Type::Int, field(3, 0), Value::Int(-5), false),
+        (Type::Date, field(3, 5), Value::Date(-3), false),
+        // A binding past the context's records.
+        (Type::Int, field(5, 0), Value::Int(-5), true),
+    ];
+    let ids: Vec<ExprId> = reads
+        .iter()
+        .map(|(ty, kind, _, _)| push(&mut program, ty.clone(), kind.clone()))
+        .collect();
+    let constant = push(
+        &mut program,
+        Type::String,
+        ExprKind::Const(Const::String(Arc::clone(&literal))),
+    );
+    let other = push(
+        &mut program,
+        Type::String,
+        ExprKind::Const(Const::String("lot".into())),
+    );
+    // Operators over binding fields (strings and lists read in place and handed to helpers).
+    let string = ids[1];
+    let items = ids[3];
+    let truncated = ids[9];
+    let past = push(&mut program, Type::String, field(2, 10));
+    let unbound = push(&mut program, Type::String, field(1, 10));
+    let mut ops = Vec::new();
+    for (ty, kind, expected, calls) in [
+        (
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, string, constant),
+            true,
+            0,
+        ),
+        (
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Ne, constant, string),
+            false,
+            0,
+        ),
+        (
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, string, other),
+            false,
+            0,
+        ),
+        (
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, string, truncated),
+            true,
+            0,
+        ),
+        (Type::Bool, ExprKind::In(constant, items), true, 0),
+        (Type::Bool, ExprKind::Contains(items, string), true, 0),
+        (Type::Bool, ExprKind::StartsWith(string, other), false, 0),
+        (
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Lt, string, other),
+            true,
+            0,
+        ),
+        // Past the record or without one: the environment answers.
+        (
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, past, constant),
+            false,
+            1,
+        ),
+        (
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, unbound, past),
+            false,
+            2,
+        ),
+        (
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, past, past),
+            true,
+            2,
+        ),
+        (Type::Bool, ExprKind::EndsWith(unbound, past), false, 2),
+        (
+            Type::Bool,
+            ExprKind::Compare(CompareOp::Eq, string, unbound),
+            false,
+            1,
+        ),
+    ] {
+        ops.push((push(&mut program, ty, kind), Value::Bool(expected), calls));
+    }
+    let jit = journey_jit::compile(&program).unwrap();
+    let interpreter = Interpreter::new(&program);
+    for (i, ((_, kind, expected, calls), id)) in reads.iter().zip(&ids).enumerate() {
+        env.calls.set(0);
+        assert_eq!(&jit.eval(*id, &env), expected, "{kind:?}");
+        assert_eq!(env.calls.get(), u32::from(*calls), "calls for {kind:?}");
+        if i != 4 {
+            assert_eq!(&interpreter.eval(*id, &env), expected, "{kind:?}");
+        }
+    }
+    for (id, expected, calls) in &ops {
+        let kind = &program.expr(*id).kind;
+        env.calls.set(0);
+        assert_eq!(&jit.eval(*id, &env), expected, "{kind:?}");
+        assert_eq!(env.calls.get(), *calls, "calls for {kind:?}");
+        assert_eq!(&interpreter.eval(*id, &env), expected, "{kind:?}");
+    }
+    // Without records, every read asks the environment, with the same answers.
+    let without = common::WithoutRecords(&env);
+    for (id, expected) in ids
+        .iter()
+        .zip(reads.iter().map(|(_, _, expected, _)| expected))
+        .chain(ops.iter().map(|(id, expected, _)| (id, expected)))
+    {
+        assert_eq!(
+            &jit.eval(*id, &without),
+            expected,
+            "{:?}",
+            program.expr(*id).kind
+        );
+    }
 }

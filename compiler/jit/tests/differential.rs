@@ -8,8 +8,9 @@
 //! value on [`Interpreter`] and on the JIT over 8 contacts (NaNs count as equal, other floats
 //! are compared bit for bit), with `eval` and `eval_bool`. Each contact is evaluated twice by
 //! the JIT: handing out its records (the event being matched, sometimes shorter than its type or
-//! of the other event type, and the profile), which compiled code reads directly, and without
-//! them, through `Env`'s methods only.
+//! of the other event type, the profile, and the records of some bindings, whole or a prefix of
+//! their fields, while other bindings have none or an id past the JIT's records), which compiled
+//! code reads directly, and without them, through `Env`'s methods only.
 //!
 //! Budget: 512 cases from a fixed seed, about 25 s in a debug build on 2 cores (mostly Cranelift,
 //! itself a debug build, compiling each case: five trees and their segments). Override with
@@ -109,6 +110,15 @@ journey j {
   }
 }
 "#;
+
+/// The bindings trees read, and their events: some with a place for their record in the JIT's
+/// context (ids below 4), one without (id 6, always asked of `binding_field`).
+const BINDINGS: [(BindingId, EventId); 4] = [
+    (BindingId(0), EventId(0)),
+    (BindingId(1), EventId(1)),
+    (BindingId(3), EventId(0)),
+    (BindingId(6), EventId(1)),
+];
 
 /// The kinds of value the generator builds trees of.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -249,11 +259,13 @@ impl Leaves {
                 );
             }
         }
-        for (slot, field) in program.events[0].fields.iter().enumerate() {
-            add(
-                ExprKind::BindingField(BindingId(0), EventId(0), slot as u32),
-                &field.ty,
-            );
+        for (binding, event) in BINDINGS {
+            for (slot, field) in program.events[event.index()].fields.iter().enumerate() {
+                add(
+                    ExprKind::BindingField(binding, event, slot as u32),
+                    &field.ty,
+                );
+            }
         }
         for (slot, field) in program.profile.iter().enumerate() {
             add(ExprKind::Profile(ProfileSlot(slot as u32)), &field.ty);
@@ -567,6 +579,9 @@ fn tree(t: T, depth: u32, leaves: Arc<Leaves>) -> BoxedStrategy<Tree> {
     Union::new_weighted(ops).boxed()
 }
 
+/// A binding's fields, and the record handed out for it (see [`Contact::bindings`]).
+type BindingFields = (Vec<Value>, Option<Vec<Value>>);
+
 /// One random contact: a value for every slot the trees can read.
 #[derive(Clone, Debug)]
 struct Contact {
@@ -575,7 +590,11 @@ struct Contact {
     /// The event being matched (0 or 1): its record is handed out, which may be shorter than
     /// its type (the missing slots read as missing through `event_field` too).
     current: usize,
-    binding: Vec<Value>,
+    /// The fields of each of [`BINDINGS`], and the record `binding_record` hands out (`None`:
+    /// none), a copy of all of the fields or of their first ones (in an allocation of its own,
+    /// so that a read past its end would not find the next field). The slots past a shorter
+    /// record are answered by `binding_field`, which compiled code must then ask.
+    bindings: Vec<BindingFields>,
     /// The profile record, which may be shorter than the profile (the missing slots read as
     /// missing through `profile` too).
     profile: Vec<Value>,
@@ -608,7 +627,11 @@ impl Contact {
         let all = |values: &[Value]| values.iter().map(|v| one(v, literals)).collect();
         Contact {
             events: [all(&self.events[0]), all(&self.events[1])],
-            binding: all(&self.binding),
+            bindings: self
+                .bindings
+                .iter()
+                .map(|(fields, record)| (all(fields), record.as_deref().map(all)))
+                .collect(),
             profile: all(&self.profile),
             histories: all(&self.histories),
             ..self.clone()
@@ -624,9 +647,9 @@ impl Env for Contact {
             .cloned()
             .unwrap_or(Value::Missing)
     }
-    fn binding_field(&self, _binding: BindingId, _event: EventId, slot: u32) -> Value {
-        self.binding
-            .get(slot as usize)
+    fn binding_field(&self, binding: BindingId, _event: EventId, slot: u32) -> Value {
+        self.binding(binding)
+            .and_then(|(fields, _)| fields.get(slot as usize))
             .cloned()
             .unwrap_or(Value::Missing)
     }
@@ -654,29 +677,16 @@ impl Env for Contact {
     fn profile_record(&self) -> Option<&[Value]> {
         Some(&self.profile)
     }
+    fn binding_record(&self, binding: BindingId) -> Option<&[Value]> {
+        self.binding(binding)?.1.as_deref()
+    }
 }
 
-/// A contact that answers only through `Env`'s methods (no records: compiled code calls back).
-struct WithoutRecords<'c>(&'c Contact);
-
-impl Env for WithoutRecords<'_> {
-    fn event_field(&self, event: EventId, slot: u32) -> Value {
-        self.0.event_field(event, slot)
-    }
-    fn binding_field(&self, binding: BindingId, event: EventId, slot: u32) -> Value {
-        self.0.binding_field(binding, event, slot)
-    }
-    fn profile(&self, slot: ProfileSlot) -> Value {
-        self.0.profile(slot)
-    }
-    fn score_points(&self, score: ScoreId) -> i64 {
-        self.0.score_points(score)
-    }
-    fn history(&self, history: HistoryId) -> Value {
-        self.0.history(history)
-    }
-    fn now(&self) -> i64 {
-        self.0.now()
+impl Contact {
+    /// The fields of a binding and how many are handed out as its record.
+    fn binding(&self, binding: BindingId) -> Option<&BindingFields> {
+        let index = BINDINGS.iter().position(|(b, _)| *b == binding)?;
+        self.bindings.get(index)
     }
 }
 
@@ -717,10 +727,28 @@ fn record(types: Vec<Type>) -> BoxedStrategy<Vec<Value>> {
 }
 
 fn contact(program: &Program) -> BoxedStrategy<Contact> {
-    let binding: Vec<BoxedStrategy<Value>> = program.events[0]
-        .fields
+    // Each binding's fields, and its record: none, all of them, or a prefix.
+    let bindings: Vec<BoxedStrategy<BindingFields>> = BINDINGS
         .iter()
-        .map(|f| value(&f.ty))
+        .map(|(_, event)| {
+            let fields: Vec<BoxedStrategy<Value>> = program.events[event.index()]
+                .fields
+                .iter()
+                .map(|f| value(&f.ty))
+                .collect();
+            let len = fields.len();
+            let record = prop_oneof![
+                1 => Just(None),
+                2 => Just(Some(len)),
+                1 => (0..=len).prop_map(Some),
+            ];
+            (fields, record)
+                .prop_map(|(fields, record): (Vec<Value>, Option<usize>)| {
+                    let record = record.map(|n| fields[..n].to_vec());
+                    (fields, record)
+                })
+                .boxed()
+        })
         .collect();
     let types = |fields: &[journey_ir::Field]| fields.iter().map(|f| f.ty.clone()).collect();
     let profile: Vec<Type> = program.profile.iter().map(|f| f.ty.clone()).collect();
@@ -737,7 +765,7 @@ fn contact(program: &Program) -> BoxedStrategy<Contact> {
             record(types(&program.events[1].fields)),
             prop_oneof![3 => Just(0usize), 1 => Just(1usize)],
         ),
-        binding,
+        bindings,
         record(profile),
         histories,
         (int(), int()),
@@ -745,10 +773,10 @@ fn contact(program: &Program) -> BoxedStrategy<Contact> {
         any::<bool>(),
     )
         .prop_map(
-            |((e, f, current), binding, profile, histories, (p0, p1), now, interned)| Contact {
+            |((e, f, current), bindings, profile, histories, (p0, p1), now, interned)| Contact {
                 events: [e, f],
                 current,
-                binding,
+                bindings,
                 profile,
                 histories,
                 points: [p0, p1],
@@ -872,6 +900,7 @@ fn jit_and_interpreter_agree_on_random_expressions() {
     let start = Instant::now();
     let nodes = std::cell::Cell::new(0usize);
     let direct = std::cell::Cell::new(0usize);
+    let (whole, partial) = (std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));
     let result = runner.run(&strategy, |(case, contacts)| {
         let mut program = base.clone();
         program.exprs.clear();
@@ -903,13 +932,20 @@ fn jit_and_interpreter_agree_on_random_expressions() {
             if contact.current == 0 && contact.events[0].len() == base.events[0].fields.len() {
                 direct.set(direct.get() + 1);
             }
+            for (fields, record) in &contact.bindings {
+                match record {
+                    Some(r) if r.len() == fields.len() => whole.set(whole.get() + 1),
+                    Some(_) => partial.set(partial.get() + 1),
+                    None => {}
+                }
+            }
             for index in 0..program.exprs.len() {
                 let id = ExprId(index as u32);
                 let reference = interpreter.eval(id, &contact);
                 let truth = interpreter.eval_bool(id, &contact);
                 let envs: [(&str, &dyn Env); 2] = [
                     ("with records", &contact),
-                    ("without records", &WithoutRecords(&contact)),
+                    ("without records", &common::WithoutRecords(&contact)),
                 ];
                 for (how, env) in envs {
                     let native = jit.eval(id, env);
@@ -940,9 +976,11 @@ fn jit_and_interpreter_agree_on_random_expressions() {
     }
     println!(
         "{cases} cases, {} expressions, all agree, {} contacts with a whole record of the \
-         trees' main event, in {:.1} s",
+         trees' main event, {} whole and {} partial binding records, in {:.1} s",
         nodes.get(),
         direct.get(),
+        whole.get(),
+        partial.get(),
         start.elapsed().as_secs_f64()
     );
 }

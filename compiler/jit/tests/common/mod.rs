@@ -337,3 +337,28 @@ impl Env for RandomEnv<'_> {
         self.records.as_ref().map(|r| &r.profile[..])
     }
 }
+
+/// Another environment seen only through `Env`'s methods: it hands out no records, so compiled
+/// code calls back for every read (the fallback path).
+pub struct WithoutRecords<'e>(pub &'e dyn Env);
+
+impl Env for WithoutRecords<'_> {
+    fn event_field(&self, event: EventId, slot: u32) -> Value {
+        self.0.event_field(event, slot)
+    }
+    fn binding_field(&self, binding: BindingId, event: EventId, slot: u32) -> Value {
+        self.0.binding_field(binding, event, slot)
+    }
+    fn profile(&self, slot: ProfileSlot) -> Value {
+        self.0.profile(slot)
+    }
+    fn score_points(&self, score: ScoreId) -> i64 {
+        self.0.score_points(score)
+    }
+    fn history(&self, history: HistoryId) -> Value {
+        self.0.history(history)
+    }
+    fn now(&self) -> i64 {
+        self.0.now()
+    }
+}
