@@ -47,6 +47,25 @@ fn reference_lowers_to_the_pinned_ir() {
 }
 
 #[test]
+fn equal_history_aggregates_are_kept_once() {
+    let path = root().join("tests/ir/histories.journey");
+    let mut sources = SourceMap::new();
+    sources.add("histories.journey", std::fs::read_to_string(path).unwrap());
+    let printed = journey_ir::print::print(&lower(&sources));
+    let histories: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.starts_with("history ") || l.starts_with("segment "))
+        .collect();
+    insta::with_settings!({
+        snapshot_path => root().join("tests/ir"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("histories", histories.join("\n"));
+    });
+}
+
+#[test]
 fn examples_lower() {
     let mut sources = SourceMap::new();
     let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))
