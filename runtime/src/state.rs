@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use journey_ir::eval::Value;
-use journey_ir::{HistoryFunction, HistoryWindow, JourneyId, Program, StepId};
+use journey_ir::{HistoryFunction, HistoryWindow, Program, StepId};
 use serde::{Deserialize, Serialize};
 
 /// One contact.
@@ -218,15 +218,5 @@ impl Contact {
             sends: vec![VecDeque::new(); program.policy.caps.len()].into_boxed_slice(),
             engagement: None,
         }
-    }
-
-    /// The state of one journey.
-    pub fn journey(&self, journey: JourneyId) -> &JourneyState {
-        &self.journeys[journey.index()]
-    }
-
-    /// The state of one journey, to change.
-    pub fn journey_mut(&mut self, journey: JourneyId) -> &mut JourneyState {
-        &mut self.journeys[journey.index()]
     }
 }

@@ -75,6 +75,27 @@ pub struct Case {
     pub filter: ExprId,
 }
 
+/// Runs `check` on every case (it returns what failed, one line each) and fails with all of them
+/// at once; a case that does not compile is a failure too, and so is a table of fewer than 40.
+pub fn check_every_case(mut check: impl FnMut(&Case) -> Vec<String>) {
+    let cases = cases();
+    let failures: Vec<String> = cases
+        .iter()
+        .flat_map(|case| match case {
+            Ok(case) => check(case),
+            Err(error) => vec![error.clone()],
+        })
+        .collect();
+    assert!(cases.len() >= 40, "only {} cases", cases.len());
+    assert!(
+        failures.is_empty(),
+        "{} failures in {} cases:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.join("\n")
+    );
+}
+
 /// Every case of the table; one that does not check or lower is an error naming its line.
 pub fn cases() -> Vec<Result<Case, String>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/ir/eval.cases");

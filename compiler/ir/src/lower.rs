@@ -983,6 +983,8 @@ impl Lowering<'_> {
             event: Some(event),
             ..context.clone()
         };
+        let (exprs_before, histories_before) =
+            (self.program.exprs.len(), self.program.histories.len());
         let filter = self.filter(history.filter.as_ref(), &filter_context)?;
         let window = match &history.window {
             Some(ast::Window::Within(d)) => HistoryWindow::Within(d.value.seconds()),
@@ -1017,6 +1019,11 @@ impl Lowering<'_> {
                     _ => false,
                 }
         }) {
+            // The filter just lowered is not needed: drop its nodes (the last ones pushed),
+            // unless a history inside it refers to them.
+            if self.program.histories.len() == histories_before {
+                self.program.exprs.truncate(exprs_before);
+            }
             return Ok(HistoryId(index(same)));
         }
         self.program.histories.push(history);
