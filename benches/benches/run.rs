@@ -41,7 +41,8 @@ use std::time::{Duration, Instant};
 
 use journey_benches::workload::{self, Config, Kind, Mix};
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
-use journey_ir::{ExprId, Program};
+use journey_ir::filters::FilterBits;
+use journey_ir::{EventId, ExprId, Program};
 use journey_runtime::output::Action;
 use journey_runtime::{Engine, Options, Reject, Sink};
 use serde::Deserialize;
@@ -655,6 +656,10 @@ impl Evaluator for Timed<'_> {
 
     fn eval_bool(&self, expr: ExprId, env: &dyn Env) -> bool {
         self.time(|| self.inner.eval_bool(expr, env))
+    }
+
+    fn eval_event_filters(&self, event: EventId, env: &dyn Env, matched: &mut FilterBits) {
+        self.time(|| self.inner.eval_event_filters(event, env, matched))
     }
 }
 

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use compact_str::CompactString;
 use jiff::tz::TimeZone;
 use journey_ir::eval::{Env, Evaluator, Value};
+use journey_ir::filters::{EventFilters, FilterBits};
 use journey_ir::{
     BindingId, Calendar, Channel, Entry, EventId, ExprId, HistoryId, HistoryWindow, JourneyId,
     ProfileSlot, Program, Reenter, ScoreId, Send, Step, StepId, TimeSpec,
@@ -131,6 +132,8 @@ struct Plan {
     defaults: Box<[Value]>,
     timezone: Option<ProfileSlot>,
     tags: Option<ProfileSlot>,
+    /// The filters evaluated together, once per event, before its phases.
+    filters: EventFilters,
 }
 
 impl Plan {
@@ -161,6 +164,7 @@ impl Plan {
             defaults: Box::default(),
             timezone: find_slot(program, "timezone"),
             tags: find_slot(program, "tags"),
+            filters: EventFilters::new(program),
         };
         for (i, history) in program.histories.iter().enumerate() {
             plan.histories_of[history.event.index()].push(HistoryId(i as u32));
@@ -245,6 +249,8 @@ pub struct Engine<'p> {
     plan: Arc<Plan>,
     options: Options,
     state: RunState,
+    /// Which event filters held for the event being handled (kept to reuse its buffer).
+    matched: FilterBits,
 }
 
 impl<'p> Engine<'p> {
@@ -257,6 +263,7 @@ impl<'p> Engine<'p> {
             plan: Arc::new(Plan::new(program, evaluator)),
             options,
             state: RunState::default(),
+            matched: FilterBits::default(),
         };
         for (j, journey) in program.journeys.iter().enumerate() {
             if let Entry::Once { at, .. } = journey.entry {
@@ -283,6 +290,7 @@ impl<'p> Engine<'p> {
             plan: Arc::new(Plan::new(program, evaluator)),
             options,
             state,
+            matched: FilterBits::default(),
         }
     }
 
@@ -495,14 +503,19 @@ impl<'p> Engine<'p> {
     fn track(&mut self, c: usize, event: EventId, record: &[Value], now: i64, sink: &mut dyn Sink) {
         let program = self.program;
         let plan = Arc::clone(&self.plan);
+        // The filters that read only the event, all at once (see `journey_ir::filters`); the
+        // buffer is the engine's, so that asking allocates nothing.
+        let mut matched = std::mem::take(&mut self.matched);
+        if !plan.filters.of(event).is_empty() {
+            let scope = self.scope(c, now).with_event(event, record);
+            self.evaluator
+                .eval_event_filters(event, &scope, &mut matched);
+        }
         // The event joins the history.
         for &h in &plan.histories_of[event.index()] {
             let history = &program.histories[h.index()];
             let scope = self.scope(c, now).with_event(event, record);
-            if history
-                .filter
-                .is_some_and(|f| !self.evaluator.eval_bool(f, &scope))
-            {
+            if !self.passes(history.filter, &matched, &scope) {
                 continue;
             }
             let value = history
@@ -527,9 +540,11 @@ impl<'p> Engine<'p> {
             .iter()
             .copied()
             .filter(|&(s, r)| {
-                program.scores[s.index()].on_rules[r]
-                    .filter
-                    .is_none_or(|f| self.evaluator.eval_bool(f, &scope))
+                self.passes(
+                    program.scores[s.index()].on_rules[r].filter,
+                    &matched,
+                    &scope,
+                )
             })
             .collect();
         for (s, r) in awards {
@@ -551,8 +566,7 @@ impl<'p> Engine<'p> {
                         .with_event(event, record)
                         .with_journey(j)
                         .with_binding(rule.binding, record);
-                    rule.filter
-                        .is_none_or(|f| self.evaluator.eval_bool(f, &scope))
+                    self.passes(rule.filter, &matched, &scope)
                 }
             };
             if let Some(goal) = journey.goal_rules.iter().find(matches) {
@@ -589,7 +603,7 @@ impl<'p> Engine<'p> {
                 .with_event(event, record)
                 .with_journey(j)
                 .with_binding(*binding, record);
-            if filter.is_some_and(|f| !self.evaluator.eval_bool(f, &scope)) {
+            if !self.passes(*filter, &matched, &scope) {
                 continue;
             }
             let state = &mut self.state.contacts[c].journeys[j.index()];
@@ -615,11 +629,21 @@ impl<'p> Engine<'p> {
                 .scope(c, now)
                 .with_event(event, record)
                 .with_binding(*binding, record);
-            if filter.is_some_and(|f| !self.evaluator.eval_bool(f, &scope)) {
+            if !self.passes(*filter, &matched, &scope) {
                 continue;
             }
             self.enter(c, j, now, binding.map(|b| (b, record.to_vec())), sink);
         }
+        self.matched = matched;
+    }
+
+    /// Whether a filter of the event being handled holds: its bit when it is an event filter
+    /// (evaluated up front), else evaluated over `scope`.
+    fn passes(&self, filter: Option<ExprId>, matched: &FilterBits, scope: &Scope<'_>) -> bool {
+        filter.is_none_or(|f| match self.plan.filters.bit(f) {
+            Some(bit) => matched.get(bit),
+            None => self.evaluator.eval_bool(f, scope),
+        })
     }
 
     /// Re-evaluates the contact's `enter when` conditions once, in declaration order.

@@ -14,6 +14,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
+use crate::filters::{EventFilters, FilterBits};
 use crate::ir::*;
 
 /// A runtime value.
@@ -131,17 +132,26 @@ pub trait Evaluator {
     fn eval_bool(&self, expr: ExprId, env: &dyn Env) -> bool {
         self.eval(expr, env).truthy()
     }
+
+    /// Evaluates every event filter of `event` (its list in the program's [`EventFilters`])
+    /// over `env`, which holds that event: afterwards bit `i` of `matched` is whether filter
+    /// `i` holds.
+    fn eval_event_filters(&self, event: EventId, env: &dyn Env, matched: &mut FilterBits);
 }
 
 /// The reference interpreter: a tree walk over the program's expression arena.
 pub struct Interpreter<'p> {
     program: &'p Program,
+    filters: EventFilters,
 }
 
 impl<'p> Interpreter<'p> {
     /// An interpreter for a program.
     pub fn new(program: &'p Program) -> Self {
-        Interpreter { program }
+        Interpreter {
+            program,
+            filters: EventFilters::new(program),
+        }
     }
 }
 
@@ -163,6 +173,16 @@ impl Interpreter<'_> {
 }
 
 impl Evaluator for Interpreter<'_> {
+    fn eval_event_filters(&self, event: EventId, env: &dyn Env, matched: &mut FilterBits) {
+        let filters = self.filters.of(event);
+        matched.reset(filters.len());
+        for (i, filter) in filters.iter().enumerate() {
+            if self.eval_bool(*filter, env) {
+                matched.set(i);
+            }
+        }
+    }
+
     fn eval(&self, id: ExprId, env: &dyn Env) -> Value {
         let Some(expr) = self.program.exprs.get(id.index()) else {
             return Value::Missing;

@@ -4,6 +4,7 @@
 //! evaluator backends depend on this crate and never on the AST.
 
 pub mod eval;
+pub mod filters;
 pub mod ir;
 mod lower;
 pub mod print;

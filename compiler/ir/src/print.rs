@@ -2,18 +2,23 @@
 //!
 //! Expressions print as prefix forms over slots: `e.path` is a field of the event being matched,
 //! `%0.cart` a field of binding 0, `p.plan` a profile field, `h3` history aggregate 3, `score.lead`
-//! and `segment.engaged` the values of scores and segments.
+//! and `segment.engaged` the values of scores and segments. A filter that reads only its event
+//! prints its bit among the event's filters (`where[bit 2]`, see [`crate::filters`]).
 
 use std::fmt::Write as _;
 
 use journey_check::types::{Type, TypeDisplay};
 
+use crate::filters::EventFilters;
 use crate::ir::*;
 
 /// Prints a whole program.
 pub fn print(program: &Program) -> String {
     let mut out = String::new();
-    let p = Printer { program };
+    let p = Printer {
+        program,
+        filters: EventFilters::new(program),
+    };
     for (i, event) in program.events.iter().enumerate() {
         let fields: Vec<String> = event
             .fields
@@ -110,6 +115,7 @@ fn zone(zone: ClockZone) -> &'static str {
 
 struct Printer<'a> {
     program: &'a Program,
+    filters: EventFilters,
 }
 
 impl Printer<'_> {
@@ -129,7 +135,11 @@ impl Printer<'_> {
     }
 
     fn filter(&self, filter: Option<ExprId>) -> String {
-        filter.map_or(String::new(), |f| format!(" where {}", self.expr(f)))
+        // An event filter shows its bit: it is evaluated with the event's others, up front.
+        filter.map_or(String::new(), |f| match self.filters.bit(f) {
+            Some(bit) => format!(" where[bit {bit}] {}", self.expr(f)),
+            None => format!(" where {}", self.expr(f)),
+        })
     }
 
     fn field(&self, event: EventId, slot: u32) -> &str {

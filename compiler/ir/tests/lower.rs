@@ -81,6 +81,34 @@ fn equal_history_aggregates_are_kept_once() {
 }
 
 #[test]
+fn event_filters_are_the_filters_that_read_only_their_event() {
+    let path = root().join("tests/ir/filters.journey");
+    let mut sources = SourceMap::new();
+    sources.add("filters.journey", std::fs::read_to_string(path).unwrap());
+    let program = lower(&sources);
+    let filters = journey_ir::filters::EventFilters::new(&program);
+    // Bits are numbered per event type, from 0, without gaps.
+    for (event, list) in filters.iter() {
+        for (bit, filter) in list.iter().enumerate() {
+            assert_eq!(filters.bit(*filter), Some(bit), "event {event:?}");
+        }
+    }
+    let printed = journey_ir::print::print(&program);
+    let filtered: Vec<&str> = printed
+        .lines()
+        .filter(|l| l.contains(" where"))
+        .map(str::trim)
+        .collect();
+    insta::with_settings!({
+        snapshot_path => root().join("tests/ir"),
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!("filters", filtered.join("\n"));
+    });
+}
+
+#[test]
 fn examples_lower() {
     let mut sources = SourceMap::new();
     let mut paths: Vec<PathBuf> = std::fs::read_dir(root().join("examples"))

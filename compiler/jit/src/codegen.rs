@@ -485,6 +485,39 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
         Ok(())
     }
 
+    /// Generates a batch function into `b` (whose function has [`expr_signature`]): it
+    /// evaluates each of `filters` (at most 64, each tree inlined) in order and returns, in
+    /// `ctx.ret`, the word whose bit `i` is whether `filters[i]` holds, with the tag of a
+    /// `bool` (see `journey_ir::filters`).
+    pub fn generate_batch(
+        b: FunctionBuilder<'f>,
+        unit: &'u mut Unit<'a>,
+        filters: &[ExprId],
+    ) -> Result<(), (ExprId, Refusal)> {
+        debug_assert!(filters.len() <= 64);
+        let (mut g, _) = FnGen::start(b, unit, true);
+        let mut word = g.i64_const(0);
+        for (i, filter) in filters.iter().enumerate() {
+            // Each filter is a tree of its own: it gets the whole inlining budget.
+            g.budget = INLINE_BUDGET;
+            let value = g.expr(*filter, 0).map_err(|reason| (*filter, reason))?;
+            let holds = g.truthy(value);
+            let bit = g.b.ins().uextend(I64, holds);
+            let bit = g.b.ins().ishl_imm_u(bit, i as i64);
+            word = g.b.ins().bor(word, bit);
+        }
+        let result = Val {
+            tag: g.tag_const(tag::BOOL),
+            bits: word,
+            tags: Tags::one(tag::BOOL),
+            addr: None,
+        };
+        g.finish(result);
+        let config = g.unit.module.target_config();
+        g.b.finalize(config);
+        Ok(())
+    }
+
     /// The entry block, and the generator; with the second parameter, if any.
     fn start(
         mut b: FunctionBuilder<'f>,

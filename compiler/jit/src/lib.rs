@@ -184,7 +184,8 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
 
 use journey_ir::eval::{Env, Evaluator, Value};
-use journey_ir::{BindingId, ExprId, Program};
+use journey_ir::filters::{EventFilters, FilterBits};
+use journey_ir::{BindingId, EventId, ExprId, Program};
 
 use crate::abi::{BindingRead, BindingTable, Ctx, Scratch, BINDING_RECORDS, HELPERS};
 use crate::codegen::reads;
@@ -254,6 +255,9 @@ pub struct JitProgram {
     /// The code of every expression of the arena, by [`ExprId`], and what it may touch (the
     /// `codegen::reads` bits: the event record, the profile, the records of bindings 0 to 3).
     entries: Vec<(Entry, u8)>,
+    /// By [`EventId`]: how many event filters the event type has, and the batch functions that
+    /// evaluate them, 64 to a function (word `k` of the bits), with what they may touch.
+    batches: Vec<(usize, Vec<(Entry, u8)>)>,
     /// The constants compiled code refers to by handle.
     constants: Vec<Value>,
     /// The binding fields compiled code reads through deferred handles.
@@ -301,13 +305,16 @@ fn compile_program(program: &Program) -> Result<JitProgram, JitError> {
     // A root with operands gets a function of its own, its tree inlined; the other expressions
     // (inner ones, and roots that are a constant or a read) go into groups.
     let inside = inner_expressions(program);
+    // Event filters are evaluated by their event type's batch functions, which inline them;
+    // a function of their own would be the same code again, so they go into groups.
+    let filters = EventFilters::new(program);
     let own_signature = codegen::expr_signature(jit);
     let group_signature = codegen::group_signature(jit);
     let mut places = Vec::with_capacity(program.exprs.len());
     let mut groups: Vec<(FuncId, Vec<ExprId>)> = Vec::new();
     for (index, expr) in program.exprs.iter().enumerate() {
         let id = ExprId(index as u32);
-        if !inside[index] && has_operands(&expr.kind) {
+        if !inside[index] && has_operands(&expr.kind) && filters.bit(id).is_none() {
             let function = jit
                 .declare_function(&format!("expr{index}"), Linkage::Local, &own_signature)
                 .map_err(|e| JitError::expr(id, e))?;
@@ -359,6 +366,33 @@ fn compile_program(program: &Program) -> Result<JitProgram, JitError> {
             .map_err(|e| JitError::expr(expr, describe(&e)))?;
         unit.module.clear_context(&mut context);
     }
+    // The batch functions of each event type's filters, 64 to a function.
+    let mut batch_functions: Vec<(EventId, FuncId, u8)> = Vec::new();
+    for (event, list) in filters.iter() {
+        for (word, chunk) in list.chunks(64).enumerate() {
+            let first = chunk.first().copied().unwrap_or(ExprId(0));
+            let function = unit
+                .module
+                .declare_function(
+                    &format!("filters{}_{word}", event.0),
+                    Linkage::Local,
+                    &own_signature,
+                )
+                .map_err(|e| JitError::expr(first, e))?;
+            context.func.signature = own_signature.clone();
+            let builder = FunctionBuilder::new(&mut context.func, &mut builder_context);
+            FnGen::generate_batch(builder, &mut unit, chunk)
+                .map_err(|(expr, reason)| JitError::expr(expr, reason))?;
+            unit.module
+                .define_function(function, &mut context)
+                .map_err(|e| JitError::expr(first, describe(&e)))?;
+            unit.module.clear_context(&mut context);
+            let touches = chunk
+                .iter()
+                .fold(0, |all, f| all | reads.get(f.index()).copied().unwrap_or(0));
+            batch_functions.push((event, function, touches));
+        }
+    }
     for (function, members) in &groups {
         context.func.signature = group_signature.clone();
         let builder = FunctionBuilder::new(&mut context.func, &mut builder_context);
@@ -384,8 +418,18 @@ fn compile_program(program: &Program) -> Result<JitProgram, JitError> {
         .zip(reads)
         .map(|(place, reads)| Ok((entry(jit, *place)?, reads)))
         .collect::<Result<Vec<_>, JitError>>()?;
+    let mut batches: Vec<(usize, Vec<(Entry, u8)>)> = filters
+        .iter()
+        .map(|(_, list)| (list.len(), Vec::new()))
+        .collect();
+    for (event, function, touches) in batch_functions {
+        if let Some((_, functions)) = batches.get_mut(event.index()) {
+            functions.push((entry(jit, Place::Own(function))?, touches));
+        }
+    }
     Ok(JitProgram {
         entries,
+        batches,
         constants: constants.values,
         bindings,
         scratch: RefCell::new(Scratch::default()),
@@ -485,6 +529,18 @@ impl JitProgram {
             // As the interpreter: an expression that does not exist is missing.
             return missing;
         };
+        self.call(entry, touches, env, finish)
+    }
+
+    /// Runs compiled code that may touch `touches` (the `codegen::reads` bits) over `env`.
+    #[inline]
+    fn call<R>(
+        &self,
+        entry: Entry,
+        touches: u8,
+        env: &dyn Env,
+        finish: impl FnOnce(&mut Ctx<'_>, u32) -> R,
+    ) -> R {
         // The records, asked for once per call and only when the code reads them.
         let event = if touches & reads::EVENT != 0 {
             env.event_record()
@@ -549,6 +605,18 @@ impl Evaluator for JitProgram {
         self.run(expr, env, false, |ctx, tag| {
             tag == u32::from(abi::tag::BOOL) && ctx.ret != 0
         })
+    }
+
+    fn eval_event_filters(&self, event: EventId, env: &dyn Env, matched: &mut FilterBits) {
+        let Some((count, functions)) = self.batches.get(event.index()) else {
+            matched.reset(0);
+            return;
+        };
+        matched.reset(*count);
+        for (word, &(entry, touches)) in functions.iter().enumerate() {
+            let bits = self.call(entry, touches, env, |ctx, _| ctx.ret);
+            matched.set_word(word, bits);
+        }
     }
 }
 

@@ -10,6 +10,7 @@ mod common;
 
 use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
+use journey_ir::filters::{EventFilters, FilterBits};
 use journey_ir::{
     BindingId, CompareOp, Const, EventId, Expr, ExprId, ExprKind, HistoryId, ProfileSlot, Program,
     ScoreId, ScoreWhile, Segment, SegmentId,
@@ -872,4 +873,80 @@ fn binding_records_are_read_directly_and_the_environment_answers_the_rest() {
             program.expr(*id).kind
         );
     }
+}
+
+/// The event record `record` of event 0, and nothing else.
+struct OneEvent(Vec<Value>);
+
+impl Env for OneEvent {
+    fn event_field(&self, event: EventId, slot: u32) -> Value {
+        match event {
+            EventId(0) => self.0.get(slot as usize).cloned().unwrap_or(Value::Missing),
+            _ => Value::Missing,
+        }
+    }
+    fn binding_field(&self, _binding: BindingId, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn profile(&self, _slot: ProfileSlot) -> Value {
+        Value::Missing
+    }
+    fn score_points(&self, _score: ScoreId) -> i64 {
+        0
+    }
+    fn history(&self, _history: HistoryId) -> Value {
+        Value::Missing
+    }
+    fn now(&self) -> i64 {
+        0
+    }
+    fn event_record(&self) -> Option<(EventId, &[Value])> {
+        Some((EventId(0), &self.0))
+    }
+}
+
+#[test]
+fn an_event_type_with_more_than_64_filters_gets_every_bit() {
+    // 130 filters: three batch functions, the last with two.
+    let rules: String = (0..130)
+        .map(|k| format!("  on t.e where n == {k} => +1\n"))
+        .collect();
+    let source = format!(
+        "event t.e {{ n: int }}\nprofile {{ c: bool = false }}\n\
+         policy {{ consent email when profile.c }}\nscore s {{\n{rules}}}\n\
+         journey j {{ enter on t.e where s > 0\n send email \"x\" }}\n"
+    );
+    let program = common::load(&[("many.journey".to_string(), source)]);
+    let filters = EventFilters::new(&program);
+    assert_eq!(filters.of(EventId(0)).len(), 130);
+    let slot = program.events[0]
+        .fields
+        .iter()
+        .position(|f| f.name == "n")
+        .unwrap();
+    let jit = journey_jit::compile(&program).unwrap();
+    let interpreter = Interpreter::new(&program);
+    for n in [0, 1, 63, 64, 65, 127, 128, 129, 130, -1] {
+        let mut record = vec![Value::Missing; program.events[0].fields.len()];
+        record[slot] = Value::Int(n);
+        let env = OneEvent(record);
+        let (mut native, mut reference) = (FilterBits::default(), FilterBits::default());
+        jit.eval_event_filters(EventId(0), &env, &mut native);
+        interpreter.eval_event_filters(EventId(0), &env, &mut reference);
+        for bit in 0..130 {
+            let expected = i64::from(bit as u32) == n;
+            assert_eq!(native.get(bit), expected, "n = {n}, bit {bit} (JIT)");
+            assert_eq!(
+                reference.get(bit),
+                expected,
+                "n = {n}, bit {bit} (interpreter)"
+            );
+        }
+    }
+    // An event type without filters sets no bit and leaves no stale one.
+    let mut bits = FilterBits::default();
+    bits.reset(64);
+    bits.set(3);
+    jit.eval_event_filters(EventId(7), &OneEvent(Vec::new()), &mut bits);
+    assert!(!bits.get(3));
 }

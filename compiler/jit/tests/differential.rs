@@ -12,6 +12,10 @@
 //! their fields, while other bindings have none or an id past the JIT's records), which compiled
 //! code reads directly, and without them, through `Env`'s methods only.
 //!
+//! The root is also the filter of the journey's `enter on`, and each case adds generated
+//! filters over the event's own fields as score rules: both backends' `eval_event_filters` for
+//! the event must set exactly the bits of the filters the interpreter's `eval_bool` says hold.
+//!
 //! Budget: 512 cases from a fixed seed, about 25 s in a debug build on 2 cores (mostly Cranelift,
 //! itself a debug build, compiling each case: five trees and their segments). Override with
 //! `PROPTEST_CASES=N` (more cases) and `PROPTEST_RNG_SEED=S` (another seed), e.g.
@@ -30,9 +34,10 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 
 use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
+use journey_ir::filters::{EventFilters, FilterBits};
 use journey_ir::{
-    ArithOp, BindingId, CompareOp, Const, EventId, Expr, ExprId, ExprKind, HistoryId, ProfileSlot,
-    Program, ScoreId, ScoreWhile, SegmentId,
+    ArithOp, BindingId, CompareOp, Const, Entry, EventId, Expr, ExprId, ExprKind, HistoryId,
+    ProfileSlot, Program, ScoreId, ScoreOn, ScoreWhile, SegmentId,
 };
 
 /// Cases when `PROPTEST_CASES` does not say.
@@ -282,6 +287,22 @@ impl Leaves {
             add(ExprKind::Segment(*segment), &Type::Bool);
         }
         add(ExprKind::Now, &Type::Time);
+        Leaves { by_kind }
+    }
+
+    /// The fields of one event type, and `now`: what an event filter reads.
+    fn of_event(program: &Program, event: EventId) -> Leaves {
+        let mut by_kind = Vec::new();
+        for (slot, field) in program.events[event.index()].fields.iter().enumerate() {
+            if let Some(t) = T::of(&field.ty) {
+                by_kind.push((
+                    t,
+                    ExprKind::EventField(event, slot as u32),
+                    field.ty.clone(),
+                ));
+            }
+        }
+        by_kind.push((T::Time, ExprKind::Now, Type::Time));
         Leaves { by_kind }
     }
 
@@ -826,6 +847,8 @@ struct Case {
     lead: Vec<(Tree, i64)>,
     fans: Tree,
     heat: Vec<(Tree, i64)>,
+    /// Filters over the event `t.e`'s fields, added as score rules.
+    filters: Vec<Tree>,
     /// Whether equal string literals share one `Arc`, as lowering makes them.
     shared: bool,
 }
@@ -875,14 +898,23 @@ fn jit_and_interpreter_agree_on_random_expressions() {
         rules(leaves(&[big], &[])),
         tree(T::Bool, RULE_DEPTH, leaves(&[big], &[lead])),
         rules(leaves(&[big, fans], &[lead])),
+        proptest::collection::vec(
+            tree(
+                T::Bool,
+                RULE_DEPTH,
+                Arc::new(Leaves::of_event(&base, EventId(0))),
+            ),
+            0..4,
+        ),
         any::<bool>(),
     )
-        .prop_map(|(root, big, lead, fans, heat, shared)| Case {
+        .prop_map(|(root, big, lead, fans, heat, filters, shared)| Case {
             root,
             big,
             lead,
             fans,
             heat,
+            filters,
             shared,
         });
     let contacts = proptest::collection::vec(contact(&base), CONTACTS);
@@ -893,6 +925,7 @@ fn jit_and_interpreter_agree_on_random_expressions() {
     let mut runner = TestRunner::new(config);
     let start = Instant::now();
     let nodes = std::cell::Cell::new(0usize);
+    let batches = std::cell::Cell::new(0usize);
     let direct = std::cell::Cell::new(0usize);
     let (whole, partial) = (std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));
     let result = runner.run(&strategy, |(case, contacts)| {
@@ -912,7 +945,26 @@ fn jit_and_interpreter_agree_on_random_expressions() {
         program.scores[lead.index()].while_rules = rules(&case.lead, exprs);
         program.segments[fans.index()].condition = case.fans.flatten(exprs);
         program.scores[heat.index()].while_rules = rules(&case.heat, exprs);
-        case.root.flatten(exprs);
+        let root = case.root.flatten(exprs);
+        let filters: Vec<ExprId> = case.filters.iter().map(|f| f.flatten(exprs)).collect();
+        for filter in &filters {
+            program.scores[heat.index()].on_rules.push(ScoreOn {
+                event: EventId(0),
+                filter: Some(*filter),
+                points: 1,
+                cap: None,
+            });
+        }
+        if let Entry::On { event, filter, .. } = &mut program.journeys[0].entry {
+            *event = EventId(0);
+            *filter = Some(root);
+        }
+        let event_filters = EventFilters::new(&program);
+        let batched = event_filters.of(EventId(0)).to_vec();
+        for filter in &filters {
+            prop_assert!(batched.contains(filter), "filter {filter:?} is not batched");
+        }
+        batches.set(batches.get() + batched.len());
         if case.shared {
             share_literals(&mut program.exprs);
         }
@@ -931,6 +983,36 @@ fn jit_and_interpreter_agree_on_random_expressions() {
                     Some(r) if r.len() == fields.len() => whole.set(whole.get() + 1),
                     Some(_) => partial.set(partial.get() + 1),
                     None => {}
+                }
+            }
+            let mut reference_bits = FilterBits::default();
+            interpreter.eval_event_filters(EventId(0), &contact, &mut reference_bits);
+            for (bit, filter) in batched.iter().enumerate() {
+                prop_assert_eq!(
+                    reference_bits.get(bit),
+                    interpreter.eval_bool(*filter, &contact),
+                    "the interpreter's bit {} (filter {:?})",
+                    bit,
+                    filter
+                );
+            }
+            for (how, env) in [
+                ("with records", &contact as &dyn Env),
+                ("without records", &common::WithoutRecords(&contact)),
+            ] {
+                let mut bits = FilterBits::default();
+                jit.eval_event_filters(EventId(0), env, &mut bits);
+                for (bit, filter) in batched.iter().enumerate() {
+                    prop_assert_eq!(
+                        bits.get(bit),
+                        reference_bits.get(bit),
+                        "the JIT's bit {} (filter {:?}) {}\narena: {:#?}\ncontact: {:?}",
+                        bit,
+                        filter,
+                        how,
+                        program.exprs,
+                        contact
+                    );
                 }
             }
             for index in 0..program.exprs.len() {
@@ -969,9 +1051,10 @@ fn jit_and_interpreter_agree_on_random_expressions() {
         panic!("{e}");
     }
     println!(
-        "{cases} cases, {} expressions, all agree, {} contacts with a whole record of the \
-         trees' main event, {} whole and {} partial binding records, in {:.1} s",
+        "{cases} cases, {} expressions, {} event filters, all agree, {} contacts with a whole \
+         record of the trees' main event, {} whole and {} partial binding records, in {:.1} s",
         nodes.get(),
+        batches.get(),
         direct.get(),
         whole.get(),
         partial.get(),
