@@ -38,6 +38,7 @@
 mod typed;
 
 use std::borrow::Cow;
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
@@ -243,6 +244,9 @@ pub struct Decoder {
     /// `properties.account` and `context.groupId`, typed as `account: string?`.
     account: Slot,
     group_id: Slot,
+    /// A record's buffer given back by [`Decoder::recycle`], which the next record reuses: a
+    /// caller that gives each record back makes decoding allocate none.
+    spare: Cell<Vec<Value>>,
 }
 
 impl Decoder {
@@ -295,6 +299,7 @@ impl Decoder {
             literals: program.string_literals().cloned().collect(),
             account: Slot::new("properties", "account", &optional_string, enums),
             group_id: Slot::new("context", "groupId", &optional_string, enums),
+            spare: Cell::new(Vec::new()),
         }
     }
 
@@ -399,9 +404,9 @@ impl Decoder {
         let schema = &self.events[event.index()];
         let mut props = match envelope.properties {
             Body::Done(props) => props,
-            Body::Absent => Props::new(schema),
+            Body::Absent => Props::new(schema, self.buffer()),
             Body::Raw(raw) => {
-                let mut props = Props::new(schema);
+                let mut props = Props::new(schema, self.buffer());
                 reread(raw, self.props_seed(schema, &mut props))?;
                 props
             }
@@ -435,6 +440,17 @@ impl Decoder {
             at,
             record: props.record,
         })
+    }
+
+    /// Gives a decoded record's buffer back, for the next record to reuse.
+    pub fn recycle(&self, mut record: Vec<Value>) {
+        record.clear();
+        self.spare.set(record);
+    }
+
+    /// The spare buffer (empty when there is none).
+    fn buffer(&self) -> Vec<Value> {
+        self.spare.take()
     }
 
     fn props_seed<'s>(&'s self, schema: &'s EventSchema, out: &'s mut Props) -> PropsSeed<'s> {
@@ -520,9 +536,12 @@ struct Props {
 }
 
 impl Props {
-    fn new(schema: &EventSchema) -> Props {
+    /// An empty record of the schema's length, in `buffer` (whatever it held is dropped).
+    fn new(schema: &EventSchema, mut buffer: Vec<Value>) -> Props {
+        buffer.clear();
+        buffer.resize(schema.len, Value::Missing);
         Props {
-            record: vec![Value::Missing; schema.len],
+            record: buffer,
             account: Value::Missing,
             error: None,
         }
@@ -722,7 +741,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
                             match decoder.event_of(kind, &envelope.event) {
                                 Some(event) => {
                                     let schema = &decoder.events[event.index()];
-                                    let mut props = Props::new(schema);
+                                    let mut props = Props::new(schema, decoder.buffer());
                                     map.next_value_seed(decoder.props_seed(schema, &mut props))?;
                                     Body::Done(props)
                                 }

@@ -251,6 +251,8 @@ pub struct Engine<'p> {
     state: RunState,
     /// Which event filters held for the event being handled (kept to reuse its buffer).
     matched: FilterBits,
+    /// The score rules an event matched (kept to reuse its buffer).
+    awards: Vec<(ScoreId, usize)>,
 }
 
 impl<'p> Engine<'p> {
@@ -264,6 +266,7 @@ impl<'p> Engine<'p> {
             options,
             state: RunState::default(),
             matched: FilterBits::default(),
+            awards: Vec::new(),
         };
         for (j, journey) in program.journeys.iter().enumerate() {
             if let Entry::Once { at, .. } = journey.entry {
@@ -291,6 +294,7 @@ impl<'p> Engine<'p> {
             options,
             state,
             matched: FilterBits::default(),
+            awards: Vec::new(),
         }
     }
 
@@ -358,6 +362,7 @@ impl<'p> Engine<'p> {
                 self.state.stats.events += 1;
                 let c = self.touch(contact, now);
                 self.track(c, event, &record, now, sink);
+                self.decoder.recycle(record);
                 self.reevaluate_when(c, now, sink);
             }
             Input::Identify {
@@ -535,21 +540,22 @@ impl<'p> Engine<'p> {
             engagement.hours[usize::from(hour) % 24] += 1;
         }
         // Score rules: every filter first, so that all of them read the scores before the event.
+        let mut awards = std::mem::take(&mut self.awards);
+        awards.clear();
         let scope = self.scope(c, now).with_event(event, record);
-        let awards: Vec<(ScoreId, usize)> = plan.score_rules_of[event.index()]
-            .iter()
-            .copied()
-            .filter(|&(s, r)| {
-                self.passes(
-                    program.scores[s.index()].on_rules[r].filter,
-                    &matched,
-                    &scope,
-                )
-            })
-            .collect();
-        for (s, r) in awards {
+        awards.extend(
+            plan.score_rules_of[event.index()]
+                .iter()
+                .copied()
+                .filter(|&(s, r)| {
+                    let filter = program.scores[s.index()].on_rules[r].filter;
+                    self.passes(filter, &matched, &scope)
+                }),
+        );
+        for &(s, r) in &awards {
             self.state.contacts[c].scores[s.index()].award(&program.scores[s.index()], r, now);
         }
+        self.awards = awards;
         // Goal and exit rules of the journeys the contact is in.
         for &j in &plan.rules_of[event.index()] {
             if self.state.contacts[c].journeys[j.index()]

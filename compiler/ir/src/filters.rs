@@ -9,12 +9,15 @@
 //! [`FilterBits`] instead of calling the evaluator once for each; a compiled backend does all of
 //! an event type's in one native function.
 //!
+//! A filter written more than once (the same tree: `path starts_with "/pricing"` for a history
+//! and for a score rule) is evaluated once; every copy reads its bit.
+//!
 //! [`EventFilters`] is derived from the program, the same on every side that derives it (the
 //! runtime's plan and each backend), so that bit `i` means the same filter everywhere.
 
 use crate::ir::*;
 
-/// For each event type, its event filters in a fixed order: filter `i` is bit `i`.
+/// For each event type, its distinct event filters in a fixed order: filter `i` is bit `i`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct EventFilters {
     /// The filters of each event type, by [`EventId`].
@@ -25,8 +28,8 @@ pub struct EventFilters {
 
 impl EventFilters {
     /// The event filters of a program: in each event type's order, the filters of its history
-    /// aggregates, score rules, goal and exit rules, `wait for` steps and `enter on` entries,
-    /// each once, that read only that event.
+    /// aggregates, score rules, goal and exit rules, `wait for` steps and `enter on` entries
+    /// that read only that event; a copy of one met before (the same tree) shares its bit.
     pub fn new(program: &Program) -> EventFilters {
         let mut filters = EventFilters {
             of_event: vec![Vec::new(); program.events.len()],
@@ -62,15 +65,24 @@ impl EventFilters {
             ) else {
                 continue;
             };
-            if *bit == u32::MAX && reads_only_event(program, filter, event) {
-                *bit = list.len() as u32;
-                list.push(filter);
+            if *bit != u32::MAX || !reads_only_event(program, filter, event) {
+                continue;
             }
+            *bit = match list
+                .iter()
+                .position(|&seen| same_tree(&program.exprs, seen, filter))
+            {
+                Some(copy_of) => copy_of as u32,
+                None => {
+                    list.push(filter);
+                    (list.len() - 1) as u32
+                }
+            };
         }
         filters
     }
 
-    /// The event filters of an event type, in bit order.
+    /// The distinct event filters of an event type, in bit order.
     pub fn of(&self, event: EventId) -> &[ExprId] {
         self.of_event.get(event.index()).map_or(&[], Vec::as_slice)
     }
@@ -83,7 +95,7 @@ impl EventFilters {
             .map(|(e, filters)| (EventId(e as u32), filters.as_slice()))
     }
 
-    /// The bit of an expression that is an event filter.
+    /// The bit of an expression that is an event filter (a copy's is the first one's).
     pub fn bit(&self, filter: ExprId) -> Option<usize> {
         self.bit
             .get(filter.index())

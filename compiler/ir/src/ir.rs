@@ -641,6 +641,44 @@ pub enum ExprKind {
     List(Vec<ExprId>),
 }
 
+/// Whether two expressions compute the same thing in any scope: the same types, the same
+/// operators and constants, the same slots. A binding field is never taken as the same (its
+/// id means something only within one journey).
+pub fn same_tree(exprs: &[Expr], a: ExprId, b: ExprId) -> bool {
+    let (Some(x), Some(y)) = (exprs.get(a.index()), exprs.get(b.index())) else {
+        return false;
+    };
+    let same_node = match (&x.kind, &y.kind) {
+        (ExprKind::Const(c), ExprKind::Const(d)) => c == d,
+        (ExprKind::EventField(e, s), ExprKind::EventField(f, t)) => (e, s) == (f, t),
+        (ExprKind::Profile(p), ExprKind::Profile(q)) => p == q,
+        (ExprKind::Score(p), ExprKind::Score(q)) => p == q,
+        (ExprKind::Segment(p), ExprKind::Segment(q)) => p == q,
+        (ExprKind::History(p), ExprKind::History(q)) => p == q,
+        (ExprKind::Compare(o, ..), ExprKind::Compare(p, ..)) => o == p,
+        (ExprKind::Arith(o, ..), ExprKind::Arith(p, ..)) => o == p,
+        (ExprKind::IsSet(_, n), ExprKind::IsSet(_, m)) => n == m,
+        (ExprKind::List(p), ExprKind::List(q)) => p.len() == q.len(),
+        (ExprKind::Now, ExprKind::Now)
+        | (ExprKind::Not(_), ExprKind::Not(_))
+        | (ExprKind::Neg(_), ExprKind::Neg(_))
+        | (ExprKind::And(..), ExprKind::And(..))
+        | (ExprKind::Or(..), ExprKind::Or(..))
+        | (ExprKind::Coalesce(..), ExprKind::Coalesce(..))
+        | (ExprKind::In(..), ExprKind::In(..))
+        | (ExprKind::Contains(..), ExprKind::Contains(..))
+        | (ExprKind::StartsWith(..), ExprKind::StartsWith(..))
+        | (ExprKind::EndsWith(..), ExprKind::EndsWith(..)) => true,
+        _ => false,
+    };
+    same_node
+        && x.ty == y.ty
+        && x.kind
+            .children()
+            .zip(y.kind.children())
+            .all(|(c, d)| same_tree(exprs, c, d))
+}
+
 impl ExprKind {
     /// The operands of this node, in order (none for a leaf: segments and scores are
     /// references to other trees, not operands).

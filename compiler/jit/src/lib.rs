@@ -88,6 +88,18 @@
 //! refuses a segment or score defined in terms of itself (which the checker rejects) or nested
 //! deeper than the limit.
 //!
+//! # Event filters
+//!
+//! The filters that read only their event (`journey_ir::filters`) are what the engine asks most
+//! often: every history, score rule and `enter on` filter of an event's type, on every event.
+//! Each event type's compile into *batch functions* of 64 filters each, `extern "C" fn(ctx) ->
+//! u32` like an expression's own: each filter's tree is inlined in turn, and bit `i` of the
+//! word left in `ctx.ret` is whether filter `i` holds (a missing value does not). One call (one
+//! context, one request for the event record) answers for all of them, which
+//! [`Evaluator::eval_event_filters`] copies into the caller's `FilterBits`. A filter's own code
+//! is then only needed for a direct `eval` of its id, so it is a group member rather than a
+//! function of its own, and the tree is emitted once inlined, as before.
+//!
 //! # The ABI
 //!
 //! An expression's own function is `extern "C" fn(ctx: *mut Ctx) -> u32`, a group function
