@@ -222,7 +222,12 @@ pub fn split_point(journey: &str, step: u32, contact: &str) -> f64 {
 
 /// An instant as RFC 3339 UTC with seconds: `2026-01-05T10:00:00Z`.
 pub fn format_instant(seconds: i64) -> String {
+    // jiff's own printer where it writes the same (a whole second prints no fraction), rather
+    // than `strftime`, whose format string is interpreted on every call; before year 0 the
+    // printer writes six-digit years, and `strftime` is kept for those.
+    const YEAR_ZERO: i64 = -62_167_219_200;
     match jiff::Timestamp::from_second(seconds) {
+        Ok(ts) if seconds >= YEAR_ZERO => ts.to_string(),
         Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
         Err(_) => seconds.to_string(),
     }
@@ -324,7 +329,43 @@ fn push_value(out: &mut String, value: &Value, ty: &Type, program: &Program) {
 mod tests {
     #![allow(clippy::expect_used)]
 
-    use super::push_str;
+    use super::{format_instant, push_str};
+
+    /// The printer writes what `%Y-%m-%dT%H:%M:%SZ` does, across jiff's whole range.
+    #[test]
+    fn instants_print_as_rfc_3339_with_seconds() {
+        let (min, max) = (
+            jiff::Timestamp::MIN.as_second(),
+            jiff::Timestamp::MAX.as_second(),
+        );
+        let mut seconds = vec![
+            min,
+            max,
+            0,
+            -1,
+            -62_167_219_201,
+            -62_167_219_200,
+            951_782_400,
+            1_767_225_600,
+        ];
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            seconds.push(min + (x % (max - min) as u64) as i64);
+        }
+        for s in seconds {
+            let ts = jiff::Timestamp::from_second(s).expect("in range");
+            assert_eq!(
+                format_instant(s),
+                ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                "{s}"
+            );
+        }
+        assert_eq!(format_instant(1_767_225_600), "2026-01-01T00:00:00Z");
+        assert_eq!(format_instant(i64::MAX), i64::MAX.to_string());
+    }
 
     /// Every string, escaped, reads back as itself, and only what JSON requires is escaped.
     #[test]
