@@ -37,21 +37,31 @@ fn reference_lowers_to_the_pinned_ir() {
     let mut sources = SourceMap::new();
     sources.add("docs/reference.md", code_blocks(&markdown));
     let printed = journey_ir::print::print(&lower(&sources));
+    snapshot("reference", &printed);
+}
+
+/// Checks `text` against the snapshot `tests/ir/NAME.snap`.
+fn snapshot(name: &str, text: &str) {
     insta::with_settings!({
         snapshot_path => root().join("tests/ir"),
         prepend_module_to_snapshot => false,
         omit_expression => true,
     }, {
-        insta::assert_snapshot!("reference", printed);
+        insta::assert_snapshot!(name, text);
     });
+}
+
+/// Lowers the one file `tests/ir/NAME`.
+fn lower_file(name: &str) -> journey_ir::Program {
+    let mut sources = SourceMap::new();
+    let text = std::fs::read_to_string(root().join("tests/ir").join(name)).unwrap();
+    sources.add(name, text);
+    lower(&sources)
 }
 
 #[test]
 fn equal_history_aggregates_are_kept_once() {
-    let path = root().join("tests/ir/histories.journey");
-    let mut sources = SourceMap::new();
-    sources.add("histories.journey", std::fs::read_to_string(path).unwrap());
-    let program = lower(&sources);
+    let program = lower_file("histories.journey");
     // The filter of an aggregate kept once is lowered once: `starts_with "/pricing"` is
     // written twice, and its nodes are in the arena once.
     let pricing_filters = program
@@ -71,21 +81,12 @@ fn equal_history_aggregates_are_kept_once() {
         .lines()
         .filter(|l| l.starts_with("history ") || l.starts_with("segment "))
         .collect();
-    insta::with_settings!({
-        snapshot_path => root().join("tests/ir"),
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!("histories", histories.join("\n"));
-    });
+    snapshot("histories", &histories.join("\n"));
 }
 
 #[test]
 fn event_filters_are_the_filters_that_read_only_their_event() {
-    let path = root().join("tests/ir/filters.journey");
-    let mut sources = SourceMap::new();
-    sources.add("filters.journey", std::fs::read_to_string(path).unwrap());
-    let program = lower(&sources);
+    let program = lower_file("filters.journey");
     let filters = journey_ir::filters::EventFilters::new(&program);
     // Bits are numbered per event type, from 0, without gaps.
     for (event, list) in filters.iter() {
@@ -99,13 +100,7 @@ fn event_filters_are_the_filters_that_read_only_their_event() {
         .filter(|l| l.contains(" where"))
         .map(str::trim)
         .collect();
-    insta::with_settings!({
-        snapshot_path => root().join("tests/ir"),
-        prepend_module_to_snapshot => false,
-        omit_expression => true,
-    }, {
-        insta::assert_snapshot!("filters", filtered.join("\n"));
-    });
+    snapshot("filters", &filtered.join("\n"));
 }
 
 #[test]
