@@ -519,14 +519,23 @@ impl<'p> Engine<'p> {
         // The event joins the history.
         for &h in &plan.histories_of[event.index()] {
             let history = &program.histories[h.index()];
+            let value = || {
+                history
+                    .field
+                    .and_then(|slot| record.get(slot as usize).cloned())
+                    .unwrap_or(Value::Missing)
+            };
+            if history.key.is_some() {
+                // Its filter reads a binding: asked when the aggregate is read.
+                let value = value();
+                self.state.contacts[c].histories[h.index()].add_keyed(history, now, record, value);
+                continue;
+            }
             let scope = self.scope(c, now).with_event(event, record);
             if !self.passes(history.filter, &matched, &scope) {
                 continue;
             }
-            let value = history
-                .field
-                .and_then(|slot| record.get(slot as usize).cloned())
-                .unwrap_or(Value::Missing);
+            let value = value();
             self.state.contacts[c].histories[h.index()].add(history, now, value);
         }
         if let (Some(channel), true) =
@@ -1195,6 +1204,7 @@ impl<'p> Engine<'p> {
     fn scope(&self, c: usize, now: i64) -> Scope<'_> {
         Scope {
             program: self.program,
+            evaluator: self.evaluator,
             contact: &self.state.contacts[c],
             journey: None,
             event: None,
@@ -1262,8 +1272,10 @@ fn channel_index(channel: Channel) -> usize {
 }
 
 /// What an expression reads while the engine handles one contact.
+#[derive(Clone, Copy)]
 struct Scope<'a> {
     program: &'a Program,
+    evaluator: &'a dyn Evaluator,
     contact: &'a Contact,
     journey: Option<JourneyId>,
     event: Option<(EventId, &'a [Value])>,
@@ -1341,7 +1353,18 @@ impl Env for Scope<'_> {
                 .get(slot as usize)
                 .map(|f| &f.ty)
         });
-        self.contact.histories[history.index()].read(definition, self.now, field_ty)
+        // A keyed aggregate's filter is asked per group of kept events, as if each group's
+        // key were the event being matched, with this scope's bindings.
+        let mut holds = |key: &[Value]| {
+            definition.filter.is_none_or(|filter| {
+                let scope = Scope {
+                    event: Some((definition.event, key)),
+                    ..*self
+                };
+                self.evaluator.eval_bool(filter, &scope)
+            })
+        };
+        self.contact.histories[history.index()].read(definition, self.now, field_ty, &mut holds)
     }
 
     fn now(&self) -> i64 {

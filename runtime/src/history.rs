@@ -4,14 +4,89 @@
 //! new ones arrive; `since enter` keeps a running aggregate that each entry resets; `last` and
 //! `since` keep the latest event. Values of an optional field that are missing are skipped by
 //! `sum`, `min`, `max` and `avg` (reference §8).
+//!
+//! An aggregate whose filter reads a binding is *keyed*: it keeps every event of its type (within
+//! its window), grouped by the fields the filter reads, and the filter is asked once per group
+//! when the aggregate is read, with the bindings of that moment. A group holds one of the plain
+//! states, and reading combines the groups whose key passes.
 
 use journey_check::types::Type;
 use journey_ir::eval::Value;
 use journey_ir::{History, HistoryFunction, HistoryWindow};
 
-use crate::state::{Aggregate, HistoryState};
+use crate::state::{Aggregate, HistoryState, KeyedGroup};
 
 impl HistoryState {
+    /// Adds an event of a keyed aggregate (`history.key` is set): `record` is the event's record,
+    /// `value` its aggregated field (if any).
+    pub fn add_keyed(&mut self, history: &History, at: i64, record: &[Value], value: Value) {
+        let (HistoryState::Keyed(groups), Some(slots)) = (&mut *self, &history.key) else {
+            return self.add(history, at, value);
+        };
+        if let HistoryWindow::Within(window) = history.window {
+            // Every group forgets what left the window, so that a key seen once long ago
+            // does not stay forever.
+            groups.retain_mut(|group| {
+                group.state.expire(at - window);
+                !group.state.is_empty()
+            });
+        }
+        let same_key = |group: &KeyedGroup| {
+            slots
+                .iter()
+                .all(|&slot| group.key.get(slot as usize) == record.get(slot as usize))
+        };
+        let mut group = match groups.iter().position(same_key) {
+            Some(i) => groups.remove(i),
+            None => {
+                let mut key = vec![Value::Missing; record.len()].into_boxed_slice();
+                for &slot in slots {
+                    if let (Some(k), Some(v)) =
+                        (key.get_mut(slot as usize), record.get(slot as usize))
+                    {
+                        *k = v.clone();
+                    }
+                }
+                KeyedGroup {
+                    key,
+                    state: HistoryState::plain(history.function, history.window),
+                }
+            }
+        };
+        group.state.add(history, at, value);
+        // Groups stay in the order of their latest event: `last` and `since` read the last
+        // group that passes.
+        groups.push(group);
+    }
+
+    /// Drops the events at or before `horizon` (the start of a window).
+    fn expire(&mut self, horizon: i64) {
+        match self {
+            HistoryState::Times(times) => {
+                while times.front().is_some_and(|t| *t <= horizon) {
+                    times.pop_front();
+                }
+            }
+            HistoryState::Window(events) => {
+                while events.front().is_some_and(|(t, _)| *t <= horizon) {
+                    events.pop_front();
+                }
+            }
+            HistoryState::Running(_) | HistoryState::Latest(_) | HistoryState::Keyed(_) => {}
+        }
+    }
+
+    /// Whether nothing is kept.
+    fn is_empty(&self) -> bool {
+        match self {
+            HistoryState::Times(times) => times.is_empty(),
+            HistoryState::Window(events) => events.is_empty(),
+            HistoryState::Running(aggregate) => aggregate.count == 0,
+            HistoryState::Latest(latest) => latest.is_none(),
+            HistoryState::Keyed(groups) => groups.is_empty(),
+        }
+    }
+
     /// Adds a matching event at `at` whose aggregated field (if any) is `value`.
     pub fn add(&mut self, history: &History, at: i64, value: Value) {
         match self {
@@ -33,6 +108,8 @@ impl HistoryState {
             }
             HistoryState::Running(aggregate) => aggregate.add(value),
             HistoryState::Latest(latest) => *latest = Some((at, value)),
+            // Only `add_keyed` knows the key.
+            HistoryState::Keyed(_) => {}
         }
     }
 
@@ -43,11 +120,19 @@ impl HistoryState {
             HistoryState::Window(events) => events.clear(),
             HistoryState::Running(aggregate) => **aggregate = Aggregate::default(),
             HistoryState::Latest(latest) => *latest = None,
+            HistoryState::Keyed(groups) => groups.clear(),
         }
     }
 
-    /// The aggregate's value at `now`; `field_ty` is the aggregated field's type.
-    pub fn read(&self, history: &History, now: i64, field_ty: Option<&Type>) -> Value {
+    /// The aggregate's value at `now`; `field_ty` is the aggregated field's type. For a keyed
+    /// aggregate, `holds` answers whether the filter holds for a group's key record.
+    pub fn read(
+        &self,
+        history: &History,
+        now: i64,
+        field_ty: Option<&Type>,
+        holds: &mut dyn FnMut(&[Value]) -> bool,
+    ) -> Value {
         let int_field = matches!(field_ty.map(Type::unwrap_optional), Some(Type::Int));
         let window = match history.window {
             HistoryWindow::Within(window) => window,
@@ -71,12 +156,70 @@ impl HistoryState {
                 aggregate.value(history.function, int_field)
             }
             HistoryState::Running(aggregate) => aggregate.value(history.function, int_field),
-            HistoryState::Latest(latest) => match (history.function, latest) {
-                (HistoryFunction::Since, Some((t, _))) => Value::Duration(now.saturating_sub(*t)),
-                (HistoryFunction::Last, Some((_, value))) => value.clone(),
-                _ => Value::Missing,
-            },
+            HistoryState::Latest(latest) => {
+                latest_value(history.function, latest.as_ref().map(|(t, v)| (*t, v)), now)
+            }
+            HistoryState::Keyed(groups) => {
+                let mut reading = Reading::default();
+                for group in groups {
+                    if holds(&group.key) {
+                        group
+                            .state
+                            .gather(now.saturating_sub(window), now, &mut reading);
+                    }
+                }
+                match history.function {
+                    HistoryFunction::Last | HistoryFunction::Since => {
+                        latest_value(history.function, reading.latest, now)
+                    }
+                    function => reading.aggregate.value(function, int_field),
+                }
+            }
         }
+    }
+
+    /// Adds what a plain state holds in `(from, now]` to a reading of several groups.
+    fn gather<'s>(&'s self, from: i64, now: i64, reading: &mut Reading<'s>) {
+        let inside = |t: i64| t > from && t <= now;
+        match self {
+            HistoryState::Times(times) => {
+                let count = times.iter().filter(|t| inside(**t)).count();
+                reading.aggregate.count += count as i64;
+            }
+            HistoryState::Window(events) => {
+                for (_, value) in events.iter().filter(|(t, _)| inside(*t)) {
+                    reading.aggregate.add(value.clone());
+                }
+            }
+            HistoryState::Running(aggregate) => reading.aggregate.merge(aggregate),
+            HistoryState::Latest(Some((t, value))) => {
+                // Groups come in the order of their latest event: a later group wins a tie.
+                if reading.latest.is_none_or(|(seen, _)| *t >= seen) {
+                    reading.latest = Some((*t, value));
+                }
+            }
+            HistoryState::Latest(None) | HistoryState::Keyed(_) => {}
+        }
+    }
+}
+
+/// The combined groups of a keyed aggregate.
+#[derive(Default)]
+struct Reading<'s> {
+    aggregate: Aggregate,
+    latest: Option<(i64, &'s Value)>,
+}
+
+/// `last` or `since` of the latest matching event.
+fn latest_value<V: std::borrow::Borrow<Value>>(
+    function: HistoryFunction,
+    latest: Option<(i64, V)>,
+    now: i64,
+) -> Value {
+    match (function, latest) {
+        (HistoryFunction::Since, Some((t, _))) => Value::Duration(now.saturating_sub(t)),
+        (HistoryFunction::Last, Some((_, value))) => value.borrow().clone(),
+        _ => Value::Missing,
     }
 }
 
@@ -99,6 +242,25 @@ impl Aggregate {
         }
         if self.max.as_ref().is_none_or(|max| less(max, &value)) {
             self.max = Some(value);
+        }
+    }
+
+    /// Adds another aggregate's events to this one.
+    fn merge(&mut self, other: &Aggregate) {
+        self.count = self.count.saturating_add(other.count);
+        self.values = self.values.saturating_add(other.values);
+        self.sum_int = self.sum_int.saturating_add(other.sum_int);
+        self.sum_float += other.sum_float;
+        let less = |a: &Value, b: &Value| as_number(a) < as_number(b);
+        if let Some(min) = &other.min {
+            if self.min.as_ref().is_none_or(|mine| less(min, mine)) {
+                self.min = Some(min.clone());
+            }
+        }
+        if let Some(max) = &other.max {
+            if self.max.as_ref().is_none_or(|mine| less(mine, max)) {
+                self.max = Some(max.clone());
+            }
         }
     }
 

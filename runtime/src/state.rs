@@ -9,7 +9,7 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 use journey_ir::eval::Value;
-use journey_ir::{HistoryFunction, HistoryWindow, Program, StepId};
+use journey_ir::{History, HistoryFunction, HistoryWindow, Program, StepId};
 use serde::{Deserialize, Serialize};
 
 /// One contact.
@@ -59,6 +59,20 @@ pub enum HistoryState {
     Running(Box<Aggregate>),
     /// `last(E)` and `since(E)`: the latest matching event.
     Latest(Option<(i64, Value)>),
+    /// An aggregate whose filter reads a binding: every event of its type, grouped by the values
+    /// of the fields the filter reads, each group holding the plain state above. The filter is
+    /// evaluated per group when the aggregate is read. Groups are in the order of their latest
+    /// event, and a windowed group is dropped once its events have left the window.
+    Keyed(Vec<KeyedGroup>),
+}
+
+/// The events of a keyed aggregate that agree on the fields its filter reads.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct KeyedGroup {
+    /// The event record with only the filter's fields filled in (the others missing).
+    pub key: Box<[Value]>,
+    /// The aggregate of the group's events.
+    pub state: HistoryState,
 }
 
 /// A running aggregate of a field.
@@ -80,7 +94,15 @@ pub struct Aggregate {
 
 impl HistoryState {
     /// The empty state of an aggregate.
-    pub fn new(function: HistoryFunction, window: HistoryWindow) -> HistoryState {
+    pub fn new(history: &History) -> HistoryState {
+        if history.key.is_some() {
+            return HistoryState::Keyed(Vec::new());
+        }
+        HistoryState::plain(history.function, history.window)
+    }
+
+    /// The empty state of an aggregate whose filter is evaluated when each event arrives.
+    pub fn plain(function: HistoryFunction, window: HistoryWindow) -> HistoryState {
         match (function, window) {
             (HistoryFunction::Last | HistoryFunction::Since, _) => HistoryState::Latest(None),
             (HistoryFunction::Count, HistoryWindow::Within(_)) => {
@@ -209,11 +231,7 @@ impl Contact {
                     ..ScoreState::default()
                 })
                 .collect(),
-            histories: program
-                .histories
-                .iter()
-                .map(|h| HistoryState::new(h.function, h.window))
-                .collect(),
+            histories: program.histories.iter().map(HistoryState::new).collect(),
             journeys: vec![JourneyState::default(); program.journeys.len()].into_boxed_slice(),
             sends: vec![VecDeque::new(); program.policy.caps.len()].into_boxed_slice(),
             engagement: None,

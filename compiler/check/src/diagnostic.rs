@@ -230,6 +230,8 @@ codes! {
     E0308 = "E0308", Error, "no-event-in-scope";
     /// A second policy rule of the same kind for the same channel.
     E0309 = "E0309", Error, "duplicate-policy-rule";
+    /// A history filter that reads a binding and the contact's state.
+    E0310 = "E0310", Error, "history-filter-mixes-binding";
 
     /// A test event without a property that its declaration requires.
     E0401 = "E0401", Error, "missing-property";

@@ -407,6 +407,7 @@ impl Checker<'_> {
         if let Some(filter) = &history.filter {
             let inner = scope.with_event(event);
             self.condition(filter, &inner);
+            self.check_history_filter_reads(filter);
         }
     }
 

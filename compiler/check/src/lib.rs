@@ -13,6 +13,7 @@ mod collect;
 mod cycles;
 pub mod diagnostic;
 mod expr;
+mod history_filter;
 mod journeys;
 pub mod lints;
 pub mod messages;

@@ -830,6 +830,23 @@ pub fn since_enter_outside_journey(span: Span) -> Diagnostic {
     .with_help("use a fixed window such as `within 30d`")
 }
 
+/// E0310
+pub fn history_filter_mixes_binding(binding: Span, state: Span, what: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0310,
+        format!("this history filter reads both a binding and {what}"),
+        binding,
+        "read when the aggregate is read",
+    )
+    .with_label(state, "read when each event arrives")
+    .with_help(
+        "a filter that reads a binding is evaluated over the kept events when the aggregate is \
+         read, so it may read only the event's fields, bindings and constants; test the rest \
+         outside the aggregate, as in `profile.plan == \"pro\" and count(...)`, and let the \
+         window bound the time instead of `now`",
+    )
+}
+
 /// E0307
 pub fn zero_window(span: Span) -> Diagnostic {
     Diagnostic::new(

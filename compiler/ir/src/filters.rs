@@ -126,6 +126,29 @@ fn reads_only_event(program: &Program, root: ExprId, event: EventId) -> bool {
     true
 }
 
+/// The slots of `event` that a history filter reads, when the filter also reads a binding: such a
+/// filter can only be evaluated when its aggregate is read (the binding is made later than most
+/// of the events it is compared with), so the runtime keeps the events grouped by these slots
+/// and evaluates the filter once per group then. `None` for a filter that reads no binding
+/// (evaluated when each event arrives). The checker (E0310) sees to it that such a filter reads
+/// nothing of the contact's state, which would have to be taken at arrival.
+pub fn read_time_key(program: &Program, filter: ExprId, event: EventId) -> Option<Vec<u32>> {
+    let mut pending = vec![filter];
+    let mut slots = Vec::new();
+    let mut reads_binding = false;
+    while let Some(id) = pending.pop() {
+        let expr = program.exprs.get(id.index())?;
+        match &expr.kind {
+            ExprKind::EventField(e, slot) if *e == event => slots.push(*slot),
+            ExprKind::BindingField(..) => reads_binding = true,
+            kind => pending.extend(kind.children()),
+        }
+    }
+    slots.sort_unstable();
+    slots.dedup();
+    reads_binding.then_some(slots)
+}
+
 /// Which event filters held: bit `i` for filter `i` of the event's [`EventFilters`]. A buffer
 /// kept between events, so that asking costs no allocation.
 #[derive(Clone, Debug, Default)]

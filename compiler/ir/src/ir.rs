@@ -213,12 +213,18 @@ pub struct History {
     pub function: HistoryFunction,
     /// Over which events.
     pub event: EventId,
-    /// Which of them count, evaluated over each event's record when it arrives.
+    /// Which of them count, evaluated over each event's record when it arrives, or, when
+    /// `key` is set, when the aggregate is read.
     pub filter: Option<ExprId>,
     /// The field aggregated (sum/min/max/avg/last).
     pub field: Option<u32>,
     /// The window.
     pub window: HistoryWindow,
+    /// For a filter that reads a binding: the event's slots the filter reads. The runtime
+    /// keeps the events grouped by the values of these slots and evaluates the filter per
+    /// group when the aggregate is read, with the bindings of that moment
+    /// ([`crate::filters::read_time_key`]).
+    pub key: Option<Vec<u32>>,
 }
 
 /// The functions of history aggregates.

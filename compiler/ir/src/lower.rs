@@ -13,6 +13,7 @@ use journey_check::Analysis;
 use journey_syntax::ast::{self, BinaryOp, DeclKind, ExprKind as AstExpr, Literal, UnaryOp};
 use journey_syntax::Span;
 
+use crate::filters::read_time_key;
 use crate::ir::*;
 
 /// Why a program could not be lowered.
@@ -994,12 +995,14 @@ impl Lowering<'_> {
             },
             None => HistoryWindow::All,
         };
+        let key = filter.and_then(|f| read_time_key(&self.program, f, event));
         let history = History {
             function,
             event,
             filter,
             field,
             window,
+            key,
         };
         // The same aggregate written twice (say `sum(order.completed.value within 365d)` in a
         // segment and in a journey) is kept once: the runtime stores each aggregate's events

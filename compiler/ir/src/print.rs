@@ -176,8 +176,13 @@ impl Printer<'_> {
             }
             HistoryWindow::All => String::new(),
         };
+        // A filter evaluated when the aggregate is read says so, with the slots it groups by.
+        let key = h.key.as_ref().map_or(String::new(), |slots| {
+            let names: Vec<&str> = slots.iter().map(|&s| self.field(h.event, s)).collect();
+            format!(" read-time by ({})", names.join(", "))
+        });
         format!(
-            "{function} {}{field}{}{window}",
+            "{function} {}{field}{}{window}{key}",
             self.event(h.event),
             self.filter(h.filter)
         )
