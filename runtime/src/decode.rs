@@ -17,6 +17,16 @@
 //!   instant with any offset (`Z`, `+02:00`; as jiff reads it, so a space may replace the `T`; an
 //!   offset is required), stored as UTC epoch seconds with the fraction rounded down.
 //! - **Account** is `context.groupId`, else `properties.account`; each must be a string or `null`.
+//! - **Ranges.** A number or instant of the right kind beyond its type is `out_of_range`, with
+//!   the property's path: `1e400` anywhere the decoder reads (JSON allows it; no type holds it),
+//!   an `int` or `duration` beyond 64 bits (`1e30`, `2^63`), and an instant, `timestamp`
+//!   included, outside jiff's range (`9999-12-31T23:59:59Z`; `9999-12-30T22:00:00Z` is the
+//!   last). `1e2` is the `int` 100: JSON has one kind of number, and a whole one is an integer.
+//! - **Limits.** A line over [`Limits::max_line_bytes`] (`line_too_long`, its reject keeping the
+//!   first KiB), arrays and objects nested deeper than [`MAX_DEPTH`] (`too_deep`), and
+//!   `properties` or `traits` with more than [`Limits::max_properties`] keys
+//!   (`too_many_properties`) are rejected; [`read_line_bounded`] reads such a line without
+//!   holding it whole.
 //! - **Types.** `int`: a JSON integer, or a whole float such as `3.0` (not `3.5`); `float`: any
 //!   number; `duration`: a whole number of seconds (a negative one too), or a string in the language's literal form
 //!   (`"30s"`, `"15m"`, `"2h"`, `"3d"`, `"1w"`); `time`: an RFC 3339 string; `date`: a
@@ -25,7 +35,8 @@
 //!   property that is absent or `null` is rejected. A trait set to `null` unsets an optional
 //!   profile field; for a field with a default it is a wrong type. A `timezone` trait must name an
 //!   IANA zone.
-//! - **Precedence.** One reason per line, independent of key order: not JSON, unknown type, no
+//! - **Precedence.** One reason per line, independent of key order: the line's length and depth,
+//!   not JSON, unknown type, no
 //!   contact, missing/malformed timestamp, undeclared event, then the first wrongly typed property
 //!   or trait in the line's order, then the first missing required property in declaration order.
 //! - **Duplicates.** A repeated top-level key (`type`, `event`, `properties`, ...) makes the line
@@ -35,6 +46,7 @@
 //!   Unknown top-level keys and `context` entries other than `groupId` are ignored. An empty line
 //!   is not JSON: callers strip the line terminator and skip nothing.
 
+mod limits;
 mod typed;
 
 use std::borrow::Cow;
@@ -52,8 +64,12 @@ use serde::de::{
 use serde::Serialize;
 use serde_json::value::RawValue;
 
+pub use limits::{read_line_bounded, Limits, MAX_DEPTH};
 use typed::{drain_map, drain_seq, Literals, Typed, TypedSeed};
 pub use typed::{parse_duration, parse_instant};
+
+/// How much of a line over the length limit its reject keeps in `raw`, bytes.
+const RAW_PREFIX: usize = 1024;
 
 /// One decoded input line.
 #[derive(Clone, Debug, PartialEq)]
@@ -115,6 +131,30 @@ pub enum RejectReason {
     },
     /// A required property is absent or `null` (its path, such as `properties.campaign`).
     MissingProperty(String),
+    /// A number or instant beyond what its type represents (`1e400`, an `int` of `2^63`, the
+    /// timestamp `9999-12-31T23:59:59Z`).
+    OutOfRange {
+        /// Its path in the line: `timestamp`, `properties.value`, `traits.birthday`.
+        name: String,
+        /// The value as written (empty when it could not be recovered).
+        value: String,
+        /// What the type can hold.
+        range: &'static str,
+    },
+    /// The line is longer than the decoder's [`Limits::max_line_bytes`].
+    LineTooLong {
+        /// The limit, bytes.
+        limit: usize,
+    },
+    /// Arrays and objects nested deeper than [`MAX_DEPTH`].
+    TooDeep,
+    /// `properties` or `traits` with more keys than [`Limits::max_properties`].
+    TooManyProperties {
+        /// `properties` or `traits`.
+        name: &'static str,
+        /// The limit.
+        limit: usize,
+    },
     /// The event is older than the run's clock by more than the allowed lateness (the engine
     /// decides this, not the decoder).
     Late {
@@ -137,6 +177,10 @@ impl RejectReason {
             RejectReason::UndeclaredEvent(_) => "undeclared_event",
             RejectReason::WrongType { .. } => "wrong_type",
             RejectReason::MissingProperty(_) => "missing_property",
+            RejectReason::OutOfRange { .. } => "out_of_range",
+            RejectReason::LineTooLong { .. } => "line_too_long",
+            RejectReason::TooDeep => "too_deep",
+            RejectReason::TooManyProperties { .. } => "too_many_properties",
             RejectReason::Late { .. } => "late",
         }
     }
@@ -161,6 +205,24 @@ impl fmt::Display for RejectReason {
                 write!(f, "`{name}` should be {expected}")
             }
             RejectReason::MissingProperty(name) => write!(f, "required `{name}` is missing"),
+            RejectReason::OutOfRange { name, value, range } if value.is_empty() => {
+                write!(f, "`{name}` is out of range: {range}")
+            }
+            RejectReason::OutOfRange { name, value, range } => {
+                write!(f, "`{name}` {value} is out of range: {range}")
+            }
+            RejectReason::LineTooLong { limit } => write!(
+                f,
+                "the line is longer than {limit} bytes (`--max-line-bytes`); `raw` holds its start"
+            ),
+            RejectReason::TooDeep => write!(
+                f,
+                "arrays and objects are nested deeper than {MAX_DEPTH} levels"
+            ),
+            RejectReason::TooManyProperties { name, limit } => write!(
+                f,
+                "`{name}` has more than {limit} keys (`--max-properties`)"
+            ),
             RejectReason::Late { by, allowed } => write!(
                 f,
                 "{by}s older than the run's clock, more than the allowed lateness of {allowed}s"
@@ -247,11 +309,21 @@ pub struct Decoder {
     /// A record's buffer given back by [`Decoder::recycle`], which the next record reuses: a
     /// caller that gives each record back makes decoding allocate none.
     spare: Cell<Vec<Value>>,
+    /// Bounds against hostile input.
+    limits: Limits,
+    /// The path of the property whose number the parser found out of range, set as the error
+    /// passes by (the parser's error does not say which property it was reading).
+    out_of_range_at: Cell<Option<Box<str>>>,
 }
 
 impl Decoder {
-    /// A decoder for the events and profile of `program`.
+    /// A decoder for the events and profile of `program`, with the default [`Limits`].
     pub fn new(program: &Program) -> Decoder {
+        Decoder::with_limits(program, Limits::default())
+    }
+
+    /// A decoder for the events and profile of `program` that refuses input beyond `limits`.
+    pub fn with_limits(program: &Program, limits: Limits) -> Decoder {
         let enums = &program.enums;
         let events = program
             .events
@@ -300,28 +372,60 @@ impl Decoder {
             account: Slot::new("properties", "account", &optional_string, enums),
             group_id: Slot::new("context", "groupId", &optional_string, enums),
             spare: Cell::new(Vec::new()),
+            limits,
+            out_of_range_at: Cell::new(None),
         }
     }
 
     /// Decodes one line (without its terminator); `line_number` is only carried into a reject.
     pub fn decode(&self, line_number: u64, line: &[u8]) -> Result<Input, Reject> {
-        self.decode_line(line).map_err(|reason| Reject {
-            line: line_number,
-            reason,
-            raw: String::from_utf8_lossy(line).into_owned(),
+        self.decode_line(line).map_err(|reason| {
+            // A line over the limit keeps only its start: the reject must stay small.
+            let raw = match reason {
+                RejectReason::LineTooLong { .. } => line.get(..RAW_PREFIX).unwrap_or(line),
+                _ => line,
+            };
+            Reject {
+                line: line_number,
+                reason,
+                raw: String::from_utf8_lossy(raw).into_owned(),
+            }
         })
     }
 
     fn decode_line(&self, line: &[u8]) -> Result<Input, RejectReason> {
+        if line.len() > self.limits.max_line_bytes {
+            return Err(RejectReason::LineTooLong {
+                limit: self.limits.max_line_bytes,
+            });
+        }
+        if limits::too_deep(line) {
+            return Err(RejectReason::TooDeep);
+        }
         // Checked up front so that borrowed strings and raw slices can be `&str`.
         let text = std::str::from_utf8(line)
             .map_err(|e| RejectReason::NotJson(format!("invalid UTF-8: {e}")))?;
         let mut de = serde_json::Deserializer::from_str(text);
+        self.out_of_range_at.set(None);
         let envelope = EnvelopeSeed { decoder: self }
             .deserialize(&mut de)
             .and_then(|envelope| de.end().map(|()| envelope))
-            .map_err(|e| RejectReason::NotJson(e.to_string()))?;
+            .map_err(|e| self.parse_failure(text, &e))?;
         self.finish(envelope)
+    }
+
+    /// Why the parser stopped: the limits and out-of-range numbers have reasons of their own,
+    /// anything else is not JSON.
+    fn parse_failure(&self, text: &str, error: &serde_json::Error) -> RejectReason {
+        let at = self.out_of_range_at.take();
+        limits::classify(text, error, at)
+    }
+
+    /// Notes the property being read when the parser failed inside its value.
+    fn failed_in(&self, slot: &Slot, error: &impl fmt::Display) {
+        if limits::is_number_out_of_range(error) {
+            self.out_of_range_at.set(Some(slot.path.clone()));
+        }
     }
 
     /// The kind a `type` string names.
@@ -366,8 +470,17 @@ impl Decoder {
             Some(Loose::Other(text)) => {
                 return Err(RejectReason::MalformedTimestamp(text.to_string()))
             }
-            Some(Loose::Str(s)) => parse_instant(s)
-                .ok_or_else(|| RejectReason::MalformedTimestamp(format!("{s:?}")))?,
+            Some(Loose::Str(s)) => parse_instant(s).ok_or_else(|| {
+                if typed::instant_out_of_range(s) {
+                    RejectReason::OutOfRange {
+                        name: "timestamp".to_owned(),
+                        value: format!("{s:?}"),
+                        range: typed::INSTANT_RANGE,
+                    }
+                } else {
+                    RejectReason::MalformedTimestamp(format!("{s:?}"))
+                }
+            })?,
         };
         if kind == Kind::Identify {
             let traits = match envelope.traits {
@@ -423,7 +536,7 @@ impl Decoder {
         }
         let account = match envelope.group_id {
             Some(Typed::Value(group)) => group,
-            Some(Typed::Wrong) => return Err(self.group_id.wrong()),
+            Some(Typed::Wrong | Typed::OutOfRange) => return Err(self.group_id.wrong()),
             Some(Typed::Null) | None => props.account,
         };
         let mut fill = |slot: Option<usize>, value: Value| {
@@ -463,6 +576,15 @@ impl Decoder {
 }
 
 impl Slot {
+    /// The reject for a value beyond what the type holds.
+    fn out_of_range(&self) -> RejectReason {
+        RejectReason::OutOfRange {
+            name: self.path.to_string(),
+            value: String::new(),
+            range: typed::range_of(&self.ty),
+        }
+    }
+
     /// The reject for a value of the wrong type.
     fn wrong(&self) -> RejectReason {
         RejectReason::WrongType {
@@ -800,7 +922,10 @@ impl<'de> Visitor<'de> for ContextSeed<'_> {
         let mut group = None;
         while let Some(is_group) = map.next_key_seed(KeySeed(|k: &str| k == "groupId"))? {
             if is_group {
-                group = Some(map.next_value_seed(slot.seed(self.decoder))?);
+                group = Some(
+                    map.next_value_seed(slot.seed(self.decoder))
+                        .inspect_err(|e| self.decoder.failed_in(slot, e))?,
+                );
             } else {
                 map.next_value::<IgnoredAny>()?;
             }
@@ -900,7 +1025,15 @@ impl<'de> Visitor<'de> for PropsSeed<'_> {
             None if key == "account" => PropKey::Account,
             None => PropKey::Other,
         };
+        let mut keys = 0usize;
         while let Some(key) = map.next_key_seed(KeySeed(lookup))? {
+            keys += 1;
+            if keys > self.decoder.limits.max_properties && self.out.error.is_none() {
+                self.out.error = Some(RejectReason::TooManyProperties {
+                    name: "properties",
+                    limit: self.decoder.limits.max_properties,
+                });
+            }
             let (slot, target) = match key {
                 _ if self.out.error.is_some() => {
                     map.next_value::<IgnoredAny>()?;
@@ -913,12 +1046,19 @@ impl<'de> Visitor<'de> for PropsSeed<'_> {
                     continue;
                 }
             };
-            let value = match map.next_value_seed(slot.seed(self.decoder))? {
+            let typed = map
+                .next_value_seed(slot.seed(self.decoder))
+                .inspect_err(|e| self.decoder.failed_in(slot, e))?;
+            let value = match typed {
                 Typed::Value(value) => value,
                 // A required field set to null is reported as missing once all keys are read.
                 Typed::Null => Value::Missing,
                 Typed::Wrong => {
                     self.out.error = Some(slot.wrong());
+                    continue;
+                }
+                Typed::OutOfRange => {
+                    self.out.error = Some(slot.out_of_range());
                     continue;
                 }
             };
@@ -968,17 +1108,32 @@ impl<'de> Visitor<'de> for TraitsSeed<'_> {
         let decoder = self.decoder;
         let profile = &decoder.profile;
         let lookup = |key: &str| profile.iter().position(|s| &*s.name == key);
+        let mut keys = 0usize;
         while let Some(key) = map.next_key_seed(KeySeed(lookup))? {
+            keys += 1;
+            if keys > decoder.limits.max_properties && self.out.error.is_none() {
+                self.out.error = Some(RejectReason::TooManyProperties {
+                    name: "traits",
+                    limit: decoder.limits.max_properties,
+                });
+            }
             let Some(i) = key.filter(|_| self.out.error.is_none()) else {
                 map.next_value::<IgnoredAny>()?;
                 continue;
             };
             let slot = &profile[i];
-            let value = match map.next_value_seed(slot.seed(decoder))? {
+            let typed = map
+                .next_value_seed(slot.seed(decoder))
+                .inspect_err(|e| decoder.failed_in(slot, e))?;
+            let value = match typed {
                 Typed::Value(value) => value,
                 Typed::Null if slot.optional => Value::Missing,
                 Typed::Null | Typed::Wrong => {
                     self.out.error = Some(slot.wrong());
+                    continue;
+                }
+                Typed::OutOfRange => {
+                    self.out.error = Some(slot.out_of_range());
                     continue;
                 }
             };

@@ -23,7 +23,7 @@ use journey_ir::{
 use serde::{Deserialize, Serialize};
 
 use crate::clock::{self, Schedule};
-use crate::decode::{Decoder, Input, Reject, RejectReason};
+use crate::decode::{Decoder, Input, Limits, Reject, RejectReason};
 use crate::output::{action_id, split_point, Action, ActionKind, Payload, SuppressReason};
 use crate::state::{Contact, Engagement, Instance, Phase};
 use crate::timers::{Timer, TimerKind, Timers, NO_CONTACT};
@@ -41,6 +41,8 @@ pub trait Sink {
 pub struct Options {
     /// How far (seconds) an event may be older than the run's clock and still be handled.
     pub lateness: i64,
+    /// The decoder's bounds against hostile input.
+    pub limits: Limits,
 }
 
 /// Counters of a run, for its summary.
@@ -261,7 +263,7 @@ impl<'p> Engine<'p> {
         let mut engine = Engine {
             program,
             evaluator,
-            decoder: Decoder::new(program),
+            decoder: Decoder::with_limits(program, options.limits),
             plan: Arc::new(Plan::new(program, evaluator)),
             options,
             state: RunState::default(),
@@ -289,7 +291,7 @@ impl<'p> Engine<'p> {
         Engine {
             program,
             evaluator,
-            decoder: Decoder::new(program),
+            decoder: Decoder::with_limits(program, options.limits),
             plan: Arc::new(Plan::new(program, evaluator)),
             options,
             state,

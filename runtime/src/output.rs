@@ -220,22 +220,34 @@ pub fn split_point(journey: &str, step: u32, contact: &str) -> f64 {
     xxh3_64(key.as_bytes()) as f64 / SPACE * 100.0
 }
 
-/// An instant as RFC 3339 UTC with seconds: `2026-01-05T10:00:00Z`.
+/// An instant as RFC 3339 UTC with seconds: `2026-01-05T10:00:00Z`. Time arithmetic saturates
+/// (`now + 1s * N` for a huge `N`), so an instant may lie beyond what the time library
+/// represents: it is clamped to the nearest representable instant (reference §8), so that every
+/// time in an action record is RFC 3339.
 pub fn format_instant(seconds: i64) -> String {
     // jiff's own printer where it writes the same (a whole second prints no fraction), rather
     // than `strftime`, whose format string is interpreted on every call; before year 0 the
     // printer writes six-digit years, and `strftime` is kept for those.
     const YEAR_ZERO: i64 = -62_167_219_200;
-    match jiff::Timestamp::from_second(seconds) {
-        Ok(ts) if seconds >= YEAR_ZERO => ts.to_string(),
-        Ok(ts) => ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-        Err(_) => seconds.to_string(),
+    let seconds = seconds.clamp(
+        jiff::Timestamp::MIN.as_second(),
+        jiff::Timestamp::MAX.as_second(),
+    );
+    let ts = jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+    if seconds >= YEAR_ZERO {
+        ts.to_string()
+    } else {
+        ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
     }
 }
 
-/// A date as `YYYY-MM-DD`, from days since 1970-01-01.
+/// A date as `YYYY-MM-DD`, from days since 1970-01-01, clamped like [`format_instant`] to the
+/// dates the time library represents.
 pub fn format_date(days: i32) -> String {
-    jiff::civil::date(1970, 1, 1)
+    let epoch = jiff::civil::date(1970, 1, 1);
+    let span = |date: jiff::civil::Date| epoch.until(date).map_or(0, |s| s.get_days());
+    let days = days.clamp(span(jiff::civil::Date::MIN), span(jiff::civil::Date::MAX));
+    epoch
         .checked_add(jiff::Span::new().days(i64::from(days)))
         .map(|d| d.to_string())
         .unwrap_or_else(|_| days.to_string())
@@ -329,7 +341,7 @@ fn push_value(out: &mut String, value: &Value, ty: &Type, program: &Program) {
 mod tests {
     #![allow(clippy::expect_used)]
 
-    use super::{format_instant, push_str};
+    use super::{format_date, format_instant, push_str};
 
     /// The printer writes what `%Y-%m-%dT%H:%M:%SZ` does, across jiff's whole range.
     #[test]
@@ -364,7 +376,11 @@ mod tests {
             );
         }
         assert_eq!(format_instant(1_767_225_600), "2026-01-01T00:00:00Z");
-        assert_eq!(format_instant(i64::MAX), i64::MAX.to_string());
+        // Saturated arithmetic prints the nearest instant there is, never digits.
+        assert_eq!(format_instant(i64::MAX), "9999-12-30T22:00:00Z");
+        assert_eq!(format_instant(i64::MIN), "-9999-01-02T01:59:59Z");
+        assert_eq!(format_date(i32::MAX), "9999-12-31");
+        assert_eq!(format_date(i32::MIN), "-009999-01-01");
     }
 
     /// Every string, escaped, reads back as itself, and only what JSON requires is escaped.

@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use journey_ir::eval::Value;
 use journey_ir::Program;
+use journey_runtime::decode::Limits;
 use journey_runtime::{Decoder, Input};
 use journey_syntax::SourceMap;
 
@@ -143,7 +144,11 @@ fn decode_files() {
     );
     for file in files {
         let stem = file.file_stem().unwrap().to_str().unwrap().to_owned();
-        let printed = print(&program, &decoder, &std::fs::read(&file).unwrap());
+        // `NAME.limits` beside a file sets the decoder's limits for it.
+        let limited =
+            limits(&file.with_extension("limits")).map(|l| Decoder::with_limits(&program, l));
+        let decoder = limited.as_ref().unwrap_or(&decoder);
+        let printed = print(&program, decoder, &std::fs::read(&file).unwrap());
         insta::with_settings!({
             snapshot_path => dir(),
             prepend_module_to_snapshot => false,
@@ -153,6 +158,22 @@ fn decode_files() {
             insta::assert_snapshot!(stem.as_str(), printed);
         });
     }
+}
+
+/// The limits written in a `.limits` file: `max_line_bytes=N max_properties=N`.
+fn limits(path: &Path) -> Option<Limits> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let mut limits = Limits::default();
+    for setting in text.split_whitespace() {
+        let (key, value) = setting.split_once('=').unwrap();
+        let value: usize = value.parse().unwrap();
+        match key {
+            "max_line_bytes" => limits.max_line_bytes = value,
+            "max_properties" => limits.max_properties = value,
+            other => panic!("unknown limit `{other}` in {}", path.display()),
+        }
+    }
+    Some(limits)
 }
 
 /// Every reason can be produced, and each reject line is one JSON object with the four keys.

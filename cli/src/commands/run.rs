@@ -5,12 +5,13 @@
 //! summary goes to stderr, with a progress bar when stderr is a terminal.
 
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, BufWriter, IsTerminal, Read, Write};
+use std::io::{self, BufReader, BufWriter, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use journey_ir::Program;
+use journey_runtime::decode::Limits;
 use journey_runtime::engine::ACTION_KINDS;
 use journey_runtime::output::Action;
 use journey_runtime::{decode, Engine, Options, Reject, Sink, Stats};
@@ -47,6 +48,13 @@ pub struct RunArgs {
     /// Exit 1 when any line was rejected.
     #[arg(long)]
     pub strict: bool,
+    /// Reject lines longer than this many bytes (`line_too_long`), without reading them whole.
+    #[arg(long, value_name = "BYTES", default_value_t = Limits::default().max_line_bytes)]
+    pub max_line_bytes: usize,
+    /// Reject events whose `properties` (or `traits`) have more keys than this
+    /// (`too_many_properties`).
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_properties)]
+    pub max_properties: usize,
 }
 
 fn parse_until(text: &str) -> Result<i64, String> {
@@ -101,6 +109,10 @@ pub fn run(args: &RunArgs) -> Exit {
     };
     let options = Options {
         lateness: args.lateness,
+        limits: Limits {
+            max_line_bytes: args.max_line_bytes,
+            max_properties: args.max_properties,
+        },
     };
     let mut engine = Engine::new(&program, &*evaluator, options);
     let started = Instant::now();
@@ -110,9 +122,9 @@ pub fn run(args: &RunArgs) -> Exit {
     let mut read = 0u64;
     loop {
         line.clear();
-        match reader.read_until(b'\n', &mut line) {
+        match decode::read_line_bounded(&mut reader, &mut line, args.max_line_bytes) {
             Ok(0) => break,
-            Ok(n) => read += n as u64,
+            Ok(n) => read += n,
             Err(error) => {
                 eprintln!("error: cannot read {}: {error}", args.events.display());
                 return Exit::Failure;

@@ -166,9 +166,16 @@ fn unexpected_token(span: Span, expected: &[Expected], found: Option<&str>) -> D
                 span,
                 keyword,
             );
-        } else if journey_syntax::KEYWORDS.contains(&word) {
+        } else if journey_syntax::KEYWORDS.contains(&word)
+            && shown.iter().any(|e| {
+                matches!(
+                    e,
+                    Expected::Class(TokenClass::Name | TokenClass::Expression)
+                )
+            })
+        {
             d = d.with_help(format!(
-                "`{word}` is a keyword and cannot be used as a name here"
+                "`{word}` is a reserved word and cannot be used as a name"
             ));
         }
     }

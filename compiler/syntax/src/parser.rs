@@ -182,7 +182,15 @@ fn unexpected(
     }
     expected.sort();
     expected.dedup();
-    let found = found_token(text, error_pos);
+    let mut found = found_token(text, error_pos);
+    // A keyword where a name belongs (`journey once {`) fails past the keyword, where the
+    // parser's lookahead gave up: point at the keyword itself, so that the message names it.
+    if expected.contains(&Expected::Class(TokenClass::Name)) {
+        if let Some(start) = keyword_before(text, error_pos) {
+            found = text.get(start..error_pos).map(str::to_string);
+            error_pos = start;
+        }
+    }
     // At the end of the file, point just past the last token rather than at an empty line.
     let error_pos = if found.is_none() {
         error_pos.min(text.trim_end().len())
@@ -204,6 +212,22 @@ const PUNCTUATION: [&str; 21] = [
 const STEP_KEYWORDS: [&str; 9] = [
     "send", "notify", "wait", "if", "split", "set", "tag", "untag", "exit",
 ];
+
+/// Where a reserved word ends exactly at `pos` (a whole word, not the tail of a longer one), its
+/// start.
+fn keyword_before(text: &str, pos: usize) -> Option<usize> {
+    let before = text.get(..pos)?;
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| is_word(*c))
+        .last()
+        .map(|(i, _)| i)?;
+    let word = &before[start..];
+    let whole = !before[..start].ends_with(|c: char| is_word(c) || c == '.');
+    (whole && crate::KEYWORDS.contains(&word)).then_some(start)
+}
 
 /// The token at an error position, for "found ...".
 fn found_token(text: &str, pos: usize) -> Option<String> {

@@ -19,6 +19,8 @@ pub(super) enum Typed {
     Value(Value),
     /// JSON `null`; the caller decides (fine for `T?`, not for `T`).
     Null,
+    /// A number or instant of the right kind but beyond what the type holds.
+    OutOfRange,
     /// Anything else.
     Wrong,
 }
@@ -73,6 +75,7 @@ impl<'de> Visitor<'de> for TypedSeed<'_> {
             Ok(v) => self.visit_i64(v),
             // Beyond `int`: still a fine `float`.
             Err(_) if *self.ty == Type::Float => Ok(Typed::Value(Value::Float(v as f64))),
+            Err(_) if matches!(self.ty, Type::Int | Type::Duration) => Ok(Typed::OutOfRange),
             Err(_) => Ok(Typed::Wrong),
         }
     }
@@ -82,9 +85,9 @@ impl<'de> Visitor<'de> for TypedSeed<'_> {
             Type::Float => Typed::Value(Value::Float(v)),
             // Producers such as Python write integral numbers as `3.0`; nothing is lost by
             // accepting them, while `3.5` for an `int` is refused rather than rounded.
-            Type::Int => integral(v).map_or(Typed::Wrong, |i| Typed::Value(Value::Int(i))),
+            Type::Int => whole(v).map_or_else(|kind| kind, |i| Typed::Value(Value::Int(i))),
             Type::Duration => {
-                integral(v).map_or(Typed::Wrong, |i| Typed::Value(Value::Duration(i)))
+                whole(v).map_or_else(|kind| kind, |i| Typed::Value(Value::Duration(i)))
             }
             _ => Typed::Wrong,
         })
@@ -97,6 +100,7 @@ impl<'de> Visitor<'de> for TypedSeed<'_> {
                     .get(v)
                     .map_or_else(|| Arc::from(v), Arc::clone),
             )),
+            Type::Time if instant_out_of_range(v) => return Ok(Typed::OutOfRange),
             Type::Time => parse_instant(v).map(Value::Time),
             Type::Date => parse_date(v).map(Value::Date),
             Type::Duration => parse_duration(v).map(Value::Duration),
@@ -132,6 +136,10 @@ impl<'de> Visitor<'de> for TypedSeed<'_> {
                     drain_seq(seq)?;
                     return Ok(Typed::Wrong);
                 }
+                Typed::OutOfRange => {
+                    drain_seq(seq)?;
+                    return Ok(Typed::OutOfRange);
+                }
             }
         }
         Ok(Typed::Value(Value::List(items.into())))
@@ -155,11 +163,43 @@ pub(super) fn drain_map<'de, A: MapAccess<'de>>(mut map: A) -> Result<(), A::Err
     Ok(())
 }
 
-/// `v` as an `i64` when it is a whole number in range.
-fn integral(v: f64) -> Option<i64> {
+/// `v` as an `i64` when it is a whole number in range (`1e2` is 100); a whole number beyond
+/// the range is out of range, a fraction is the wrong type.
+fn whole(v: f64) -> Result<i64, Typed> {
     // 2^63 is exactly representable; every finite float below it and at or above -2^63 fits.
     const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    (v.fract() == 0.0 && (-LIMIT..LIMIT).contains(&v)).then_some(v as i64)
+    if v.fract() != 0.0 {
+        return Err(Typed::Wrong);
+    }
+    if !(-LIMIT..LIMIT).contains(&v) {
+        return Err(Typed::OutOfRange);
+    }
+    Ok(v as i64)
+}
+
+/// What each numeric or time type holds, for out-of-range rejects.
+pub(super) fn range_of(ty: &Type) -> &'static str {
+    match ty {
+        Type::Int => "an `int` is a 64-bit integer",
+        Type::Duration => "a `duration` is a 64-bit number of seconds",
+        Type::Float => "a `float` is a 64-bit IEEE 754 number",
+        Type::Time | Type::List(_) => INSTANT_RANGE,
+        _ => "beyond its type",
+    }
+}
+
+/// The instants the engine represents (those of the time library, jiff).
+pub(super) const INSTANT_RANGE: &str =
+    "instants run from -9999-01-02T01:59:59Z to 9999-12-30T22:00:00Z";
+
+/// Whether `text` is a well-formed RFC 3339 instant (a date, a time and an offset) that lies
+/// outside the instants the time library represents: `9999-12-31T23:59:59Z` is, a typo is not.
+pub fn instant_out_of_range(text: &str) -> bool {
+    if text.parse::<jiff::Timestamp>().is_ok() {
+        return false;
+    }
+    jiff::fmt::temporal::Pieces::parse(text)
+        .is_ok_and(|pieces| pieces.time().is_some() && pieces.offset().is_some())
 }
 
 /// Seconds since the epoch of an RFC 3339 instant with any offset, rounded down to the second.
@@ -213,10 +253,15 @@ mod tests {
 
     #[test]
     fn helpers() {
-        assert_eq!(integral(3.0), Some(3));
-        assert_eq!(integral(3.5), None);
-        assert_eq!(integral(f64::NAN), None);
-        assert_eq!(integral(9.3e18), None);
+        assert!(matches!(whole(3.0), Ok(3)));
+        assert!(matches!(whole(1e2), Ok(100)));
+        assert!(matches!(whole(3.5), Err(Typed::Wrong)));
+        assert!(matches!(whole(f64::NAN), Err(Typed::Wrong)));
+        assert!(matches!(whole(9.3e18), Err(Typed::OutOfRange)));
+        assert!(instant_out_of_range("9999-12-31T23:59:59Z"));
+        assert!(!instant_out_of_range("9998-12-31T23:59:59Z"));
+        assert!(!instant_out_of_range("9999-12-31T25:59:59Z"));
+        assert!(!instant_out_of_range("yesterday"));
         assert_eq!(parse_instant("1969-12-31T23:59:59.5Z"), Some(-1));
         assert_eq!(parse_instant("1970-01-01T00:00:00.5Z"), Some(0));
         assert_eq!(parse_date("1970-01-02"), Some(1));
