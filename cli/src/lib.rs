@@ -36,10 +36,14 @@ pub enum Command {
     Fmt(commands::fmt::FmtArgs),
     /// Run the language server over stdin and stdout (for editors).
     Lsp(commands::lsp::LspArgs),
+    /// Draw each journey as a flow diagram (SVG, Graphviz DOT or Mermaid).
+    Graph(commands::graph::GraphArgs),
     /// Print the IR a program lowers to (for tests and debugging).
     Ir(commands::ir::IrArgs),
     /// Run a program over a stream of Segment-spec events.
     Run(commands::run::RunArgs),
+    /// Explain every decision the engine made for one contact of a stream.
+    Explain(commands::explain::ExplainArgs),
     /// Run the `test` blocks of a program.
     Test(commands::test::TestArgs),
 }
@@ -50,8 +54,10 @@ pub fn run(cli: Cli) -> Exit {
         Command::Check(args) => commands::check::run(&args),
         Command::Fmt(args) => commands::fmt::run(&args),
         Command::Lsp(args) => commands::lsp::run(&args),
+        Command::Graph(args) => commands::graph::run(&args),
         Command::Ir(args) => commands::ir::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Explain(args) => commands::explain::run(&args),
         Command::Test(args) => commands::test::run(&args),
     }
 }

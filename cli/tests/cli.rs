@@ -311,3 +311,28 @@ fn help_lists_the_subcommands() {
 fn no_subcommand_is_a_usage_error() {
     assert_eq!(journey(&workspace_root(), &[]).status.code(), Some(2));
 }
+
+#[test]
+fn graph_draws_journeys_and_suggests_unknown_names() {
+    let root = workspace_root();
+    let dot = journey(
+        &root,
+        &[
+            "graph",
+            "examples",
+            "--journey",
+            "welcome",
+            "--format",
+            "dot",
+        ],
+    );
+    assert_eq!(dot.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&dot.stdout).starts_with("digraph \"welcome\" {"));
+    let unknown = journey(&root, &["graph", "examples", "--journey", "welcom"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert!(stderr.contains("did you mean `welcome`?"), "{stderr}");
+    // Several SVG documents need a folder to go to.
+    let several = journey(&root, &["graph", "examples"]);
+    assert_eq!(several.status.code(), Some(2));
+}

@@ -6,7 +6,9 @@ use std::collections::HashMap;
 use lsp_types as lsp;
 
 use crate::convert;
-use crate::ide::{code_actions, completion, folding, hover, navigation, semantic_tokens, symbols};
+use crate::ide::{
+    code_actions, completion, folding, graph, hover, navigation, semantic_tokens, symbols,
+};
 use crate::workspace::Snapshot;
 
 /// A request that could not be answered, with the reason shown to the user.
@@ -74,6 +76,13 @@ pub fn capabilities(prepare_rename: bool) -> lsp::ServerCapabilities {
                 resolve_provider: None,
             },
         )),
+        code_lens_provider: Some(lsp::CodeLensOptions {
+            resolve_provider: Some(false),
+        }),
+        execute_command_provider: Some(lsp::ExecuteCommandOptions {
+            commands: vec![graph::SHOW_GRAPH.into()],
+            work_done_progress_options: lsp::WorkDoneProgressOptions::default(),
+        }),
         workspace: Some(lsp::WorkspaceServerCapabilities {
             workspace_folders: Some(lsp::WorkspaceFoldersServerCapabilities {
                 supported: Some(true),
@@ -361,4 +370,52 @@ pub fn code_actions(
         })
         .collect();
     Ok(Some(actions))
+}
+
+/// `textDocument/codeLens`: "Show journey graph" above each journey's name, running
+/// `journey.showGraph` with the journey's name and the document's URI.
+pub fn code_lenses(
+    snapshot: &Snapshot,
+    params: lsp::CodeLensParams,
+) -> Result<Option<Vec<lsp::CodeLens>>> {
+    let uri = params.text_document.uri;
+    let Some((id, file)) = snapshot.file(&uri) else {
+        return Ok(None);
+    };
+    let lenses = graph::journeys(&snapshot.db, id)
+        .into_iter()
+        .map(|(name, span)| lsp::CodeLens {
+            range: convert::range(file, span),
+            command: Some(lsp::Command {
+                title: graph::LENS_TITLE.into(),
+                command: graph::SHOW_GRAPH.into(),
+                arguments: Some(vec![
+                    serde_json::Value::String(name),
+                    serde_json::Value::String(uri.to_string()),
+                ]),
+            }),
+            data: None,
+        })
+        .collect();
+    Ok(Some(lenses))
+}
+
+/// `workspace/executeCommand`: `journey.showGraph NAME [URI]` answers with the journey's SVG
+/// (a string) from the current analysis; a program with errors is an error response saying so.
+pub fn execute_command(
+    snapshot: &Snapshot,
+    params: lsp::ExecuteCommandParams,
+) -> Result<Option<serde_json::Value>> {
+    if params.command != graph::SHOW_GRAPH {
+        return Err(Failure(format!("unknown command `{}`", params.command)));
+    }
+    let Some(name) = params.arguments.first().and_then(|a| a.as_str()) else {
+        return Err(Failure(format!(
+            "`{}` needs the journey's name as its first argument",
+            graph::SHOW_GRAPH
+        )));
+    };
+    graph::svg(&snapshot.db, name)
+        .map(|svg| Some(serde_json::Value::String(svg)))
+        .map_err(Failure)
 }

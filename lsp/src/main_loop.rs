@@ -276,6 +276,12 @@ impl Server<'_> {
             req::CodeActionRequest::METHOD => {
                 self.handle::<req::CodeActionRequest>(request, handlers::code_actions)
             }
+            req::CodeLensRequest::METHOD => {
+                self.handle::<req::CodeLensRequest>(request, handlers::code_lenses)
+            }
+            req::ExecuteCommand::METHOD => {
+                self.handle::<req::ExecuteCommand>(request, handlers::execute_command)
+            }
             method => error_response(
                 id,
                 ErrorCode::MethodNotFound,

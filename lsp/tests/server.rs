@@ -269,3 +269,68 @@ fn completion_mid_edit_and_bad_parameters() {
     assert!(client.finish());
     fs::remove_dir_all(&root).unwrap();
 }
+
+#[test]
+fn code_lens_shows_the_journey_graph() {
+    let root = workspace("graph");
+    let mut client = Client::start(&root);
+    let uri = lsp_types::Url::from_file_path(root.join("main.journey"))
+        .unwrap()
+        .to_string();
+    let text = "journey welcome {\n  enter on email.opened\n  wait 1d\n  send email \"hi\"\n}\n";
+    client.notify(
+        "textDocument/didOpen",
+        json!({ "textDocument": { "uri": uri, "languageId": "journey", "version": 1, "text": text } }),
+    );
+    client.diagnostics(&uri);
+
+    let lenses = client.request(
+        "textDocument/codeLens",
+        json!({ "textDocument": { "uri": uri } }),
+    );
+    let lenses = lenses.as_array().unwrap();
+    assert_eq!(lenses.len(), 1, "{lenses:?}");
+    assert_eq!(lenses[0]["range"]["start"], position(text, "welcome"));
+    assert_eq!(lenses[0]["command"]["title"], "Show journey graph");
+    assert_eq!(lenses[0]["command"]["command"], "journey.showGraph");
+    assert_eq!(lenses[0]["command"]["arguments"], json!(["welcome", uri]));
+
+    let svg = client.request(
+        "workspace/executeCommand",
+        json!({ "command": "journey.showGraph", "arguments": ["welcome", uri] }),
+    );
+    let svg = svg.as_str().unwrap();
+    assert!(
+        svg.starts_with("<svg xmlns=\"http://www.w3.org/2000/svg\""),
+        "{svg}"
+    );
+    assert!(svg.contains("wait 1d") && svg.contains("send email &quot;hi&quot;"));
+
+    // An unknown journey and a program with errors are error responses that say why.
+    let unknown = client.response(
+        "workspace/executeCommand",
+        json!({ "command": "journey.showGraph", "arguments": ["welcom", uri] }),
+    );
+    let error = unknown.response_result.unwrap_err();
+    assert!(
+        error.message.contains("no journey named `welcom`"),
+        "{error:?}"
+    );
+    let broken = text.replace("email.opened", "email.opend");
+    client.notify(
+        "textDocument/didChange",
+        json!({ "textDocument": { "uri": uri, "version": 2 }, "contentChanges": [{ "text": broken }] }),
+    );
+    client.diagnostics(&uri);
+    let refused = client.response(
+        "workspace/executeCommand",
+        json!({ "command": "journey.showGraph", "arguments": ["welcome", uri] }),
+    );
+    let error = refused.response_result.unwrap_err();
+    assert!(
+        error.message.contains("the program has an error"),
+        "{error:?}"
+    );
+    assert!(client.finish());
+    fs::remove_dir_all(&root).unwrap();
+}

@@ -27,6 +27,7 @@ use crate::decode::{Decoder, Input, Limits, Reject, RejectReason};
 use crate::output::{action_id, split_point, Action, ActionKind, Payload, SuppressReason};
 use crate::state::{Contact, Engagement, Instance, Phase};
 use crate::timers::{Timer, TimerKind, Timers, NO_CONTACT};
+use crate::trace::{Cause, Leave, Refusal, Trace};
 
 /// Where a run's results go.
 pub trait Sink {
@@ -34,6 +35,8 @@ pub trait Sink {
     fn action(&mut self, program: &Program, action: &Action<'_>);
     /// One rejected line.
     fn reject(&mut self, reject: &Reject);
+    /// One decision, in the order made; called only when [`Options::trace`] is set.
+    fn trace(&mut self, _program: &Program, _trace: &Trace<'_>) {}
 }
 
 /// How a run treats its input.
@@ -43,6 +46,8 @@ pub struct Options {
     pub lateness: i64,
     /// The decoder's bounds against hostile input.
     pub limits: Limits,
+    /// Hand every decision to [`Sink::trace`] (`journey explain`); off for `journey run`.
+    pub trace: bool,
 }
 
 /// Counters of a run, for its summary.
@@ -245,12 +250,14 @@ fn find_slot(program: &Program, name: &str) -> Option<ProfileSlot> {
 
 /// Runs one program over a stream of inputs.
 pub struct Engine<'p> {
-    program: &'p Program,
-    evaluator: &'p dyn Evaluator,
+    pub(crate) program: &'p Program,
+    pub(crate) evaluator: &'p dyn Evaluator,
     decoder: Decoder,
     plan: Arc<Plan>,
-    options: Options,
-    state: RunState,
+    pub(crate) options: Options,
+    pub(crate) state: RunState,
+    /// The number of the line being handled, kept only when tracing.
+    pub(crate) line: Option<u64>,
     /// Which event filters held for the event being handled (kept to reuse its buffer).
     matched: FilterBits,
     /// The score rules an event matched (kept to reuse its buffer).
@@ -267,6 +274,7 @@ impl<'p> Engine<'p> {
             plan: Arc::new(Plan::new(program, evaluator)),
             options,
             state: RunState::default(),
+            line: None,
             matched: FilterBits::default(),
             awards: Vec::new(),
         };
@@ -295,6 +303,7 @@ impl<'p> Engine<'p> {
             plan: Arc::new(Plan::new(program, evaluator)),
             options,
             state,
+            line: None,
             matched: FilterBits::default(),
             awards: Vec::new(),
         }
@@ -313,6 +322,9 @@ impl<'p> Engine<'p> {
     /// Decodes and handles one input line (`line_number` from 1, for rejects).
     pub fn handle_line(&mut self, line_number: u64, line: &[u8], sink: &mut dyn Sink) {
         self.state.stats.lines += 1;
+        if self.traced() {
+            self.line = Some(line_number);
+        }
         match self.decoder.decode(line_number, line) {
             Ok(input) => {
                 if let Err(reason) = self.handle(input, sink) {
@@ -362,6 +374,9 @@ impl<'p> Engine<'p> {
                 ..
             } => {
                 self.state.stats.events += 1;
+                if self.traced() {
+                    self.trace_input(&contact, at, now, Some(event), Some(&record), sink);
+                }
                 let c = self.touch(contact, now);
                 self.track(c, event, &record, now, sink);
                 self.decoder.recycle(record);
@@ -371,8 +386,14 @@ impl<'p> Engine<'p> {
                 contact, traits, ..
             } => {
                 self.state.stats.identifies += 1;
+                if self.traced() {
+                    self.trace_input(&contact, at, now, None, None, sink);
+                }
                 let c = self.touch(contact, now);
                 for (slot, value) in traits {
+                    if self.traced() {
+                        self.trace_profile(c, slot, &value, now, sink);
+                    }
                     self.assign(c, slot, value, now);
                 }
                 self.reevaluate_when(c, now, sink);
@@ -435,7 +456,7 @@ impl<'p> Engine<'p> {
     }
 
     /// Applies the decay periods that ended by `now`.
-    fn settle(&mut self, c: usize, now: i64) {
+    pub(crate) fn settle(&mut self, c: usize, now: i64) {
         let contact = &mut self.state.contacts[c];
         for (state, score) in contact.scores.iter_mut().zip(&self.program.scores) {
             state.settle(score.decay, now);
@@ -531,6 +552,13 @@ impl<'p> Engine<'p> {
                 // Its filter reads a binding: asked when the aggregate is read.
                 let value = value();
                 self.state.contacts[c].histories[h.index()].add_keyed(history, now, record, value);
+                if self.traced() {
+                    self.trace(c, sink, |who| Trace::Joined {
+                        who,
+                        at: now,
+                        history: h,
+                    });
+                }
                 continue;
             }
             let scope = self.scope(c, now).with_event(event, record);
@@ -539,6 +567,13 @@ impl<'p> Engine<'p> {
             }
             let value = value();
             self.state.contacts[c].histories[h.index()].add(history, now, value);
+            if self.traced() {
+                self.trace(c, sink, |who| Trace::Joined {
+                    who,
+                    at: now,
+                    history: h,
+                });
+            }
         }
         if let (Some(channel), true) =
             (plan.engagement_channel[event.index()], plan.uses_engagement)
@@ -564,7 +599,11 @@ impl<'p> Engine<'p> {
                 }),
         );
         for &(s, r) in &awards {
+            let before = self.state.contacts[c].scores[s.index()].points;
             self.state.contacts[c].scores[s.index()].award(&program.scores[s.index()], r, now);
+            if self.traced() {
+                self.trace_award(c, s, r, before, now, sink);
+            }
         }
         self.awards = awards;
         // Goal and exit rules of the journeys the contact is in.
@@ -586,12 +625,19 @@ impl<'p> Engine<'p> {
                     self.passes(rule.filter, &matched, &scope)
                 }
             };
-            if let Some(goal) = journey.goal_rules.iter().find(matches) {
+            if let Some(g) = journey.goal_rules.iter().position(|r| matches(&r)) {
+                let goal = &journey.goal_rules[g];
                 let key = format!("goal:{}", goal.name);
                 self.emit(c, j, &key, now, ActionKind::Goal { goal: &goal.name }, sink);
                 self.leave(c, j);
-            } else if journey.exit_rules.iter().any(|r| matches(&r)) {
+                if self.traced() {
+                    self.trace_left(c, j, Leave::Goal(g), now, sink);
+                }
+            } else if let Some(x) = journey.exit_rules.iter().position(|r| matches(&r)) {
                 self.leave(c, j);
+                if self.traced() {
+                    self.trace_left(c, j, Leave::Exit(x), now, sink);
+                }
             }
         }
         // Waiting `wait for` steps.
@@ -602,6 +648,7 @@ impl<'p> Engine<'p> {
             if instance.phase != Phase::Awaiting {
                 continue;
             }
+            let waiting = instance.step;
             let Step::WaitFor {
                 event: awaited,
                 binding,
@@ -632,6 +679,15 @@ impl<'p> Engine<'p> {
                 instance.step = *then;
                 instance.phase = Phase::Ready;
             }
+            if self.traced() {
+                let step = waiting;
+                self.trace(c, sink, |who| Trace::Matched {
+                    who,
+                    at: now,
+                    journey: j,
+                    step,
+                });
+            }
             self.run(c, j, now, sink);
         }
         // `enter on` triggers.
@@ -647,9 +703,14 @@ impl<'p> Engine<'p> {
                 .with_event(event, record)
                 .with_binding(*binding, record);
             if !self.passes(*filter, &matched, &scope) {
+                if let (true, Some(filter)) = (self.traced(), *filter) {
+                    let cause = Cause::On(event);
+                    self.trace_refused(c, j, cause, filter, &scope, now, sink);
+                }
                 continue;
             }
-            self.enter(c, j, now, binding.map(|b| (b, record.to_vec())), sink);
+            let binding = binding.map(|b| (b, record.to_vec()));
+            self.enter(c, j, now, Cause::On(event), binding, sink);
         }
         self.matched = matched;
     }
@@ -674,7 +735,7 @@ impl<'p> Engine<'p> {
             let state = &mut self.state.contacts[c].journeys[j.index()];
             let was = std::mem::replace(&mut state.condition_held, held);
             if held && !was {
-                self.enter(c, j, now, None, sink);
+                self.enter(c, j, now, Cause::When, None, sink);
             }
         }
     }
@@ -686,6 +747,7 @@ impl<'p> Engine<'p> {
         c: usize,
         j: JourneyId,
         now: i64,
+        cause: Cause,
         binding: Option<(BindingId, Vec<Value>)>,
         sink: &mut dyn Sink,
     ) {
@@ -693,15 +755,26 @@ impl<'p> Engine<'p> {
         let contact = &mut self.state.contacts[c];
         let state = &mut contact.journeys[j.index()];
         if state.instance.is_some() {
+            if self.traced() {
+                self.trace_not_entered(c, j, cause, Refusal::Inside, now, sink);
+            }
             return;
         }
-        let allowed = match (journey.reenter, state.last_entry.get()) {
+        let last_entry = state.last_entry.get();
+        let allowed = match (journey.reenter, last_entry) {
             (_, None) => true,
             (Reenter::Never, Some(_)) => false,
             (Reenter::Always, Some(_)) => true,
             (Reenter::After(window), Some(last)) => now.saturating_sub(last) >= window,
         };
         if !allowed {
+            if self.traced() {
+                let why = Refusal::Reenter {
+                    policy: journey.reenter,
+                    last: last_entry.unwrap_or(now),
+                };
+                self.trace_not_entered(c, j, cause, why, now, sink);
+            }
             return;
         }
         state.entries += 1;
@@ -718,6 +791,9 @@ impl<'p> Engine<'p> {
         }));
         for &h in &self.plan.since_enter[j.index()] {
             contact.histories[h.index()].reset();
+        }
+        if self.traced() {
+            self.trace_entered(c, j, cause, now, sink);
         }
         self.run(c, j, now, sink);
     }
@@ -759,19 +835,14 @@ impl<'p> Engine<'p> {
         let Some(contact) = self.state.contacts.get(c) else {
             return;
         };
-        let state = &contact.journeys[j.index()];
-        let live = match timer.kind {
-            TimerKind::Resume(generation) => {
-                state.instance.is_some() && state.timer_generation == generation
-            }
-            TimerKind::Scheduled(generation) => state.schedule_generation == generation,
-            TimerKind::Inactive(armed) => state.inactivity_armed.get() == Some(armed),
-            TimerKind::Once => false,
-        };
-        if !live {
+        if !crate::trace::is_live(&contact.journeys[j.index()], timer.kind) {
             return;
         }
         self.state.stats.timers += 1;
+        if self.traced() {
+            self.trace_fired(c, j, timer.kind, due, sink);
+            self.settle_traced(c, due, sink);
+        }
         self.settle(c, due);
         match timer.kind {
             TimerKind::Resume(_) => self.resume_instance(c, j, due, sink),
@@ -781,7 +852,9 @@ impl<'p> Engine<'p> {
                     _ => None,
                 };
                 if self.holds(c, filter, due) {
-                    self.enter(c, j, due, None, sink);
+                    self.enter(c, j, due, Cause::Schedule, None, sink);
+                } else if self.traced() {
+                    self.trace_held_refused(c, j, Cause::Schedule, filter, due, sink);
                 }
                 self.plan_schedule(c, j, due);
             }
@@ -795,7 +868,7 @@ impl<'p> Engine<'p> {
                 let state = &mut contact.journeys[j.index()];
                 if last.saturating_add(duration) <= due {
                     state.inactivity_armed = None.into();
-                    self.enter(c, j, due, None, sink);
+                    self.enter(c, j, due, Cause::Inactive, None, sink);
                 } else {
                     // Input came since: wait for the quiet stretch after the latest one.
                     state.inactivity_armed = Some(last).into();
@@ -822,9 +895,15 @@ impl<'p> Engine<'p> {
         known.sort_by(|&a, &b| contacts[a].id.cmp(&contacts[b].id));
         for c in known {
             self.state.stats.timers += 1;
+            if self.traced() {
+                self.trace_fired(c, j, TimerKind::Once, now, sink);
+                self.settle_traced(c, now, sink);
+            }
             self.settle(c, now);
             if self.holds(c, filter, now) {
-                self.enter(c, j, now, None, sink);
+                self.enter(c, j, now, Cause::Once, None, sink);
+            } else if self.traced() {
+                self.trace_held_refused(c, j, Cause::Once, filter, now, sink);
             }
             self.reevaluate_when(c, now, sink);
         }
@@ -874,8 +953,20 @@ impl<'p> Engine<'p> {
                 return;
             }
             let step_id = instance.step;
+            if self.traced() {
+                let step = step_id;
+                self.trace(c, sink, |who| Trace::Step {
+                    who,
+                    at: now,
+                    journey: j,
+                    step,
+                });
+            }
             let Some(step) = journey.steps.get(step_id.index()) else {
                 self.leave(c, j);
+                if self.traced() {
+                    self.trace_left(c, j, Leave::Step(step_id), now, sink);
+                }
                 return;
             };
             match step {
@@ -883,7 +974,7 @@ impl<'p> Engine<'p> {
                     if let Some(spec) = send.at {
                         let due = self.resolve(c, j, spec, now);
                         if due > now {
-                            self.sleep(c, j, due, Phase::SendScheduled);
+                            self.sleep(c, j, due, Phase::SendScheduled, sink);
                             return;
                         }
                     }
@@ -912,7 +1003,7 @@ impl<'p> Engine<'p> {
                         _ => 0,
                     };
                     if wait > 0 {
-                        self.sleep(c, j, now.saturating_add(wait), Phase::Sleeping);
+                        self.sleep(c, j, now.saturating_add(wait), Phase::Sleeping, sink);
                         return;
                     }
                     self.advance(c, j, *next);
@@ -920,13 +1011,13 @@ impl<'p> Engine<'p> {
                 Step::WaitUntil { until, next } => {
                     let due = self.resolve(c, j, *until, now);
                     if due > now {
-                        self.sleep(c, j, due, Phase::Sleeping);
+                        self.sleep(c, j, due, Phase::Sleeping, sink);
                         return;
                     }
                     self.advance(c, j, *next);
                 }
                 Step::WaitFor { within, .. } => {
-                    self.sleep(c, j, now.saturating_add(*within), Phase::Awaiting);
+                    self.sleep(c, j, now.saturating_add(*within), Phase::Awaiting, sink);
                     return;
                 }
                 Step::Branch {
@@ -935,23 +1026,43 @@ impl<'p> Engine<'p> {
                     otherwise,
                 } => {
                     let holds = self.eval(c, j, *condition, now).truthy();
+                    if self.traced() {
+                        self.trace_branch(c, j, step_id, *condition, holds, now, sink);
+                    }
                     self.advance(c, j, if holds { *then } else { *otherwise });
                 }
                 Step::Split { arms } => {
                     let contact = &self.state.contacts[c].id;
                     let point = split_point(&journey.name, step_id.0, contact);
                     let mut total = 0.0;
-                    let mut chosen = arms.last().map(|(_, _, first)| *first);
-                    for (percent, _, first) in arms {
+                    let mut chosen = arms.len().checked_sub(1);
+                    for (arm, (percent, _, _)) in arms.iter().enumerate() {
                         total += percent;
                         if point < total {
-                            chosen = Some(*first);
+                            chosen = Some(arm);
                             break;
                         }
                     }
-                    match chosen {
-                        Some(first) => self.advance(c, j, first),
-                        None => self.leave(c, j),
+                    match chosen.and_then(|arm| Some((arm, arms.get(arm)?.2))) {
+                        Some((arm, first)) => {
+                            if self.traced() {
+                                let (at, step) = (now, step_id);
+                                self.trace(c, sink, |who| Trace::Split {
+                                    who,
+                                    at,
+                                    journey: j,
+                                    step,
+                                    arm,
+                                });
+                            }
+                            self.advance(c, j, first);
+                        }
+                        None => {
+                            self.leave(c, j);
+                            if self.traced() {
+                                self.trace_left(c, j, Leave::NoArm(step_id), now, sink);
+                            }
+                        }
                     }
                 }
                 Step::Set { slot, value, next } => {
@@ -983,6 +1094,9 @@ impl<'p> Engine<'p> {
                 }
                 Step::Exit => {
                     self.leave(c, j);
+                    if self.traced() {
+                        self.trace_left(c, j, Leave::Step(step_id), now, sink);
+                    }
                     return;
                 }
             }
@@ -998,7 +1112,7 @@ impl<'p> Engine<'p> {
     }
 
     /// Parks the current step in `phase` until `due`.
-    fn sleep(&mut self, c: usize, j: JourneyId, due: i64, phase: Phase) {
+    fn sleep(&mut self, c: usize, j: JourneyId, due: i64, phase: Phase, sink: &mut dyn Sink) {
         let contact = &mut self.state.contacts[c];
         let state = &mut contact.journeys[j.index()];
         let Some(instance) = state.instance.as_mut() else {
@@ -1009,6 +1123,9 @@ impl<'p> Engine<'p> {
         self.state
             .timers
             .push(due, j, c as u32, TimerKind::Resume(state.timer_generation));
+        if self.traced() {
+            self.trace_waiting(c, j, due, phase, sink);
+        }
     }
 
     /// Delivers a send now, or parks it until quiet hours end; `true` when it was delivered.
@@ -1023,7 +1140,7 @@ impl<'p> Engine<'p> {
     ) -> bool {
         if let Some(quiet) = self.program.policy.quiet_hours {
             if let Some(end) = clock::quiet_until(now, quiet, &self.zone(c)) {
-                self.sleep(c, j, end, Phase::SendQuiet);
+                self.sleep(c, j, end, Phase::SendQuiet, sink);
                 return false;
             }
         }
@@ -1050,6 +1167,9 @@ impl<'p> Engine<'p> {
         };
         let data = self.payload(c, j, &send.payload, now);
         let reason = if !self.consents(c, channel, now) {
+            if self.traced() {
+                self.trace_no_consent(c, j, step, channel, now, sink);
+            }
             Some(SuppressReason::Consent)
         } else {
             let sends = &mut self.state.contacts[c].sends;
@@ -1199,11 +1319,18 @@ impl<'p> Engine<'p> {
         };
         self.state.stats.actions[action.kind.index()] += 1;
         sink.action(self.program, &action);
+        if self.traced() {
+            self.trace(c, sink, |who| Trace::Action {
+                who,
+                journey: j,
+                action: &action,
+            });
+        }
     }
 
     // ---- expressions ----------------------------------------------------------------------------
 
-    fn scope(&self, c: usize, now: i64) -> Scope<'_> {
+    pub(crate) fn scope(&self, c: usize, now: i64) -> Scope<'_> {
         Scope {
             program: self.program,
             evaluator: self.evaluator,
@@ -1275,7 +1402,7 @@ fn channel_index(channel: Channel) -> usize {
 
 /// What an expression reads while the engine handles one contact.
 #[derive(Clone, Copy)]
-struct Scope<'a> {
+pub(crate) struct Scope<'a> {
     program: &'a Program,
     evaluator: &'a dyn Evaluator,
     contact: &'a Contact,
@@ -1292,7 +1419,7 @@ impl<'a> Scope<'a> {
         self
     }
 
-    fn with_journey(mut self, journey: JourneyId) -> Self {
+    pub(crate) fn with_journey(mut self, journey: JourneyId) -> Self {
         self.journey = Some(journey);
         self
     }

@@ -288,6 +288,14 @@ fn push_str(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// A value as JSON text, typed by the program, as action records write it (enum names,
+/// dates and times as strings, a missing value as `null`).
+pub fn value_json(value: &Value, ty: &Type, program: &Program) -> String {
+    let mut out = String::new();
+    push_value(&mut out, value, ty, program);
+    out
+}
+
 /// A value as JSON, typed by the program (enum names, dates, times).
 fn push_value(out: &mut String, value: &Value, ty: &Type, program: &Program) {
     let ty = ty.unwrap_optional();

@@ -95,6 +95,13 @@ impl Timers {
         });
     }
 
+    /// Every pending timer with its due time, stale ones included, by due time.
+    pub fn iter(&self) -> impl Iterator<Item = (i64, &Timer)> + '_ {
+        self.buckets
+            .iter()
+            .flat_map(|(due, timers)| timers.iter().map(move |timer| (*due, timer)))
+    }
+
     /// Number of timers, stale ones included.
     pub fn len(&self) -> usize {
         self.len

@@ -3,7 +3,9 @@
 //! [`Exit`]: crate::Exit
 
 pub mod check;
+pub mod explain;
 pub mod fmt;
+pub mod graph;
 pub mod ir;
 pub mod lsp;
 pub mod run;

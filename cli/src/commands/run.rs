@@ -57,12 +57,12 @@ pub struct RunArgs {
     pub max_properties: usize,
 }
 
-fn parse_until(text: &str) -> Result<i64, String> {
+pub(super) fn parse_until(text: &str) -> Result<i64, String> {
     decode::parse_instant(text)
         .ok_or_else(|| format!("`{text}` is not an RFC 3339 instant such as 2026-01-05T10:00:00Z"))
 }
 
-fn parse_lateness(text: &str) -> Result<i64, String> {
+pub(super) fn parse_lateness(text: &str) -> Result<i64, String> {
     decode::parse_duration(text)
         .ok_or_else(|| format!("`{text}` is not a duration such as 30s, 15m, 2h, 3d or 1w"))
 }
@@ -113,6 +113,7 @@ pub fn run(args: &RunArgs) -> Exit {
             max_line_bytes: args.max_line_bytes,
             max_properties: args.max_properties,
         },
+        trace: false,
     };
     let mut engine = Engine::new(&program, &*evaluator, options);
     let started = Instant::now();
@@ -188,7 +189,7 @@ fn write_failed(error: &io::Error) -> Exit {
 }
 
 /// The line without `\n` or `\r\n`.
-fn strip_terminator(line: &[u8]) -> &[u8] {
+pub(super) fn strip_terminator(line: &[u8]) -> &[u8] {
     let line = line.strip_suffix(b"\n").unwrap_or(line);
     line.strip_suffix(b"\r").unwrap_or(line)
 }

@@ -12,6 +12,7 @@ import {
   RevealOutputChannelOn,
   ServerOptions,
 } from "vscode-languageclient/node";
+import { SHOW_GRAPH, graphHtml, graphTitle } from "./graphView";
 import { isBareName, resolveServerPath } from "./serverPath";
 
 const CLIENT_ID = "journey";
@@ -80,6 +81,26 @@ async function startClient(): Promise<void> {
     synchronize: { fileEvents: watcher },
     outputChannel,
     revealOutputChannelOn: RevealOutputChannelOn.Never,
+    // The client registers the server's commands itself (`journey.showGraph`, run by the code
+    // lens above each journey); the graph's SVG it answers with opens in a panel.
+    middleware: {
+      executeCommand: async (command, args, next) => {
+        if (command !== SHOW_GRAPH) {
+          return next(command, args);
+        }
+        try {
+          const svg: unknown = await next(command, args);
+          if (typeof svg === "string") {
+            showGraph(String(args[0] ?? "journey"), svg);
+          }
+          return svg;
+        } catch (error) {
+          const message = error instanceof Error ? error.message : String(error);
+          void vscode.window.showErrorMessage(`Journey: no graph: ${message}`);
+          return undefined;
+        }
+      },
+    },
   };
 
   const newClient = new LanguageClient(CLIENT_ID, CLIENT_NAME, serverOptions, clientOptions);
@@ -99,6 +120,25 @@ async function startClient(): Promise<void> {
     );
     handleChoice(choice);
   }
+}
+
+/** One panel per journey, beside the editor; showing it again refreshes it. */
+const graphPanels = new Map<string, vscode.WebviewPanel>();
+
+function showGraph(name: string, svg: string): void {
+  let panel = graphPanels.get(name);
+  if (panel === undefined) {
+    panel = vscode.window.createWebviewPanel(
+      "journeyGraph",
+      graphTitle(name),
+      { viewColumn: vscode.ViewColumn.Beside, preserveFocus: true },
+      { enableScripts: false },
+    );
+    graphPanels.set(name, panel);
+    panel.onDidDispose(() => graphPanels.delete(name));
+  }
+  panel.webview.html = graphHtml(name, svg);
+  panel.reveal(vscode.ViewColumn.Beside, true);
 }
 
 async function stopClient(): Promise<void> {

@@ -6,6 +6,7 @@ pub mod code_actions;
 pub mod completion;
 pub mod context;
 pub mod folding;
+pub mod graph;
 pub mod hover;
 pub mod keywords;
 pub mod lexer;
