@@ -23,10 +23,10 @@ pub fn expr(program: &Program, journey: Option<JourneyId>, id: ExprId) -> String
 /// A history aggregate in surface syntax (`count(email.opened within 7d)`).
 pub fn history(program: &Program, journey: Option<JourneyId>, id: HistoryId) -> String {
     let journey = journey.and_then(|j| program.journeys.get(j.index()));
-    program
-        .histories
-        .get(id.index())
-        .map_or_else(|| "?".to_owned(), |h| Surface::new(program, journey).history(h))
+    program.histories.get(id.index()).map_or_else(
+        || "?".to_owned(),
+        |h| Surface::new(program, journey).history(h),
+    )
 }
 
 /// Prints expressions of one journey (its bindings name `as` events).

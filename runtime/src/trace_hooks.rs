@@ -3,9 +3,7 @@
 //! contact's pending timers.
 
 use journey_ir::eval::Value;
-use journey_ir::{
-    Channel, EventId, ExprId, JourneyId, ProfileSlot, ScoreId, StepId,
-};
+use journey_ir::{Channel, EventId, ExprId, JourneyId, ProfileSlot, ScoreId, StepId};
 
 use crate::engine::{Engine, Scope, Sink};
 use crate::state::Phase;
