@@ -63,6 +63,11 @@ seed() {
             done
             ;;
     esac
+    # The distilled corpus of past campaigns (fuzz/seeds/TARGET: the smallest inputs of a
+    # `-merge=1` of the grown corpus), so a run starts from the coverage they reached.
+    if [ -d "$FUZZ/seeds/$target" ]; then
+        cp "$FUZZ/seeds/$target"/* "$corpus/" 2>/dev/null || true
+    fi
     # Keep the known reproducers in the corpus, so the fuzzer starts from them.
     if [ -d "$FUZZ/regressions/$target" ]; then
         for f in "$FUZZ/regressions/$target"/*; do
