@@ -44,6 +44,8 @@ pub enum Command {
     Run(commands::run::RunArgs),
     /// Explain every decision the engine made for one contact of a stream.
     Explain(commands::explain::ExplainArgs),
+    /// Write a campaign report of a run (report.json and a self-contained report.html).
+    Report(commands::report::ReportArgs),
     /// Run the `test` blocks of a program.
     Test(commands::test::TestArgs),
 }
@@ -58,6 +60,7 @@ pub fn run(cli: Cli) -> Exit {
         Command::Ir(args) => commands::ir::run(&args),
         Command::Run(args) => commands::run::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
+        Command::Report(args) => commands::report::run(&args),
         Command::Test(args) => commands::test::run(&args),
     }
 }

@@ -187,6 +187,7 @@ pub fn symbol_kind(kind: SymbolKind) -> lsp::SymbolKind {
         SymbolKind::Score => lsp::SymbolKind::NUMBER,
         SymbolKind::Journey => lsp::SymbolKind::FUNCTION,
         SymbolKind::Test => lsp::SymbolKind::METHOD,
+        SymbolKind::Conversion => lsp::SymbolKind::EVENT,
     }
 }
 

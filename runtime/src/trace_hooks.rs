@@ -327,20 +327,25 @@ impl<'p> Engine<'p> {
         let Some(contact) = self.state.contacts.get(c) else {
             return;
         };
-        let before: Vec<(i64, i64)> = contact
-            .scores
-            .iter()
-            .map(|s| (s.points, s.periods))
-            .collect();
+        // Scores before, on the stack for the usual few (this runs for every traced input).
+        const INLINE: usize = 8;
+        let mut inline = [(0i64, 0i64); INLINE];
+        let mut spilled = Vec::new();
+        let before: &[(i64, i64)] = if contact.scores.len() <= INLINE {
+            for (slot, s) in inline.iter_mut().zip(contact.scores.iter()) {
+                *slot = (s.points, s.periods);
+            }
+            &inline[..contact.scores.len()]
+        } else {
+            spilled.extend(contact.scores.iter().map(|s| (s.points, s.periods)));
+            &spilled
+        };
         self.settle(c, now);
-        let after: Vec<(i64, i64)> = self.state.contacts[c]
-            .scores
-            .iter()
-            .map(|s| (s.points, s.periods))
-            .collect();
-        for (s, ((points, periods), (points_after, periods_after))) in
-            before.into_iter().zip(after).enumerate()
-        {
+        for (s, &(points, periods)) in before.iter().enumerate() {
+            let Some(after) = self.state.contacts[c].scores.get(s) else {
+                continue;
+            };
+            let (points_after, periods_after) = (after.points, after.periods);
             if points != points_after {
                 self.trace(c, sink, |who| Trace::Decayed {
                     who,

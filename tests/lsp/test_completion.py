@@ -29,7 +29,7 @@ PROFILE_FIELDS = {
     "tags",
 }
 IMPLICIT_FIELDS = {"at", "contact", "account"}
-DECLARATION_KEYWORDS = {"event", "profile", "policy", "segment", "score", "journey", "test"}
+DECLARATION_KEYWORDS = {"event", "profile", "policy", "segment", "score", "journey", "conversion", "test"}
 STEP_KEYWORDS = {"send", "notify", "wait", "if", "split", "set", "tag", "untag", "goal", "exit"}
 CHANNELS = {"email", "sms", "push", "in_app", "webhook", "mail"}
 

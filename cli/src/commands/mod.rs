@@ -8,6 +8,7 @@ pub mod fmt;
 pub mod graph;
 pub mod ir;
 pub mod lsp;
+pub mod report;
 pub mod run;
 pub mod test;
 
@@ -16,7 +17,7 @@ use std::path::PathBuf;
 
 use journey_syntax::SourceMap;
 
-use crate::report;
+use crate::report as diagnostics;
 use crate::sources::{self, PathError};
 use crate::Exit;
 
@@ -57,7 +58,7 @@ fn compile(paths: &[PathBuf]) -> Result<(SourceMap, journey_ir::Program), Exit> 
     match journey_ir::lower(&analysis) {
         Ok(program) => Ok((sources, program)),
         Err(journey_ir::LowerError::HasErrors(_)) => {
-            let rendered = report::render_human(
+            let rendered = diagnostics::render_human(
                 &sources,
                 &analysis.diagnostics,
                 wants_color(io::stderr().is_terminal()),

@@ -116,9 +116,13 @@ impl<'a> Checker<'a> {
     pub fn declarations(&mut self, modules: &[Module]) -> HashMap<DepNode, Vec<(DepNode, Span)>> {
         let mut graph = HashMap::new();
         let global = Scope::default();
+        let mut conversions = HashMap::new();
         for module in modules {
             for decl in &module.decls {
                 match &decl.kind {
+                    DeclKind::Conversion(conversion) => {
+                        self.conversion(conversion, &mut conversions);
+                    }
                     DeclKind::Profile(profile) => {
                         if self
                             .program

@@ -232,6 +232,8 @@ codes! {
     E0309 = "E0309", Error, "duplicate-policy-rule";
     /// A history filter that reads a binding and the contact's state.
     E0310 = "E0310", Error, "history-filter-mixes-binding";
+    /// A conversion's `where` that reads more than its event's fields.
+    E0311 = "E0311", Error, "conversion-reads-state";
 
     /// A test event without a property that its declaration requires.
     E0401 = "E0401", Error, "missing-property";

@@ -10,6 +10,7 @@
 
 mod checker;
 mod collect;
+mod conversions;
 mod cycles;
 pub mod diagnostic;
 mod expr;

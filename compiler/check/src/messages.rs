@@ -254,6 +254,41 @@ pub fn duplicate_declaration(name: &str, span: Span, first: Span) -> Diagnostic 
     .with_help("events, segments, scores and journeys share one namespace; rename one of them")
 }
 
+/// E0105 for two conversions of one name.
+pub fn duplicate_conversion(name: &str, span: Span, first: Span) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0105,
+        format!("the conversion `{name}` is declared more than once"),
+        span,
+        "declared again here",
+    )
+    .with_label(first, "first declared here")
+    .with_help("reports count each conversion by name; rename one of them")
+}
+
+/// E0311
+pub fn conversion_reads_state(span: Span, event: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0311,
+        format!("a conversion's `where` may read only the fields of `{event}`"),
+        span,
+        "not a field of the event",
+    )
+    .with_help(
+        "a conversion is judged from its event alone; compare the event's fields with constants",
+    )
+}
+
+/// E0201 for a conversion's `value` field.
+pub fn conversion_value_not_numeric(span: Span, found: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::E0201,
+        format!("a conversion's value must be an `int` or `float` field, found `{found}`"),
+        span,
+        format!("this is `{found}`"),
+    )
+}
+
 /// E0112
 pub fn duplicate_block(kind: &str, span: Span, first: Span) -> Diagnostic {
     Diagnostic::new(

@@ -89,12 +89,14 @@ impl<'a> Fmt<'a> {
         self.p.flush_all();
     }
 
-    /// Whether two declarations stay on consecutive lines: one-line events (or segments) that
-    /// were written without a blank line between them.
+    /// Whether two declarations stay on consecutive lines: one-line events (or segments, or
+    /// conversions) that were written without a blank line between them.
     fn grouped(&self, previous: &Decl, decl: &Decl) -> bool {
         let same_kind = matches!(
             (&previous.kind, &decl.kind),
-            (DeclKind::Event(_), DeclKind::Event(_)) | (DeclKind::Segment(_), DeclKind::Segment(_))
+            (DeclKind::Event(_), DeclKind::Event(_))
+                | (DeclKind::Segment(_), DeclKind::Segment(_))
+                | (DeclKind::Conversion(_), DeclKind::Conversion(_))
         );
         same_kind
             && !self
@@ -107,7 +109,7 @@ impl<'a> Fmt<'a> {
     fn one_line(&self, decl: &Decl) -> bool {
         match &decl.kind {
             DeclKind::Event(event) => self.event_inline(event, decl.span),
-            DeclKind::Segment(_) => !self
+            DeclKind::Segment(_) | DeclKind::Conversion(_) => !self
                 .p
                 .has_comment_between(decl.span.start, self.code_end(decl.span.end)),
             _ => false,
@@ -185,6 +187,28 @@ impl<'a> Fmt<'a> {
                     item_start,
                     Self::journey_item,
                 );
+            }
+            DeclKind::Conversion(conversion) => {
+                self.p.text("conversion");
+                self.p.space();
+                self.ident(&conversion.name);
+                self.p.space();
+                self.p.text("on");
+                self.p.space();
+                self.ident(&conversion.event);
+                self.filter(conversion.filter.as_ref());
+                if let Some(value) = &conversion.value {
+                    self.p.space();
+                    self.p.text("value");
+                    self.p.space();
+                    self.ident(value);
+                }
+                if let Some(within) = &conversion.within {
+                    self.p.space();
+                    self.p.text("within");
+                    self.p.space();
+                    self.duration_lit(within);
+                }
             }
             DeclKind::Test(test) => {
                 self.p.text("test");

@@ -87,6 +87,24 @@ pub struct Program {
     pub exprs: Vec<Expr>,
     /// The `test` blocks, in declaration order.
     pub tests: Vec<TestCase>,
+    /// The `conversion` declarations, in declaration order (read by reports, not by the engine).
+    pub conversions: Vec<Conversion>,
+}
+
+/// `conversion NAME on EVENT [where C] [value FIELD] [within D]`: an event that a campaign
+/// report credits to the sends before it. It changes no action.
+#[derive(Clone, Debug)]
+pub struct Conversion {
+    /// Its name.
+    pub name: String,
+    /// The event that converts.
+    pub event: EventId,
+    /// The filter, over that event's record.
+    pub filter: Option<ExprId>,
+    /// The slot of the numeric field that carries the conversion's value.
+    pub value: Option<u32>,
+    /// The attribution window in seconds: sends in `(at - within, at]` are credited.
+    pub within: i64,
 }
 
 impl Program {

@@ -191,6 +191,10 @@ impl Lowering<'_> {
                     self.program.scores.push(lowered);
                 }
                 DeclKind::Policy(policy) => self.policy(policy)?,
+                DeclKind::Conversion(conversion) => {
+                    let lowered = self.conversion(conversion)?;
+                    self.program.conversions.push(lowered);
+                }
                 _ => {}
             }
         }
@@ -396,6 +400,35 @@ impl Lowering<'_> {
             }
         }
         Ok(())
+    }
+
+    /// A `conversion`: its event, filter, value slot and window (7 days unless given).
+    fn conversion(&mut self, conversion: &ast::ConversionDecl) -> Result<Conversion, LowerError> {
+        let event = self.event(&conversion.event.name)?;
+        let filter = self.filter(
+            conversion.filter.as_ref(),
+            &Context {
+                event: Some(event),
+                ..Context::default()
+            },
+        )?;
+        let value = match &conversion.value {
+            Some(field) => match self.program.events[event.index()].slot(&field.name) {
+                Some(slot) => Some(slot),
+                None => return unsupported(format!("value field `{}`", field.name)),
+            },
+            None => None,
+        };
+        Ok(Conversion {
+            name: conversion.name.name.clone(),
+            event,
+            filter,
+            value,
+            within: conversion
+                .within
+                .as_ref()
+                .map_or(7 * 86_400, |w| w.value.seconds()),
+        })
     }
 
     fn filter(

@@ -100,6 +100,24 @@ pub fn print(program: &Program) -> String {
     for (i, journey) in program.journeys.iter().enumerate() {
         p.journey(&mut out, i, journey);
     }
+    for (i, conversion) in program.conversions.iter().enumerate() {
+        let value = conversion.value.map_or(String::new(), |slot| {
+            let field = program
+                .events
+                .get(conversion.event.index())
+                .and_then(|e| e.fields.get(slot as usize))
+                .map_or("?", |f| f.name.as_str());
+            format!(" value {slot}:{field}")
+        });
+        let _ = writeln!(
+            out,
+            "conversion #{i} {} on {}{}{value} within {}s",
+            conversion.name,
+            p.event(conversion.event),
+            p.filter(conversion.filter),
+            conversion.within
+        );
+    }
     for (i, test) in program.tests.iter().enumerate() {
         p.test(&mut out, i, test);
     }

@@ -68,6 +68,8 @@ pub enum DeclKind {
     Score(ScoreDecl),
     /// `journey NAME { clauses and steps }`
     Journey(JourneyDecl),
+    /// `conversion NAME on EVENT [where COND] [value FIELD] [within D]`
+    Conversion(ConversionDecl),
     /// `test "name" { items }`
     Test(TestDecl),
     /// A declaration that did not parse; its name, when one could be read, keeps other
@@ -199,6 +201,22 @@ pub struct SegmentDecl {
     pub name: Ident,
     /// Its condition.
     pub condition: Expr,
+}
+
+/// `conversion NAME on EVENT [where COND] [value FIELD] [within D]`: an event that campaign
+/// reports credit to the sends before it (an extension; it changes no action).
+#[derive(Clone, Debug, PartialEq)]
+pub struct ConversionDecl {
+    /// The conversion's name.
+    pub name: Ident,
+    /// The event that converts.
+    pub event: Ident,
+    /// Optional filter over the event's fields.
+    pub filter: Option<Expr>,
+    /// The numeric field that carries the conversion's value.
+    pub value: Option<Ident>,
+    /// The attribution window (default 7 days).
+    pub within: Option<DurationLit>,
 }
 
 /// `score NAME { rules }`

@@ -15,7 +15,7 @@ pub use parser::{parse, parse_date, parse_instant, Parsed};
 pub use span::{FileId, LineCol, SourceFile, SourceMap, Span};
 
 /// Every keyword the grammar reserves, for "did you mean" and for completion.
-pub const KEYWORDS: [&str; 56] = [
+pub const KEYWORDS: [&str; 57] = [
     "event",
     "profile",
     "policy",
@@ -72,10 +72,11 @@ pub const KEYWORDS: [&str; 56] = [
     "avg",
     "last",
     "now",
+    "conversion",
 ];
 
 /// Words that are keywords only where the grammar expects them, and names elsewhere.
-pub const CONTEXTUAL_WORDS: [&str; 16] = [
+pub const CONTEXTUAL_WORDS: [&str; 17] = [
     "quiet",
     "hours",
     "to",
@@ -92,9 +93,17 @@ pub const CONTEXTUAL_WORDS: [&str; 16] = [
     "expect",
     "identify",
     "suppressed",
+    "value",
 ];
 
 /// Words that begin a top-level declaration, where the parser resumes after an error.
-pub const DECLARATION_KEYWORDS: [&str; 7] = [
-    "event", "profile", "policy", "segment", "score", "journey", "test",
+pub const DECLARATION_KEYWORDS: [&str; 8] = [
+    "event",
+    "profile",
+    "policy",
+    "segment",
+    "score",
+    "journey",
+    "conversion",
+    "test",
 ];

@@ -306,6 +306,9 @@ fn describe_rule(rule: Rule) -> Option<Expected> {
         Rule::segment_decl => Token("segment"),
         Rule::score_decl => Token("score"),
         Rule::journey_decl => Token("journey"),
+        Rule::conversion_decl => Token("conversion"),
+        Rule::conversion_value => Token("value"),
+        Rule::conversion_within => Token("within"),
         Rule::test_decl => Token("test"),
         Rule::block => Token("{"),
         Rule::where_clause => Token("where"),
@@ -364,8 +367,10 @@ fn broken_decl(file: FileId, text: &str, start: usize, end: usize) -> Decl {
         .chars()
         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '.')
         .collect();
-    let name = (matches!(keyword.as_str(), "event" | "segment" | "score" | "journey")
-        && !name_text.is_empty())
+    let name = (matches!(
+        keyword.as_str(),
+        "event" | "segment" | "score" | "journey" | "conversion"
+    ) && !name_text.is_empty())
     .then(|| Ident {
         span: Span::new(file, name_start, name_start + name_text.len()),
         name: name_text,
@@ -488,6 +493,7 @@ impl Builder<'_> {
                 let items = parts.map(|p| self.journey_item(p)).collect();
                 DeclKind::Journey(JourneyDecl { name, items })
             }
+            Rule::conversion_decl => DeclKind::Conversion(self.conversion_decl(inner)),
             Rule::test_decl => {
                 let mut parts = inner.into_inner().skip(1);
                 let Some(name) = parts.next() else {
@@ -503,6 +509,39 @@ impl Builder<'_> {
             doc: None,
             kind,
             span,
+        }
+    }
+
+    fn conversion_decl(&mut self, pair: P) -> ConversionDecl {
+        let mut parts = pair.into_inner().skip(1).peekable();
+        let name = parts
+            .next()
+            .map(|p| self.ident(p))
+            .unwrap_or_else(|| self.missing_ident());
+        let event = parts
+            .nth(1)
+            .map(|p| self.ident(p))
+            .unwrap_or_else(|| self.missing_ident());
+        let filter = self.optional_where(&mut parts);
+        let mut value = None;
+        let mut within = None;
+        for part in parts {
+            match part.as_rule() {
+                Rule::conversion_value => {
+                    value = part.into_inner().nth(1).map(|p| self.ident(p));
+                }
+                Rule::conversion_within => {
+                    within = part.into_inner().nth(1).map(|p| self.duration_lit(p));
+                }
+                _ => {}
+            }
+        }
+        ConversionDecl {
+            name,
+            event,
+            filter,
+            value,
+            within,
         }
     }
 

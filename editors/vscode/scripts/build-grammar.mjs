@@ -35,11 +35,13 @@ const word = (words) => r`\b(?:${alt(words)})\b`;
 // A line that begins, in its first column, a declaration: where the parser resumes after a
 // syntax error. Every region inside a declaration also ends there, so that an unclosed brace
 // while typing never colours the rest of the file.
-const DECL_START = r`^(?=(?:(?:event|profile|policy|segment|score|journey|test)\b|///))`;
+const DECL_START = r`^(?=(?:(?:event|profile|policy|segment|score|journey|conversion|test)\b|///))`;
 const DECL_END = r`(?<=\})|${DECL_START}`;
 
 // The reserved keywords of the language (docs/reference.md section 1), grouped by scope.
-const DECLARATION_KEYWORDS = ["event", "profile", "policy", "segment", "score", "journey"];
+const DECLARATION_KEYWORDS = [
+  "event", "profile", "policy", "segment", "score", "journey", "conversion",
+];
 const CONTROL_KEYWORDS = [
   "if", "else", "wait", "until", "for", "within", "split", "exit", "goal", "enter", "reenter",
 ];
@@ -97,6 +99,7 @@ const grammar = {
     inc("journey-declaration"),
     inc("test-declaration"),
     inc("segment-declaration"),
+    inc("conversion-declaration"),
     inc("block"),
     inc("expression"),
   ],
@@ -320,6 +323,30 @@ const grammar = {
         2: { name: S("entity.name.function.segment") },
         3: { name: S("keyword.operator.assignment") },
       },
+    },
+
+    // `conversion NAME on EVENT [where COND] [value FIELD] [within D]`: one line, like a
+    // segment; the header here, `value FIELD` (last but for `within`) below, the rest is an
+    // expression.
+    "conversion-declaration": {
+      patterns: [
+        {
+          match: r`\b(conversion)\b(?:\s+(${ID})\b)?(?:\s+(on)\s+(${EVENT}))?`,
+          captures: {
+            1: { name: S("keyword.declaration.conversion") },
+            2: { name: S("entity.name.function.conversion") },
+            3: { name: S("keyword.other.on") },
+            4: eventCapture,
+          },
+        },
+        {
+          match: r`\b(value)\s+(${ID})\b(?=\s*(?:within\b|//|$))`,
+          captures: {
+            1: { name: S("keyword.other.value") },
+            2: { name: S("variable.other.property") },
+          },
+        },
+      ],
     },
 
     "score-declaration": {

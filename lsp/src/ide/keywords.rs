@@ -2,8 +2,15 @@
 //! and for the documentation of keyword completions.
 
 /// The declaration keywords, which start a top-level declaration in the first column.
-pub const DECLARATIONS: [&str; 7] = [
-    "event", "profile", "policy", "segment", "score", "journey", "test",
+pub const DECLARATIONS: [&str; 8] = [
+    "event",
+    "profile",
+    "policy",
+    "segment",
+    "score",
+    "journey",
+    "conversion",
+    "test",
 ];
 
 /// Journey header clauses.
@@ -88,6 +95,7 @@ const HELP: &[(&str, &str)] = &[
     ("avg", "`avg(EVENT.field [where COND] within D)`: the average, `float?`."),
     ("last", "`last(EVENT).field`: the field of the latest such event, optional."),
     ("now", "The current event time (`time`)."),
+    ("conversion", "`conversion NAME on EVENT [where COND] [value FIELD] [within D]`: an event that `journey report` credits to the sends in the window before it (default 7d), with the numeric field `value` as its value. It changes no action."),
     ("quiet", "`quiet hours 21:00 to 08:00 local`: a send due inside is delayed to the window's end."),
     ("hours", "`quiet hours FROM to TO ZONE` in a policy."),
     ("to", "`quiet hours FROM to TO ZONE`: the end of the window (exclusive)."),
@@ -102,6 +110,7 @@ const HELP: &[(&str, &str)] = &[
     ("given", "`given CONTACT { trait: value }` in a test: an identify before the first event."),
     ("expect", "`expect INSTANT CONTACT (send CHANNEL \"t\" | notify TEAM \"t\" | goal NAME | suppressed CHANNEL \"t\" REASON)`."),
     ("identify", "`at INSTANT CONTACT identify { ... }` in a test: a profile update."),
+    ("value", "`value FIELD` in a `conversion`: the event's numeric field that carries the conversion's value."),
     ("suppressed", "`expect ... suppressed CHANNEL \"template\" consent|cap`: a send that was not delivered."),
     ("in", "`x in LIST`: list membership."),
     ("contains", "`LIST contains x`, or `string contains string`."),

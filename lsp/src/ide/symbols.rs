@@ -24,6 +24,8 @@ pub enum SymbolKind {
     Journey,
     /// A test block.
     Test,
+    /// A `conversion` declaration.
+    Conversion,
 }
 
 /// One entry of a file's outline.
@@ -110,6 +112,12 @@ pub fn document_symbols(db: &Db, file: FileId) -> Vec<DocumentSymbol> {
                     journey.name.span,
                     Vec::new(),
                 ),
+                DeclKind::Conversion(conversion) => (
+                    conversion.name.name.clone(),
+                    SymbolKind::Conversion,
+                    conversion.name.span,
+                    Vec::new(),
+                ),
                 DeclKind::Test(test) => (
                     format!("test \"{}\"", test.name.value),
                     SymbolKind::Test,
@@ -124,6 +132,7 @@ pub fn document_symbols(db: &Db, file: FileId) -> Vec<DocumentSymbol> {
                         "segment" => SymbolKind::Segment,
                         "score" => SymbolKind::Score,
                         "test" => SymbolKind::Test,
+                        "conversion" => SymbolKind::Conversion,
                         _ => SymbolKind::Journey,
                     };
                     let (name, selection) = match &broken.name {
@@ -154,6 +163,7 @@ fn decl_detail(kind: &DeclKind) -> Option<String> {
         DeclKind::Segment(_) => Some("segment: bool".into()),
         DeclKind::Score(_) => Some("score: int".into()),
         DeclKind::Journey(_) => Some("journey".into()),
+        DeclKind::Conversion(c) => Some(format!("conversion on {}", c.event.name)),
         DeclKind::Broken(_) => Some("does not parse".into()),
         _ => None,
     }

@@ -1,0 +1,113 @@
+//! `journey report`: a campaign report of a run, as `report.json` and a self-contained
+//! `report.html`.
+//!
+//! Runs the program over the input like `journey run`, with the engine's trace on, and counts
+//! what the trace says with `journey_insight::report::Counters` (no output is parsed). Writes
+//! `DIR/report.json` and `DIR/report.html` (default `report/`) and prints their paths.
+
+use std::fs::{self, File};
+use std::io::{self, BufReader, Read};
+use std::path::PathBuf;
+
+use journey_insight::report::{self, Counters};
+use journey_runtime::decode::Limits;
+use journey_runtime::{decode, Engine, Options};
+
+use super::run::{parse_lateness, parse_until, strip_terminator};
+use super::Backend;
+use crate::Exit;
+
+/// The arguments of `journey report`.
+#[derive(Debug, clap::Args)]
+pub struct ReportArgs {
+    /// The program: a `.journey` file or a folder of them.
+    #[arg(value_name = "PATH")]
+    pub path: PathBuf,
+    /// The input: a file of Segment-spec NDJSON, or `-` for stdin.
+    #[arg(long, value_name = "FILE")]
+    pub events: PathBuf,
+    /// After the input ends, advance time to this RFC 3339 instant, firing the timers due.
+    #[arg(long, value_name = "INSTANT", value_parser = parse_until)]
+    pub until: Option<i64>,
+    /// The folder to write `report.json` and `report.html` into (created if missing).
+    #[arg(long, value_name = "DIR", default_value = "report")]
+    pub out: PathBuf,
+    /// The evaluator of expressions (both give the same report).
+    #[arg(long, value_enum, default_value_t = Backend::Jit)]
+    pub backend: Backend,
+    /// How far an event may be older than the run's clock and still be handled.
+    #[arg(long, value_name = "DURATION", value_parser = parse_lateness, default_value = "0s")]
+    pub lateness: i64,
+}
+
+/// Runs the program and writes the report.
+pub fn run(args: &ReportArgs) -> Exit {
+    let program = match super::compile(std::slice::from_ref(&args.path)) {
+        Ok((_, program)) => program,
+        Err(exit) => return exit,
+    };
+    let input: Box<dyn Read> = if args.events.as_os_str() == "-" {
+        Box::new(io::stdin().lock())
+    } else {
+        match File::open(&args.events) {
+            Ok(file) => Box::new(file),
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", args.events.display());
+                return Exit::Failure;
+            }
+        }
+    };
+    let evaluator = match super::evaluator(&program, args.backend) {
+        Ok(evaluator) => evaluator,
+        Err(exit) => return exit,
+    };
+    let limits = Limits::default();
+    let options = Options {
+        lateness: args.lateness,
+        limits,
+        trace: true,
+    };
+    let mut engine = Engine::new(&program, &*evaluator, options);
+    let mut counters = Counters::new(&program);
+    let mut reader = BufReader::with_capacity(1 << 16, input);
+    let mut line = Vec::with_capacity(1024);
+    let mut line_number = 0u64;
+    loop {
+        line.clear();
+        match decode::read_line_bounded(&mut reader, &mut line, limits.max_line_bytes) {
+            Ok(0) => break,
+            Ok(_) => {}
+            Err(error) => {
+                eprintln!("error: cannot read {}: {error}", args.events.display());
+                return Exit::Failure;
+            }
+        }
+        line_number += 1;
+        engine.handle_line(line_number, strip_terminator(&line), &mut counters);
+    }
+    engine.finish(args.until, &mut counters);
+    let report = report::build(&counters, &program, engine.state());
+    if let Err(error) = fs::create_dir_all(&args.out) {
+        eprintln!("error: cannot create {}: {error}", args.out.display());
+        return Exit::Failure;
+    }
+    for (name, text) in [
+        ("report.json", report.to_json() + "\n"),
+        ("report.html", report::html(&report)),
+    ] {
+        let path = args.out.join(name);
+        if let Err(error) = fs::write(&path, text) {
+            eprintln!("error: cannot write {}: {error}", path.display());
+            return Exit::Failure;
+        }
+        println!("{}", path.display());
+    }
+    let stats = engine.stats();
+    if stats.rejected > 0 {
+        eprintln!(
+            "note: {} of {} lines were rejected (`journey run --rejects FILE` lists them)",
+            stats.rejected, stats.lines
+        );
+    }
+    Exit::Clean
+}
