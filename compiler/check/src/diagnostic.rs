@@ -254,4 +254,6 @@ codes! {
     W0006 = "W0006", Warning, "unreachable-threshold";
     /// `??` or `is set` on a value that is never missing.
     W0007 = "W0007", Warning, "needless-optional-check";
+    /// A conversion in a program that sends nothing it could be credited to.
+    W0008 = "W0008", Warning, "conversion-without-sends";
 }

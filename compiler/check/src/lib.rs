@@ -99,6 +99,7 @@ pub fn check_parsed(files: Vec<journey_syntax::Parsed>) -> Analysis {
     }
     lints::missing_consent::check(&modules, &outputs.sent_channels, &mut diagnostics);
     lints::wait_never_succeeds::check(&modules, &mut diagnostics);
+    lints::conversion_without_sends::check(&modules, &outputs.sent_channels, &mut diagnostics);
     let bounds = lints::unreachable_threshold::bounds(&modules, &outputs.adjusted_scores);
     lints::unreachable_threshold::check(&bounds, &comparisons, &mut diagnostics);
     sort(&mut diagnostics);

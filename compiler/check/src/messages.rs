@@ -1137,6 +1137,20 @@ pub fn unreachable_threshold(
     .with_help(range)
 }
 
+/// W0008
+pub fn conversion_without_sends(name: &Ident) -> Diagnostic {
+    Diagnostic::new(
+        Code::W0008,
+        format!("conversion `{}` has no send to be credited to", name.name),
+        name.span,
+        "no journey of the program sends a message",
+    )
+    .with_help(
+        "a report credits a conversion to the sends before it; add a journey that sends, or \
+         remove the conversion",
+    )
+}
+
 /// W0007 for `??`.
 pub fn needless_default(span: Span, left: Span, ty: &str) -> Diagnostic {
     Diagnostic::new(

@@ -3,6 +3,7 @@
 //! reference (`docs/diagnostics.md`).
 
 pub mod constant_condition;
+pub mod conversion_without_sends;
 pub mod missing_consent;
 pub mod needless_optional_check;
 pub mod unreachable_step;
