@@ -21,7 +21,8 @@ use journey_ir::eval::{Evaluator, Interpreter};
 use journey_ir::Program;
 use journey_runtime::output::Action;
 use journey_runtime::trace::Trace;
-use journey_runtime::{decode, Engine, Options, Reject, Sink};
+use journey_runtime::{Engine, Reject, Sink};
+use journey_tests::runs::{compile, root, run_args};
 
 /// One input: a program, its events and the run's arguments.
 struct Case {
@@ -30,13 +31,6 @@ struct Case {
     events: PathBuf,
     args: PathBuf,
     contains: PathBuf,
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
 }
 
 fn folder_cases(dir: &Path, prefix: &str) -> Vec<Case> {
@@ -80,31 +74,6 @@ fn stream_cases() -> Vec<Case> {
     cases
 }
 
-fn compile(path: &Path) -> Program {
-    let found = journey_cli::sources::find(&[path.to_path_buf()]).expect("program found");
-    let sources = journey_cli::sources::load(&found).expect("program readable");
-    let analysis = journey_check::check(&sources);
-    journey_ir::lower(&analysis).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-/// `--until INSTANT` and `--lateness D` from an `args` file.
-fn options(args: &Path) -> (Option<i64>, Options) {
-    let text = std::fs::read_to_string(args).unwrap_or_default();
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let mut until = None;
-    let mut options = Options::default();
-    for pair in words.chunks(2) {
-        match pair {
-            ["--until", instant] => until = decode::parse_instant(instant),
-            ["--lateness", duration] => {
-                options.lateness = decode::parse_duration(duration).unwrap()
-            }
-            other => panic!("{}: unknown arguments {other:?}", args.display()),
-        }
-    }
-    (until, options)
-}
-
 /// Collects action lines, and hands traces to a recorder.
 struct Both {
     actions: Vec<String>,
@@ -131,7 +100,7 @@ fn execute(
     case: &Case,
     trace: bool,
 ) -> (Vec<String>, Vec<Explanation>) {
-    let (until, mut options) = options(&case.args);
+    let (until, mut options) = run_args(&case.args);
     options.trace = trace;
     let events = std::fs::read(&case.events).unwrap();
     let mut engine = Engine::new(program, evaluator, options);
@@ -178,7 +147,7 @@ fn snapshots() {
         .into_iter()
         .chain(folder_cases(&root().join("tests/explain/cases"), ""))
     {
-        let program = compile(&case.program);
+        let program = compile(std::slice::from_ref(&case.program));
         let interpreter = Interpreter::new(&program);
         let (_, explanations) = execute(&program, &interpreter, &case, true);
         let take = if case.name.starts_with("examples-") {
@@ -223,7 +192,7 @@ fn every_action_is_explained() {
         .chain(folder_cases(&root().join("tests/run"), "run-"))
         .chain(folder_cases(&root().join("tests/explain/cases"), ""));
     for case in cases {
-        let program = compile(&case.program);
+        let program = compile(std::slice::from_ref(&case.program));
         let interpreter = Interpreter::new(&program);
         let jit = journey_jit::compile(&program).unwrap();
         let backends: [(&str, &dyn Evaluator); 2] = [("interp", &interpreter), ("jit", &jit)];
@@ -272,7 +241,7 @@ fn json_parses_and_backends_agree() {
         .into_iter()
         .chain(folder_cases(&root().join("tests/run"), "run-"));
     for case in cases {
-        let program = compile(&case.program);
+        let program = compile(std::slice::from_ref(&case.program));
         let interpreter = Interpreter::new(&program);
         let jit = journey_jit::compile(&program).unwrap();
         let (_, by_interp) = execute(&program, &interpreter, &case, true);

@@ -1,5 +1,8 @@
 //! Helpers shared by the data-driven tests of the journey compiler: reading `//~` annotations,
-//! comparing them with the checker's diagnostics, and rendering diagnostics for reports.
+//! comparing them with the checker's diagnostics, and rendering diagnostics for reports; and, in
+//! [`runs`], what the runtime corpora share.
+
+pub mod runs;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

@@ -17,40 +17,9 @@ use journey_ir::eval::{Evaluator, Interpreter};
 use journey_ir::Program;
 use journey_runtime::output::Action;
 use journey_runtime::trace::Trace;
-use journey_runtime::{decode, Engine, Options, Reject, Sink};
+use journey_runtime::{Engine, Options, Reject, Sink};
+use journey_tests::runs::{compile, root, run_args};
 use serde_json::Value;
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
-}
-
-fn compile(path: &Path) -> Program {
-    let found = journey_cli::sources::find(&[path.to_path_buf()]).expect("program found");
-    let sources = journey_cli::sources::load(&found).expect("program readable");
-    let analysis = journey_check::check(&sources);
-    journey_ir::lower(&analysis).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn options(args: &Path) -> (Option<i64>, Options) {
-    let text = std::fs::read_to_string(args).unwrap_or_default();
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let mut until = None;
-    let mut options = Options {
-        trace: true,
-        ..Options::default()
-    };
-    for pair in words.chunks(2) {
-        match pair {
-            ["--until", instant] => until = Some(decode::parse_instant(instant).unwrap()),
-            ["--lateness", d] => options.lateness = decode::parse_duration(d).unwrap(),
-            other => panic!("{}: unknown arguments {other:?}", args.display()),
-        }
-    }
-    (until, options)
-}
 
 /// The counters, plus the action lines (to compare with an untraced run).
 struct Both<'p> {
@@ -92,7 +61,8 @@ fn feed(engine: &mut Engine<'_>, events: &[u8], sink: &mut dyn Sink) {
 
 /// The report of a case on one backend, and whether its actions equal an untraced run's.
 fn run(program: &Program, evaluator: &dyn Evaluator, dir: &Path) -> (Value, String, bool) {
-    let (until, options) = options(&dir.join("args"));
+    let (until, mut options) = run_args(&dir.join("args"));
+    options.trace = true;
     let events = std::fs::read(dir.join("events.ndjson")).unwrap();
     let mut engine = Engine::new(program, evaluator, options);
     let mut sink = Both {
@@ -179,7 +149,7 @@ fn report_corpus() {
     let mut failures = Vec::new();
     for case in &cases {
         let name = case.file_name().unwrap().to_string_lossy().into_owned();
-        let program = compile(&case.join("program.journey"));
+        let program = compile(&[case.join("program.journey")]);
         let interp = Interpreter::new(&program);
         let jit = journey_jit::compile(&program).unwrap();
         let (by_interp, html, same_actions) = run(&program, &interp, case);
@@ -214,7 +184,7 @@ fn report_corpus() {
 
 #[test]
 fn pages_are_self_contained() {
-    let program = compile(&root().join("examples"));
+    let program = compile(&[root().join("examples")]);
     let interp = Interpreter::new(&program);
     let dir = root().join("examples/streams");
     let mut engine = Engine::new(

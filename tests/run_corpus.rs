@@ -15,7 +15,8 @@ use journey_ir::eval::{Evaluator, Interpreter};
 use journey_ir::Program;
 use journey_runtime::engine::RunState;
 use journey_runtime::output::Action;
-use journey_runtime::{decode, Engine, Options, Reject, Sink};
+use journey_runtime::{Engine, Reject, Sink};
+use journey_tests::runs::{compile, root, run_args};
 
 /// The corpus must keep at least this many cases.
 const MIN_CASES: usize = 40;
@@ -28,13 +29,6 @@ struct Case {
     expected: PathBuf,
     rejects: PathBuf,
     args: PathBuf,
-}
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .unwrap()
-        .to_path_buf()
 }
 
 fn cases() -> Vec<Case> {
@@ -77,34 +71,6 @@ fn cases() -> Vec<Case> {
     cases
 }
 
-fn compile(paths: &[PathBuf]) -> Program {
-    let found = journey_cli::sources::find(paths).expect("program found");
-    let sources = journey_cli::sources::load(&found).expect("program readable");
-    let analysis = journey_check::check(&sources);
-    journey_ir::lower(&analysis).unwrap_or_else(|e| panic!("{:?}: {e}", paths))
-}
-
-/// `--until INSTANT` and `--lateness D` from an `args` file.
-fn options(args: &Path) -> (Option<i64>, Options) {
-    let text = std::fs::read_to_string(args).unwrap_or_default();
-    let words: Vec<&str> = text.split_whitespace().collect();
-    let mut until = None;
-    let mut options = Options::default();
-    for pair in words.chunks(2) {
-        match pair {
-            ["--until", instant] => {
-                until = Some(decode::parse_instant(instant).expect("an instant after --until"))
-            }
-            ["--lateness", duration] => {
-                options.lateness =
-                    decode::parse_duration(duration).expect("a duration after --lateness")
-            }
-            other => panic!("{}: unknown arguments {other:?}", args.display()),
-        }
-    }
-    (until, options)
-}
-
 #[derive(Default)]
 struct Collect {
     actions: String,
@@ -131,7 +97,7 @@ fn execute(
     case: &Case,
     pause_at: Option<usize>,
 ) -> (Collect, String) {
-    let (until, options) = options(&case.args);
+    let (until, options) = run_args(&case.args);
     let events = std::fs::read(&case.events).unwrap();
     let mut engine = Engine::new(program, evaluator, options);
     let mut sink = Collect::default();

@@ -5,15 +5,14 @@
 //! JSON object for tools. A contact that never appears is an error (exit 2), with the nearest
 //! contact id seen.
 
-use std::fs::File;
-use std::io::{self, BufReader, Read, Write};
+use std::io::{self, Write};
 use std::path::PathBuf;
 
 use journey_insight::explain::Recorder;
-use journey_runtime::decode::Limits;
-use journey_runtime::{decode, Engine, Options};
+use journey_runtime::Engine;
 
-use super::run::{parse_lateness, parse_until, strip_terminator};
+use super::replay;
+use super::run::{parse_lateness, parse_until};
 use super::Backend;
 use crate::Exit;
 
@@ -58,46 +57,20 @@ pub fn run(args: &ExplainArgs) -> Exit {
         Ok((_, program)) => program,
         Err(exit) => return exit,
     };
-    let input: Box<dyn Read> = if args.events.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        match File::open(&args.events) {
-            Ok(file) => Box::new(file),
-            Err(error) => {
-                eprintln!("error: cannot read {}: {error}", args.events.display());
-                return Exit::Failure;
-            }
-        }
+    let input = match replay::open_events(&args.events) {
+        Ok(input) => input,
+        Err(exit) => return exit,
     };
     let evaluator = match super::evaluator(&program, args.backend) {
         Ok(evaluator) => evaluator,
         Err(exit) => return exit,
     };
-    let limits = Limits::default();
-    let options = Options {
-        lateness: args.lateness,
-        limits,
-        trace: true,
-    };
+    let options = replay::traced(args.lateness);
     let mut engine = Engine::new(&program, &*evaluator, options);
     let mut recorder = Recorder::new(Some(&args.contact));
-    let mut reader = BufReader::with_capacity(1 << 16, input);
-    let mut line = Vec::with_capacity(1024);
-    let mut line_number = 0u64;
-    loop {
-        line.clear();
-        match decode::read_line_bounded(&mut reader, &mut line, limits.max_line_bytes) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(error) => {
-                eprintln!("error: cannot read {}: {error}", args.events.display());
-                return Exit::Failure;
-            }
-        }
-        line_number += 1;
-        engine.handle_line(line_number, strip_terminator(&line), &mut recorder);
+    if let Err(exit) = replay::replay(&mut engine, input, &args.events, args.until, &mut recorder) {
+        return exit;
     }
-    engine.finish(args.until, &mut recorder);
     let Some(explanation) = recorder.explain(&engine, &program, &args.contact) else {
         eprintln!(
             "error: contact `{}` does not appear in {}",

@@ -8,6 +8,7 @@ pub mod fmt;
 pub mod graph;
 pub mod ir;
 pub mod lsp;
+mod replay;
 pub mod report;
 pub mod run;
 pub mod test;

@@ -5,15 +5,14 @@
 //! what the trace says with `journey_insight::report::Counters` (no output is parsed). Writes
 //! `DIR/report.json` and `DIR/report.html` (default `report/`) and prints their paths.
 
-use std::fs::{self, File};
-use std::io::{self, BufReader, Read};
+use std::fs;
 use std::path::PathBuf;
 
 use journey_insight::report::{self, Counters};
-use journey_runtime::decode::Limits;
-use journey_runtime::{decode, Engine, Options};
+use journey_runtime::Engine;
 
-use super::run::{parse_lateness, parse_until, strip_terminator};
+use super::replay;
+use super::run::{parse_lateness, parse_until};
 use super::Backend;
 use crate::Exit;
 
@@ -46,46 +45,20 @@ pub fn run(args: &ReportArgs) -> Exit {
         Ok((_, program)) => program,
         Err(exit) => return exit,
     };
-    let input: Box<dyn Read> = if args.events.as_os_str() == "-" {
-        Box::new(io::stdin().lock())
-    } else {
-        match File::open(&args.events) {
-            Ok(file) => Box::new(file),
-            Err(error) => {
-                eprintln!("error: cannot read {}: {error}", args.events.display());
-                return Exit::Failure;
-            }
-        }
+    let input = match replay::open_events(&args.events) {
+        Ok(input) => input,
+        Err(exit) => return exit,
     };
     let evaluator = match super::evaluator(&program, args.backend) {
         Ok(evaluator) => evaluator,
         Err(exit) => return exit,
     };
-    let limits = Limits::default();
-    let options = Options {
-        lateness: args.lateness,
-        limits,
-        trace: true,
-    };
+    let options = replay::traced(args.lateness);
     let mut engine = Engine::new(&program, &*evaluator, options);
     let mut counters = Counters::new(&program);
-    let mut reader = BufReader::with_capacity(1 << 16, input);
-    let mut line = Vec::with_capacity(1024);
-    let mut line_number = 0u64;
-    loop {
-        line.clear();
-        match decode::read_line_bounded(&mut reader, &mut line, limits.max_line_bytes) {
-            Ok(0) => break,
-            Ok(_) => {}
-            Err(error) => {
-                eprintln!("error: cannot read {}: {error}", args.events.display());
-                return Exit::Failure;
-            }
-        }
-        line_number += 1;
-        engine.handle_line(line_number, strip_terminator(&line), &mut counters);
+    if let Err(exit) = replay::replay(&mut engine, input, &args.events, args.until, &mut counters) {
+        return exit;
     }
-    engine.finish(args.until, &mut counters);
     let report = report::build(&counters, &program, engine.state());
     if let Err(error) = fs::create_dir_all(&args.out) {
         eprintln!("error: cannot create {}: {error}", args.out.display());
