@@ -7,7 +7,6 @@
 //! - a file without errors lowers to IR and the JIT compiles it.
 
 use journey_check::Diagnostic;
-use journey_fmt::format_source;
 use journey_syntax::{parse, FileId, SourceMap, Span};
 
 /// Checks one input.
@@ -29,7 +28,7 @@ pub fn check_text(text: &str) -> Result<(), String> {
         diagnostic_inside(text, diagnostic)?;
     }
     if parsed.errors.is_empty() {
-        round_trip(text, &parsed)?;
+        journey_fmt::check_round_trip(text)?;
     }
     if !analysis.has_errors() {
         let program = journey_ir::lower(&analysis)
@@ -70,58 +69,6 @@ fn span_inside(text: &str, span: Span) -> Result<(), String> {
     }
     if !text.is_char_boundary(start) || !text.is_char_boundary(end) {
         return Err(format!("span {start}..{end} not on char boundaries"));
-    }
-    Ok(())
-}
-
-/// The formatter's properties, as in `compiler/fmt/tests/round_trip.rs`: the output parses to
-/// the same declarations (spans compare equal, so this compares structure) and comments, and
-/// formatting is idempotent.
-fn round_trip(text: &str, original: &journey_syntax::Parsed) -> Result<(), String> {
-    let formatted =
-        format_source(text).map_err(|e| format!("format refused a clean file: {:?}", e.errors))?;
-    let reparsed = parse(FileId(0), &formatted);
-    if !reparsed.errors.is_empty() {
-        return Err(format!(
-            "the formatted file does not parse: {:?}\n--- output ---\n{formatted}",
-            reparsed.errors
-        ));
-    }
-    if reparsed.module.decls != original.module.decls {
-        let first = original
-            .module
-            .decls
-            .iter()
-            .zip(&reparsed.module.decls)
-            .find(|(a, b)| a != b)
-            .map(|(a, b)| format!("before: {a:#?}\nafter: {b:#?}"))
-            .unwrap_or_else(|| "a different number of declarations".to_string());
-        return Err(format!(
-            "formatting changed the declarations:\n{first}\n--- output ---\n{formatted}"
-        ));
-    }
-    let before: Vec<&str> = original
-        .module
-        .comments
-        .iter()
-        .map(|c| c.text.as_str())
-        .collect();
-    let after: Vec<&str> = reparsed
-        .module
-        .comments
-        .iter()
-        .map(|c| c.text.as_str())
-        .collect();
-    if before != after {
-        return Err(format!(
-            "formatting changed the comments:\n{before:#?}\n{after:#?}\n--- output ---\n{formatted}"
-        ));
-    }
-    let twice = format_source(&formatted).map_err(|e| format!("format refused its output: {e}"))?;
-    if twice != formatted {
-        return Err(format!(
-            "formatting is not idempotent\n--- first ---\n{formatted}\n--- second ---\n{twice}"
-        ));
     }
     Ok(())
 }

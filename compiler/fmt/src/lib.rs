@@ -37,6 +37,7 @@
 mod exprs;
 mod printer;
 mod render;
+mod round_trip;
 mod source;
 mod steps;
 mod text;
@@ -45,6 +46,8 @@ mod walk;
 use std::fmt;
 
 use journey_syntax::{FileId, SyntaxError};
+
+pub use round_trip::check_round_trip;
 
 /// Formatting refused because the text does not parse.
 #[derive(Debug)]
