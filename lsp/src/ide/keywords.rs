@@ -1,17 +1,9 @@
 //! Short explanations of every keyword and contextual word, from `docs/reference.md`, for hover
 //! and for the documentation of keyword completions.
 
-/// The declaration keywords, which start a top-level declaration in the first column.
-pub const DECLARATIONS: [&str; 8] = [
-    "event",
-    "profile",
-    "policy",
-    "segment",
-    "score",
-    "journey",
-    "conversion",
-    "test",
-];
+/// The declaration keywords, which start a top-level declaration in the first column (the
+/// parser's own list, where it resumes after an error).
+pub use journey_syntax::DECLARATION_KEYWORDS as DECLARATIONS;
 
 /// Journey header clauses.
 pub const CLAUSES: [&str; 4] = ["enter", "reenter", "goal", "exit"];
