@@ -225,31 +225,10 @@ fn reachable(journey: &Journey) -> BTreeSet<usize> {
             continue;
         };
         if seen.insert(id.index()) {
-            stack.extend(successors(step));
+            stack.extend(step.successors());
         }
     }
     seen
-}
-
-fn successors(step: &Step) -> Vec<StepId> {
-    match step {
-        Step::Send(send) => vec![send.next],
-        Step::Notify { next, .. }
-        | Step::Wait { next, .. }
-        | Step::WaitUntil { next, .. }
-        | Step::Set { next, .. }
-        | Step::AdjustScore { next, .. }
-        | Step::Tag { next, .. }
-        | Step::Goal { next, .. } => vec![*next],
-        Step::WaitFor {
-            then, otherwise, ..
-        }
-        | Step::Branch {
-            then, otherwise, ..
-        } => vec![*then, *otherwise],
-        Step::Split { arms } => arms.iter().map(|a| a.2).collect(),
-        Step::Exit => Vec::new(),
-    }
 }
 
 fn entry_lines(s: &Surface<'_>, journey: &Journey) -> Vec<String> {

@@ -9,8 +9,8 @@
 
 use journey_check::types::Type;
 use journey_ir::{
-    ArithOp, ClockTime, ClockZone, CompareOp, Const, EventId, ExprId, ExprKind, History,
-    HistoryFunction, HistoryId, HistoryWindow, Journey, JourneyId, Program, TimeSpec,
+    ArithOp, ClockTime, ClockZone, Const, EventId, ExprId, ExprKind, History, HistoryFunction,
+    HistoryId, HistoryWindow, Journey, JourneyId, Program, TimeSpec,
 };
 use journey_runtime::output::{format_date, format_instant};
 
@@ -176,14 +176,7 @@ impl<'a> Surface<'a> {
             ExprKind::And(a, b) => self.binary(*a, "and", *b, AND, AND),
             ExprKind::Or(a, b) => self.binary(*a, "or", *b, OR, OR),
             ExprKind::Compare(op, a, b) => {
-                let op = match op {
-                    CompareOp::Eq => "==",
-                    CompareOp::Ne => "!=",
-                    CompareOp::Lt => "<",
-                    CompareOp::Le => "<=",
-                    CompareOp::Gt => ">",
-                    CompareOp::Ge => ">=",
-                };
+                let op = op.symbol();
                 self.binary(*a, op, *b, COMPARE, COALESCE + 1)
             }
             ExprKind::Arith(op, a, b) => {

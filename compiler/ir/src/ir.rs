@@ -559,6 +559,31 @@ pub enum Step {
     Exit,
 }
 
+impl Step {
+    /// The steps that can follow this one, in the order a reader follows them (the main path
+    /// before an `else`, arms in order).
+    pub fn successors(&self) -> Vec<StepId> {
+        match self {
+            Step::Send(send) => vec![send.next],
+            Step::Notify { next, .. }
+            | Step::Wait { next, .. }
+            | Step::WaitUntil { next, .. }
+            | Step::Set { next, .. }
+            | Step::AdjustScore { next, .. }
+            | Step::Tag { next, .. }
+            | Step::Goal { next, .. } => vec![*next],
+            Step::WaitFor {
+                then, otherwise, ..
+            }
+            | Step::Branch {
+                then, otherwise, ..
+            } => vec![*then, *otherwise],
+            Step::Split { arms } => arms.iter().map(|(_, _, s)| *s).collect(),
+            Step::Exit => Vec::new(),
+        }
+    }
+}
+
 /// A send step.
 #[derive(Clone, Debug)]
 pub struct Send {
@@ -749,6 +774,20 @@ pub enum CompareOp {
     Ge,
 }
 
+impl CompareOp {
+    /// The operator as the language writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            CompareOp::Eq => "==",
+            CompareOp::Ne => "!=",
+            CompareOp::Lt => "<",
+            CompareOp::Le => "<=",
+            CompareOp::Gt => ">",
+            CompareOp::Ge => ">=",
+        }
+    }
+}
+
 /// Arithmetic operators.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ArithOp {
@@ -760,6 +799,18 @@ pub enum ArithOp {
     Mul,
     /// `/`
     Div,
+}
+
+impl ArithOp {
+    /// The operator as the language writes it.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            ArithOp::Add => "+",
+            ArithOp::Sub => "-",
+            ArithOp::Mul => "*",
+            ArithOp::Div => "/",
+        }
+    }
 }
 
 /// A `test` block: inputs to feed a fresh run and the records it must produce.

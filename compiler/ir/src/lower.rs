@@ -1088,28 +1088,6 @@ impl JourneyBuilder {
     }
 }
 
-/// The successors of a step, in the order a reader follows them.
-fn successors(step: &Step) -> Vec<StepId> {
-    match step {
-        Step::Send(send) => vec![send.next],
-        Step::Notify { next, .. }
-        | Step::Wait { next, .. }
-        | Step::WaitUntil { next, .. }
-        | Step::Set { next, .. }
-        | Step::AdjustScore { next, .. }
-        | Step::Tag { next, .. }
-        | Step::Goal { next, .. } => vec![*next],
-        Step::WaitFor {
-            then, otherwise, ..
-        } => vec![*then, *otherwise],
-        Step::Branch {
-            then, otherwise, ..
-        } => vec![*then, *otherwise],
-        Step::Split { arms } => arms.iter().map(|(_, _, s)| *s).collect(),
-        Step::Exit => Vec::new(),
-    }
-}
-
 /// Numbers steps in the order they are first reached from the start (depth first, the main
 /// path before branches), so that the printed IR reads top to bottom like the source.
 fn renumber(steps: Vec<Step>, start: StepId) -> (Vec<Step>, StepId) {
@@ -1122,7 +1100,7 @@ fn renumber(steps: Vec<Step>, start: StepId) -> (Vec<Step>, StepId) {
         }
         seen[i] = true;
         order.push(i);
-        for next in successors(&steps[i]).into_iter().rev() {
+        for next in steps[i].successors().into_iter().rev() {
             stack.push(next.index());
         }
     }

@@ -269,23 +269,11 @@ impl Printer<'_> {
             ExprKind::And(a, b) => format!("(and {} {})", e(a), e(b)),
             ExprKind::Or(a, b) => format!("(or {} {})", e(a), e(b)),
             ExprKind::Compare(op, a, b) => {
-                let op = match op {
-                    CompareOp::Eq => "==",
-                    CompareOp::Ne => "!=",
-                    CompareOp::Lt => "<",
-                    CompareOp::Le => "<=",
-                    CompareOp::Gt => ">",
-                    CompareOp::Ge => ">=",
-                };
+                let op = op.symbol();
                 format!("({op} {} {})", e(a), e(b))
             }
             ExprKind::Arith(op, a, b) => {
-                let op = match op {
-                    ArithOp::Add => "+",
-                    ArithOp::Sub => "-",
-                    ArithOp::Mul => "*",
-                    ArithOp::Div => "/",
-                };
+                let op = op.symbol();
                 format!("({op}:{} {} {})", self.ty(&expr.ty), e(a), e(b))
             }
             ExprKind::Coalesce(a, b) => format!("(?? {} {})", e(a), e(b)),
