@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 
 use journey_ir::eval::{Evaluator, Interpreter};
 use journey_ir::Program;
-use journey_runtime::engine::RunState;
 use journey_runtime::output::Action;
+use journey_runtime::RunState;
 use journey_runtime::{Engine, Reject, Sink};
 use journey_tests::runs::{compile, root, run_args};
 

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use journey_ir::Program;
-use journey_runtime::{decode, Options};
+use journey_runtime::{input, Options};
 
 /// The repository's root.
 pub fn root() -> PathBuf {
@@ -33,11 +33,11 @@ pub fn run_args(args: &Path) -> (Option<i64>, Options) {
     for pair in words.chunks(2) {
         match pair {
             ["--until", instant] => {
-                until = Some(decode::parse_instant(instant).expect("an instant after --until"))
+                until = Some(input::parse_instant(instant).expect("an instant after --until"))
             }
             ["--lateness", duration] => {
                 options.lateness =
-                    decode::parse_duration(duration).expect("a duration after --lateness")
+                    input::parse_duration(duration).expect("a duration after --lateness")
             }
             other => panic!("{}: unknown arguments {other:?}", args.display()),
         }

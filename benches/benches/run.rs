@@ -392,8 +392,8 @@ fn print_machine() {
 
 /// The inline sizes of the runtime's per-contact types (heap parts come on top).
 fn print_sizes() {
-    use journey_runtime::state::{Contact, HistoryState, Instance, JourneyState, ScoreState};
-    use journey_runtime::timers::Timer;
+    use journey_runtime::store::{Contact, HistoryState, Instance, JourneyState, ScoreState};
+    use journey_runtime::scheduler::timers::Timer;
     use std::mem::size_of;
     println!(
         "inline sizes: Contact {} B, Value {} B, HistoryState {} B, JourneyState {} B, \

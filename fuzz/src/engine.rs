@@ -19,8 +19,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use arbitrary::{Result as ArbResult, Unstructured};
 use journey_ir::eval::{Evaluator, Interpreter};
 use journey_ir::Program;
-use journey_runtime::engine::RunState;
 use journey_runtime::output::Action;
+use journey_runtime::RunState;
 use journey_runtime::{Engine, Options, Reject, Sink};
 use journey_syntax::SourceMap;
 

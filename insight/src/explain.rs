@@ -15,7 +15,7 @@ use journey_ir::eval::Value;
 use journey_ir::{ExprId, JourneyId, Program, Reenter, Step, StepId};
 use journey_runtime::engine::Engine;
 use journey_runtime::output::{format_instant, value_json, Action};
-use journey_runtime::state::Phase;
+use journey_runtime::store::Phase;
 use journey_runtime::trace::{Cause, Fired, Leave, Pending, Refusal, Trace};
 use journey_runtime::{Reject, Sink};
 

@@ -1,22 +1,25 @@
 //! The journey runtime: decodes Segment NDJSON, runs a lowered program over it in event time,
 //! and writes actions and rejects.
 //!
-//! Data flows one way: [`decode`] turns a line into an [`Input`]; the [`engine`] applies it to
-//! the [`state`] of its contact and the [`timers`], and writes [`output`] records to a
-//! [`engine::Sink`] (and, when asked, its decisions as [`trace`]s). [`clock`] does every calendar
-//! computation; [`testing`] runs `test` blocks.
+//! Data flows one way: [`input`] turns a line into an [`Input`]; the [`engine`] orders the
+//! phases of each input over the [`store`] of contacts, the [`scheduler`]'s timers, the
+//! `journeys`' step machine and the `policy` of sends, which hand [`output`] records to a
+//! [`engine::Sink`] (and, when asked, their decisions as [`trace`]s). [`clock`] does every
+//! calendar computation; [`testing`] runs `test` blocks.
 
 pub mod clock;
-pub mod decode;
 pub mod engine;
-mod history;
+pub mod input;
+mod journeys;
 pub mod output;
-mod scores;
-pub mod state;
+mod plan;
+mod policy;
+pub mod scheduler;
+mod scope;
+pub mod store;
 pub mod testing;
-pub mod timers;
 pub mod trace;
-mod trace_hooks;
 
-pub use decode::{Decoder, Input, Reject, RejectReason};
 pub use engine::{Engine, Options, Sink, Stats};
+pub use input::{Decoder, Input, Reject, RejectReason};
+pub use store::RunState;

@@ -6,9 +6,10 @@ use std::sync::Arc;
 use journey_ir::eval::{Evaluator, Value};
 use journey_ir::{Expected, ExpectedRecord, Program, TestCase, TestInput, TestInputKind};
 
-use crate::decode::{Input, Reject};
-use crate::engine::{EmptyEnv, Engine, Options, Sink};
+use crate::engine::{Engine, Options, Sink};
+use crate::input::{Input, Reject};
 use crate::output::{format_instant, Action, ActionKind};
+use crate::scope::EmptyEnv;
 
 /// What one test produced against what it expected.
 #[derive(Clone, Debug, PartialEq)]

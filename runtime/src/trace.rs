@@ -17,9 +17,11 @@ use journey_ir::{
     Reenter, ScoreId, StepId,
 };
 
+mod hooks;
+
 use crate::output::Action;
-use crate::state::{JourneyState, Phase};
-use crate::timers::TimerKind;
+use crate::scheduler::timers::TimerKind;
+use crate::store::{JourneyState, Phase};
 
 /// The contact a decision is about: its index in the run (order of first input) and its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

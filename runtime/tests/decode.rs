@@ -1,5 +1,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-//! Data-driven tests of `journey_runtime::decode`: every `tests/decode/*.ndjson` file is decoded
+//! Data-driven tests of `journey_runtime::input`: every `tests/decode/*.ndjson` file is decoded
 //! line by line against `tests/decode/schema.journey`, and the inputs and rejects are pinned as an
 //! insta snapshot beside it (`tests/decode/<file>.snap`).
 
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use journey_ir::eval::Value;
 use journey_ir::Program;
-use journey_runtime::decode::Limits;
+use journey_runtime::input::Limits;
 use journey_runtime::{Decoder, Input};
 use journey_syntax::SourceMap;
 

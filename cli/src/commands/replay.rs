@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{self, BufReader, Read};
 use std::path::Path;
 
-use journey_runtime::decode::{self, Limits};
+use journey_runtime::input::{self, Limits};
 use journey_runtime::{Engine, Options, Sink};
 
 use super::run::strip_terminator;
@@ -48,7 +48,7 @@ pub(super) fn replay(
     let mut line_number = 0u64;
     loop {
         line.clear();
-        match decode::read_line_bounded(&mut reader, &mut line, max_line_bytes) {
+        match input::read_line_bounded(&mut reader, &mut line, max_line_bytes) {
             Ok(0) => break,
             Ok(_) => {}
             Err(error) => {

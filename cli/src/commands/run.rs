@@ -11,10 +11,10 @@ use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 use journey_ir::Program;
-use journey_runtime::decode::Limits;
 use journey_runtime::engine::ACTION_KINDS;
+use journey_runtime::input::Limits;
 use journey_runtime::output::Action;
-use journey_runtime::{decode, Engine, Options, Reject, Sink, Stats};
+use journey_runtime::{input, Engine, Options, Reject, Sink, Stats};
 
 use super::Backend;
 use crate::Exit;
@@ -58,12 +58,12 @@ pub struct RunArgs {
 }
 
 pub(super) fn parse_until(text: &str) -> Result<i64, String> {
-    decode::parse_instant(text)
+    input::parse_instant(text)
         .ok_or_else(|| format!("`{text}` is not an RFC 3339 instant such as 2026-01-05T10:00:00Z"))
 }
 
 pub(super) fn parse_lateness(text: &str) -> Result<i64, String> {
-    decode::parse_duration(text)
+    input::parse_duration(text)
         .ok_or_else(|| format!("`{text}` is not a duration such as 30s, 15m, 2h, 3d or 1w"))
 }
 
@@ -123,7 +123,7 @@ pub fn run(args: &RunArgs) -> Exit {
     let mut read = 0u64;
     loop {
         line.clear();
-        match decode::read_line_bounded(&mut reader, &mut line, args.max_line_bytes) {
+        match input::read_line_bounded(&mut reader, &mut line, args.max_line_bytes) {
             Ok(0) => break,
             Ok(n) => read += n,
             Err(error) => {

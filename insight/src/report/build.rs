@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use journey_ir::{JourneyId, Program, StepId};
-use journey_runtime::engine::RunState;
+use journey_runtime::RunState;
 use journey_runtime::output::{format_instant, ACTION_KINDS};
 
 use super::attribution::{Credit, MODELS};

@@ -5,16 +5,17 @@
 use journey_ir::eval::Value;
 use journey_ir::{Channel, EventId, ExprId, JourneyId, ProfileSlot, ScoreId, StepId};
 
-use crate::engine::{Engine, Scope, Sink};
-use crate::state::Phase;
-use crate::timers::{TimerKind, NO_CONTACT};
+use crate::engine::{Engine, Handler, Sink};
+use crate::scheduler::timers::{TimerKind, NO_CONTACT};
+use crate::scope::Scope;
+use crate::store::Phase;
 use crate::trace::*;
 
-impl<'p> Engine<'p> {
+impl<'p> Handler<'_, 'p> {
     /// Whether the run traces its decisions.
     #[inline]
     pub(crate) fn traced(&self) -> bool {
-        self.options.trace
+        self.t.options.trace
     }
 
     /// Hands the sink the trace `make` builds for contact `c`.
@@ -31,18 +32,18 @@ impl<'p> Engine<'p> {
             index: c as u32,
             id: &contact.id,
         };
-        sink.trace(self.program, &make(who));
+        sink.trace(self.t.program, &make(who));
     }
 
     /// The values of the leaves of `exprs` over `scope`.
     pub(crate) fn reads(&self, exprs: &[ExprId], scope: &Scope<'_>) -> Vec<(ExprId, Value)> {
         let mut reads: Vec<(ExprId, Value)> = Vec::new();
         for &expr in exprs {
-            for leaf in leaves(self.program, expr) {
+            for leaf in leaves(self.t.program, expr) {
                 if reads.iter().any(|(seen, _)| *seen == leaf) {
                     continue;
                 }
-                reads.push((leaf, self.evaluator.eval(leaf, scope)));
+                reads.push((leaf, self.t.evaluator.eval(leaf, scope)));
             }
         }
         reads
@@ -70,7 +71,7 @@ impl<'p> Engine<'p> {
             event,
             record,
         };
-        sink.trace(self.program, &input);
+        sink.trace(self.t.program, &input);
         if let Some(c) = known {
             self.settle_traced(c, now, sink);
         }
@@ -304,6 +305,7 @@ impl<'p> Engine<'p> {
         sink: &mut dyn Sink,
     ) {
         let conditions: Vec<ExprId> = self
+            .t
             .program
             .policy
             .consent
@@ -358,7 +360,9 @@ impl<'p> Engine<'p> {
             }
         }
     }
+}
 
+impl Engine<'_> {
     /// The contact's live timers, by due time (stale ones, whose generation no longer matches,
     /// left out). A pending `enter once` counts for every contact known.
     pub fn pending_for(&self, id: &str) -> Vec<Pending> {

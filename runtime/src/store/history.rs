@@ -14,7 +14,7 @@ use journey_check::types::Type;
 use journey_ir::eval::Value;
 use journey_ir::{History, HistoryFunction, HistoryWindow};
 
-use crate::state::{Aggregate, HistoryState, KeyedGroup};
+use crate::store::{Aggregate, HistoryState, KeyedGroup};
 
 impl HistoryState {
     /// Adds an event of a keyed aggregate (`history.key` is set): `record` is the event's record,

@@ -6,7 +6,7 @@
 
 use journey_ir::{Decay, Score};
 
-use crate::state::ScoreState;
+use crate::store::ScoreState;
 
 /// Parts per million of a percentage, so that decay is exact integer arithmetic.
 const MILLION: i128 = 1_000_000;

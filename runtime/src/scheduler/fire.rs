@@ -1,0 +1,112 @@
+//! Firing timers: every timer due by the clock, in the reference's order, each dispatched to
+//! what it was set for.
+
+use journey_ir::{Entry, JourneyId};
+
+use crate::engine::{Handler, Sink};
+use crate::scheduler::timers::{Timer, TimerKind, Timers};
+use crate::trace::Cause;
+
+impl<'p> Handler<'_, 'p> {
+    /// Fires, in order, every timer due at or before `now`.
+    pub(crate) fn fire_due(&mut self, now: i64, sink: &mut dyn Sink) {
+        while let Some((due, mut timers)) = self.state.timers.take_due(now) {
+            let contacts = &self.state.contacts;
+            Timers::order(&mut timers, |c| {
+                contacts.get(c as usize).map_or("", |contact| &contact.id)
+            });
+            if self.state.clock.is_none_or(|clock| clock < due) {
+                self.state.clock = Some(due);
+            }
+            let due = self.state.clock.unwrap_or(due);
+            for timer in timers {
+                self.fire(timer, due, sink);
+            }
+        }
+    }
+
+    /// Fires one timer at `due`, unless it is stale.
+    pub(crate) fn fire(&mut self, timer: Timer, due: i64, sink: &mut dyn Sink) {
+        let j = timer.journey;
+        if timer.kind == TimerKind::Once {
+            self.fire_once(j, due, sink);
+            return;
+        }
+        let c = timer.contact as usize;
+        let Some(contact) = self.state.contacts.get(c) else {
+            return;
+        };
+        if !crate::trace::is_live(&contact.journeys[j.index()], timer.kind) {
+            return;
+        }
+        self.state.stats.timers += 1;
+        if self.traced() {
+            self.trace_fired(c, j, timer.kind, due, sink);
+            self.settle_traced(c, due, sink);
+        }
+        self.settle(c, due);
+        match timer.kind {
+            TimerKind::Resume(_) => self.resume_instance(c, j, due, sink),
+            TimerKind::Scheduled(_) => {
+                let filter = match &self.t.program.journeys[j.index()].entry {
+                    Entry::Schedule { filter, .. } => *filter,
+                    _ => None,
+                };
+                if self.holds(c, filter, due) {
+                    self.enter(c, j, due, Cause::Schedule, None, sink);
+                } else if self.traced() {
+                    self.trace_held_refused(c, j, Cause::Schedule, filter, due, sink);
+                }
+                self.plan_schedule(c, j, due);
+            }
+            TimerKind::Inactive(_) => {
+                let contact = &mut self.state.contacts[c];
+                let last = contact.last_input;
+                let duration = match self.t.program.journeys[j.index()].entry {
+                    Entry::Inactive(duration) => duration,
+                    _ => 0,
+                };
+                let state = &mut contact.journeys[j.index()];
+                if last.saturating_add(duration) <= due {
+                    state.inactivity_armed = None.into();
+                    self.enter(c, j, due, Cause::Inactive, None, sink);
+                } else {
+                    // Input came since: wait for the quiet stretch after the latest one.
+                    state.inactivity_armed = Some(last).into();
+                    self.state.timers.push(
+                        last.saturating_add(duration),
+                        j,
+                        c as u32,
+                        TimerKind::Inactive(last),
+                    );
+                }
+            }
+            TimerKind::Once => {}
+        }
+        self.reevaluate_when(c, due, sink);
+    }
+
+    /// `enter once`: every known contact, in contact id order.
+    pub(crate) fn fire_once(&mut self, j: JourneyId, now: i64, sink: &mut dyn Sink) {
+        let Entry::Once { filter, .. } = self.t.program.journeys[j.index()].entry else {
+            return;
+        };
+        let contacts = &self.state.contacts;
+        let mut known: Vec<usize> = (0..contacts.len()).collect();
+        known.sort_by(|&a, &b| contacts[a].id.cmp(&contacts[b].id));
+        for c in known {
+            self.state.stats.timers += 1;
+            if self.traced() {
+                self.trace_fired(c, j, TimerKind::Once, now, sink);
+                self.settle_traced(c, now, sink);
+            }
+            self.settle(c, now);
+            if self.holds(c, filter, now) {
+                self.enter(c, j, now, Cause::Once, None, sink);
+            } else if self.traced() {
+                self.trace_held_refused(c, j, Cause::Once, filter, now, sink);
+            }
+            self.reevaluate_when(c, now, sink);
+        }
+    }
+}

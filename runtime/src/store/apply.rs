@@ -1,0 +1,157 @@
+//! How inputs change a contact's stored state: decay settled, profile fields written (`identify`,
+//! `set`, `tag`), events joining histories, score rules awarding points.
+
+use std::sync::Arc;
+
+use journey_ir::eval::Value;
+use journey_ir::{Calendar, Entry, ProfileSlot};
+
+use crate::engine::{Arrival, Handler, Sink};
+use crate::trace::Trace;
+
+impl<'p> Handler<'_, 'p> {
+    /// Applies the decay periods that ended by `now`.
+    pub(crate) fn settle(&mut self, c: usize, now: i64) {
+        let contact = &mut self.state.contacts[c];
+        for (state, score) in contact.scores.iter_mut().zip(&self.t.program.scores) {
+            state.settle(score.decay, now);
+        }
+    }
+
+    /// Sets a profile field (identify or `set`), planning schedules again when their inputs
+    /// change.
+    pub(crate) fn assign(&mut self, c: usize, slot: ProfileSlot, value: Value, now: i64) {
+        let old = std::mem::replace(&mut self.state.contacts[c].profile[slot.index()], value);
+        if old == self.state.contacts[c].profile[slot.index()] {
+            return;
+        }
+        let program = self.t.program;
+        let plan = &self.t.plan;
+        for &j in &plan.scheduled_journeys {
+            let depends = Some(slot) == plan.timezone
+                || matches!(
+                    program.journeys[j.index()].entry,
+                    Entry::Schedule {
+                        calendar: Calendar::Yearly(date),
+                        ..
+                    } if date == slot
+                );
+            if depends {
+                self.plan_schedule(c, j, now);
+            }
+        }
+    }
+
+    /// Adds or removes a tag of the profile's `tags` list.
+    pub(crate) fn edit_tags(&mut self, c: usize, tag: &str, add: bool) {
+        let Some(slot) = self.t.plan.tags else {
+            return;
+        };
+        let value = &mut self.state.contacts[c].profile[slot.index()];
+        let mut tags: Vec<Value> = match value {
+            Value::List(items) => items.to_vec(),
+            _ => Vec::new(),
+        };
+        let present = tags
+            .iter()
+            .any(|t| matches!(t, Value::Str(s) if &**s == tag));
+        if add && !present {
+            tags.push(Value::Str(Arc::from(tag)));
+        } else if !add {
+            tags.retain(|t| !matches!(t, Value::Str(s) if &**s == tag));
+        } else {
+            return;
+        }
+        *value = Value::List(tags.into());
+    }
+
+    /// The event joins the histories of its type (reference §6, phase 2).
+    pub(crate) fn join_histories(
+        &mut self,
+        c: usize,
+        arrival: &Arrival<'_>,
+        now: i64,
+        sink: &mut dyn Sink,
+    ) {
+        let Arrival {
+            event,
+            record,
+            matched,
+        } = *arrival;
+        let program = self.t.program;
+        let plan = &self.t.plan;
+        for &h in &plan.histories_of[event.index()] {
+            let history = &program.histories[h.index()];
+            let value = || {
+                history
+                    .field
+                    .and_then(|slot| record.get(slot as usize).cloned())
+                    .unwrap_or(Value::Missing)
+            };
+            if history.key.is_some() {
+                // Its filter reads a binding: asked when the aggregate is read.
+                let value = value();
+                self.state.contacts[c].histories[h.index()].add_keyed(history, now, record, value);
+                if self.traced() {
+                    self.trace(c, sink, |who| Trace::Joined {
+                        who,
+                        at: now,
+                        history: h,
+                    });
+                }
+                continue;
+            }
+            let scope = self.scope(c, now).with_event(event, record);
+            if !self.passes(history.filter, matched, &scope) {
+                continue;
+            }
+            let value = value();
+            self.state.contacts[c].histories[h.index()].add(history, now, value);
+            if self.traced() {
+                self.trace(c, sink, |who| Trace::Joined {
+                    who,
+                    at: now,
+                    history: h,
+                });
+            }
+        }
+    }
+
+    /// Score rules, every filter before any award, so that all of them read the scores from
+    /// before the event (phase 3).
+    pub(crate) fn award_scores(
+        &mut self,
+        c: usize,
+        arrival: &Arrival<'_>,
+        now: i64,
+        sink: &mut dyn Sink,
+    ) {
+        let Arrival {
+            event,
+            record,
+            matched,
+        } = *arrival;
+        let program = self.t.program;
+        let plan = &self.t.plan;
+        let mut awards = std::mem::take(&mut self.scratch.awards);
+        awards.clear();
+        let scope = self.scope(c, now).with_event(event, record);
+        awards.extend(
+            plan.score_rules_of[event.index()]
+                .iter()
+                .copied()
+                .filter(|&(s, r)| {
+                    let filter = program.scores[s.index()].on_rules[r].filter;
+                    self.passes(filter, matched, &scope)
+                }),
+        );
+        for &(s, r) in &awards {
+            let before = self.state.contacts[c].scores[s.index()].points;
+            self.state.contacts[c].scores[s.index()].award(&program.scores[s.index()], r, now);
+            if self.traced() {
+                self.trace_award(c, s, r, before, now, sink);
+            }
+        }
+        self.scratch.awards = awards;
+    }
+}
