@@ -83,6 +83,8 @@ pub(crate) struct Scratch {
     pub(crate) matched: FilterBits,
     /// The score rules an event matched.
     pub(crate) awards: Vec<(ScoreId, usize)>,
+    /// The timers of the bucket being fired.
+    pub(crate) timers: Vec<crate::scheduler::timers::Timer>,
 }
 
 /// A track event being handled: its type, its record and which of its event filters held.

@@ -4,3 +4,4 @@
 mod fire;
 mod schedule;
 pub mod timers;
+mod wheel;

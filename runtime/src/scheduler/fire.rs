@@ -10,7 +10,8 @@ use crate::trace::Cause;
 impl<'p> Handler<'_, 'p> {
     /// Fires, in order, every timer due at or before `now`.
     pub(crate) fn fire_due(&mut self, now: i64, sink: &mut dyn Sink) {
-        while let Some((due, mut timers)) = self.state.timers.take_due(now) {
+        let mut timers = std::mem::take(&mut self.scratch.timers);
+        while let Some(due) = self.state.timers.take_due(now, &mut timers) {
             let contacts = &self.state.contacts;
             Timers::order(&mut timers, |c| {
                 contacts.get(c as usize).map_or("", |contact| &contact.id)
@@ -19,10 +20,11 @@ impl<'p> Handler<'_, 'p> {
                 self.state.clock = Some(due);
             }
             let due = self.state.clock.unwrap_or(due);
-            for timer in timers {
+            for timer in timers.drain(..) {
                 self.fire(timer, due, sink);
             }
         }
+        self.scratch.timers = timers;
     }
 
     /// Fires one timer at `due`, unless it is stale.

@@ -374,8 +374,10 @@ impl Engine<'_> {
             .state
             .timers
             .iter()
-            .filter(|(_, timer)| timer.contact == c || timer.contact == NO_CONTACT)
-            .filter_map(|(due, timer)| {
+            .into_iter()
+            .enumerate()
+            .filter(|(_, (_, timer))| timer.contact == c || timer.contact == NO_CONTACT)
+            .filter_map(|(created, (due, timer))| {
                 let state = contact.journeys.get(timer.journey.index())?;
                 let fired = match timer.kind {
                     TimerKind::Once => Fired::Once,
@@ -395,7 +397,7 @@ impl Engine<'_> {
                     journey: timer.journey,
                     timer: fired,
                 };
-                Some((item, timer.sequence))
+                Some((item, created as u64))
             })
             .collect();
         pending.sort_by_key(|(p, sequence)| (p.due, p.journey, *sequence));
