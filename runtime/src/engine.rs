@@ -85,6 +85,8 @@ pub(crate) struct Scratch {
     pub(crate) awards: Vec<(ScoreId, usize)>,
     /// The timers of the bucket being fired.
     pub(crate) timers: Vec<crate::scheduler::timers::Timer>,
+    /// The zone timers of that bucket, to plan again after it.
+    pub(crate) zone_timers: Vec<(JourneyId, crate::store::ZoneId)>,
 }
 
 /// A track event being handled: its type, its record and which of its event filters held.
@@ -272,9 +274,13 @@ impl<'p> Handler<'_, 'p> {
                 let c = self.state.contacts.len();
                 self.state.index.insert(CompactString::from(&*id), c as u32);
                 let defaults = self.t.plan.defaults.clone();
-                let contact = Contact::new(id, now, self.t.program, defaults);
+                let mut contact = Contact::new(id, now, self.t.program, defaults);
+                if let Some(slot) = self.t.plan.timezone {
+                    contact.zone = self.state.zones.number(&contact.profile[slot.index()]);
+                }
                 self.state.contacts.push(contact);
-                for &j in &self.t.plan.scheduled_journeys {
+                self.join_zone(c, now);
+                for &j in &self.t.plan.yearly_journeys {
                     self.plan_schedule(c, j, now);
                 }
                 c

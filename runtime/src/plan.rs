@@ -4,8 +4,8 @@
 use journey_ir::eval::{Evaluator, Value};
 use journey_ir::filters::EventFilters;
 use journey_ir::{
-    Channel, Entry, EventId, HistoryId, HistoryWindow, JourneyId, ProfileSlot, Program, ScoreId,
-    Step, TimeSpec,
+    Calendar, Channel, Entry, EventId, HistoryId, HistoryWindow, JourneyId, ProfileSlot, Program,
+    ScoreId, Step, TimeSpec,
 };
 
 use crate::scope::EmptyEnv;
@@ -26,8 +26,10 @@ pub(crate) struct Plan {
     pub(crate) when_journeys: Vec<JourneyId>,
     /// The journeys entered by `enter when inactive D`, with D.
     pub(crate) inactive_journeys: Vec<(JourneyId, i64)>,
-    /// The journeys with a scheduled entry.
-    pub(crate) scheduled_journeys: Vec<JourneyId>,
+    /// The journeys with a yearly scheduled entry (on a profile date), planned per contact.
+    pub(crate) yearly_journeys: Vec<JourneyId>,
+    /// The journeys with a daily, weekly or monthly scheduled entry, planned per time zone.
+    pub(crate) zoned_journeys: Vec<JourneyId>,
     /// Per journey: the `since enter` aggregates reset at each entry.
     pub(crate) since_enter: Vec<Vec<HistoryId>>,
     /// Per event type: the channel it engages with (`email.opened`), if any.
@@ -56,7 +58,8 @@ impl Plan {
             entries_of: vec![Vec::new(); events],
             when_journeys: Vec::new(),
             inactive_journeys: Vec::new(),
-            scheduled_journeys: Vec::new(),
+            yearly_journeys: Vec::new(),
+            zoned_journeys: Vec::new(),
             since_enter: vec![Vec::new(); journeys],
             engagement_channel: program
                 .events
@@ -115,7 +118,11 @@ impl Plan {
                 Entry::On { event, .. } => plan.entries_of[event.index()].push(id),
                 Entry::When(_) => plan.when_journeys.push(id),
                 Entry::Inactive(duration) => plan.inactive_journeys.push((id, *duration)),
-                Entry::Schedule { .. } => plan.scheduled_journeys.push(id),
+                Entry::Schedule {
+                    calendar: Calendar::Yearly(_),
+                    ..
+                } => plan.yearly_journeys.push(id),
+                Entry::Schedule { .. } => plan.zoned_journeys.push(id),
                 Entry::Once { .. } => {}
             }
             plan.uses_engagement |= journey.steps.iter().any(|s| match s {

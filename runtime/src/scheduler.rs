@@ -5,3 +5,6 @@ mod fire;
 mod schedule;
 pub mod timers;
 mod wheel;
+mod zoned;
+
+pub use zoned::ZonedSchedules;

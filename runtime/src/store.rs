@@ -6,6 +6,7 @@ mod apply;
 mod contact;
 mod history;
 mod scores;
+mod zones;
 
 use std::collections::HashMap;
 
@@ -18,7 +19,10 @@ pub use contact::{
 };
 
 use crate::engine::Stats;
+pub use zones::{ZoneId, Zones, NO_ZONE};
+
 use crate::scheduler::timers::Timers;
+use crate::scheduler::ZonedSchedules;
 
 /// Everything a run remembers: contacts, timers and the clock.
 ///
@@ -34,6 +38,10 @@ pub struct RunState {
     pub index: ContactIndex,
     /// Pending timers.
     pub timers: Timers,
+    /// The contacts' time zones, numbered.
+    pub zones: Zones,
+    /// Scheduled entries planned per zone.
+    pub zoned: ZonedSchedules,
     /// The run's clock: the latest time handled, if any.
     pub clock: Option<i64>,
     /// Counters.
@@ -51,6 +59,8 @@ pub type ContactIndex = HashMap<CompactString, u32, foldhash::fast::RandomState>
 struct SavedRunState {
     contacts: Vec<Contact>,
     timers: Timers,
+    zones: Zones,
+    zoned: ZonedSchedules,
     clock: Option<i64>,
     stats: Stats,
 }
@@ -67,6 +77,8 @@ impl From<SavedRunState> for RunState {
             contacts: saved.contacts,
             index,
             timers: saved.timers,
+            zones: saved.zones,
+            zoned: saved.zoned,
             clock: saved.clock,
             stats: saved.stats,
         }

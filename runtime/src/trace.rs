@@ -21,7 +21,7 @@ mod hooks;
 
 use crate::output::Action;
 use crate::scheduler::timers::TimerKind;
-use crate::store::{JourneyState, Phase};
+use crate::store::{Contact, Phase};
 
 /// The contact a decision is about: its index in the run (order of first input) and its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -346,9 +346,14 @@ pub struct Pending {
     pub timer: Fired,
 }
 
-/// Whether a timer of the contact still stands: its generation matches (lazy deletion).
-pub(crate) fn is_live(state: &JourneyState, kind: TimerKind) -> bool {
+/// Whether a timer of the contact in journey `j` still stands: its generation matches (lazy
+/// deletion), or, for a zone's scheduled entry, the contact is still in that zone.
+pub(crate) fn is_live(contact: &Contact, j: JourneyId, kind: TimerKind) -> bool {
+    let Some(state) = contact.journeys.get(j.index()) else {
+        return false;
+    };
     match kind {
+        TimerKind::Zone(zone) => contact.zone == zone,
         TimerKind::Resume(generation) => {
             state.instance.is_some() && state.timer_generation == generation
         }

@@ -11,7 +11,9 @@ impl<'p> Handler<'_, 'p> {
     /// Fires, in order, every timer due at or before `now`.
     pub(crate) fn fire_due(&mut self, now: i64, sink: &mut dyn Sink) {
         let mut timers = std::mem::take(&mut self.scratch.timers);
+        let mut zone_timers = std::mem::take(&mut self.scratch.zone_timers);
         while let Some(due) = self.state.timers.take_due(now, &mut timers) {
+            self.expand_zones(&mut timers, &mut zone_timers);
             let contacts = &self.state.contacts;
             Timers::order(&mut timers, |c| {
                 contacts.get(c as usize).map_or("", |contact| &contact.id)
@@ -23,8 +25,10 @@ impl<'p> Handler<'_, 'p> {
             for timer in timers.drain(..) {
                 self.fire(timer, due, sink);
             }
+            self.replan_zones(&zone_timers, due);
         }
         self.scratch.timers = timers;
+        self.scratch.zone_timers = zone_timers;
     }
 
     /// Fires one timer at `due`, unless it is stale.
@@ -38,7 +42,7 @@ impl<'p> Handler<'_, 'p> {
         let Some(contact) = self.state.contacts.get(c) else {
             return;
         };
-        if !crate::trace::is_live(&contact.journeys[j.index()], timer.kind) {
+        if !crate::trace::is_live(contact, j, timer.kind) {
             return;
         }
         self.state.stats.timers += 1;
@@ -49,7 +53,7 @@ impl<'p> Handler<'_, 'p> {
         self.settle(c, due);
         match timer.kind {
             TimerKind::Resume(_) => self.resume_instance(c, j, due, sink),
-            TimerKind::Scheduled(_) => {
+            TimerKind::Scheduled(_) | TimerKind::Zone(_) => {
                 let filter = match &self.t.program.journeys[j.index()].entry {
                     Entry::Schedule { filter, .. } => *filter,
                     _ => None,
@@ -59,7 +63,9 @@ impl<'p> Handler<'_, 'p> {
                 } else if self.traced() {
                     self.trace_held_refused(c, j, Cause::Schedule, filter, due, sink);
                 }
-                self.plan_schedule(c, j, due);
+                if matches!(timer.kind, TimerKind::Scheduled(_)) {
+                    self.plan_schedule(c, j, due);
+                }
             }
             TimerKind::Inactive(_) => {
                 let contact = &mut self.state.contacts[c];

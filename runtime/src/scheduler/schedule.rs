@@ -12,16 +12,10 @@ use crate::scheduler::timers::TimerKind;
 impl<'p> Handler<'_, 'p> {
     /// The contact's time zone (its `timezone` field, else UTC).
     pub(crate) fn zone(&self, c: usize) -> TimeZone {
-        let name = self.t.plan.timezone.and_then(|slot| {
-            match &self.state.contacts[c].profile[slot.index()] {
-                Value::Str(name) => Some(name.clone()),
-                _ => None,
-            }
-        });
-        clock::zone_of(name.as_deref())
+        self.state.zones.zone(self.state.contacts[c].zone).clone()
     }
 
-    /// Sets the timer of the contact's next scheduled entry into `j` after `now`.
+    /// Sets the timer of the contact's next yearly scheduled entry into `j` after `now`.
     pub(crate) fn plan_schedule(&mut self, c: usize, j: JourneyId, now: i64) {
         let Entry::Schedule { calendar, at, .. } = &self.t.program.journeys[j.index()].entry else {
             return;

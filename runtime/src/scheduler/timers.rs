@@ -50,6 +50,9 @@ pub enum TimerKind {
     Scheduled(u32),
     /// `enter once`: enter every contact known now (a timer of the whole run).
     Once,
+    /// A scheduled entry planned for a whole time zone (contact [`NO_CONTACT`]), or, once
+    /// expanded when due, for one contact of it (see `scheduler::zoned`).
+    Zone(u32),
 }
 
 /// A timer as the wheel stores it.
@@ -71,6 +74,7 @@ const RESUME: u8 = 0;
 const INACTIVE: u8 = 1;
 const SCHEDULED: u8 = 2;
 const ONCE: u8 = 3;
+const ZONE: u8 = 5;
 /// A placeholder for a timer kept whole aside; `contact` is its index there.
 const SPILLED: u8 = 4;
 
@@ -257,6 +261,7 @@ fn slim(origin: i64, due: i64, timer: &Timer) -> Option<Slim> {
         TimerKind::Inactive(armed) => (INACTIVE, small_offset(origin, armed)?),
         TimerKind::Scheduled(generation) => (SCHEDULED, generation),
         TimerKind::Once => (ONCE, 0),
+        TimerKind::Zone(zone) => (ZONE, zone),
     };
     Some(Slim {
         due: small_offset(origin, due)?,
@@ -272,6 +277,7 @@ fn whole(origin: i64, timer: Slim) -> Timer {
         RESUME => TimerKind::Resume(timer.payload),
         INACTIVE => TimerKind::Inactive(origin + i64::from(timer.payload)),
         SCHEDULED => TimerKind::Scheduled(timer.payload),
+        ZONE => TimerKind::Zone(timer.payload),
         _ => TimerKind::Once,
     };
     Timer {

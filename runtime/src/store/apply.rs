@@ -27,7 +27,17 @@ impl<'p> Handler<'_, 'p> {
         }
         let program = self.t.program;
         let plan = &self.t.plan;
-        for &j in &plan.scheduled_journeys {
+        if Some(slot) == plan.timezone {
+            let zone = self
+                .state
+                .zones
+                .number(&self.state.contacts[c].profile[slot.index()]);
+            if zone != self.state.contacts[c].zone {
+                self.state.contacts[c].zone = zone;
+                self.join_zone(c, now);
+            }
+        }
+        for &j in &plan.yearly_journeys {
             let depends = Some(slot) == plan.timezone
                 || matches!(
                     program.journeys[j.index()].entry,

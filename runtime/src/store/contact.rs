@@ -21,6 +21,8 @@ pub struct Contact {
     pub profile: Box<[Value]>,
     /// The time of the latest input (track, page or identify).
     pub last_input: i64,
+    /// The number of its time zone in the run's [`Zones`](crate::store::Zones).
+    pub zone: crate::store::ZoneId,
     /// Per score.
     pub scores: Box<[ScoreState]>,
     /// Per history aggregate.
@@ -218,6 +220,7 @@ impl Contact {
             id,
             profile,
             last_input: now,
+            zone: crate::store::NO_ZONE,
             scores: program
                 .scores
                 .iter()

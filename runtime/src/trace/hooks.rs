@@ -231,7 +231,7 @@ impl<'p> Handler<'_, 'p> {
                     phase: instance.phase,
                 }
             }
-            TimerKind::Scheduled(_) => Fired::Scheduled,
+            TimerKind::Scheduled(_) | TimerKind::Zone(_) => Fired::Scheduled,
             TimerKind::Inactive(_) => Fired::Inactive,
             TimerKind::Once => Fired::Once,
         };
@@ -381,7 +381,7 @@ impl Engine<'_> {
                 let state = contact.journeys.get(timer.journey.index())?;
                 let fired = match timer.kind {
                     TimerKind::Once => Fired::Once,
-                    kind if !is_live(state, kind) => return None,
+                    kind if !is_live(contact, timer.journey, kind) => return None,
                     TimerKind::Resume(_) => {
                         let instance = state.instance.as_ref()?;
                         Fired::Resume {
@@ -389,7 +389,7 @@ impl Engine<'_> {
                             phase: instance.phase,
                         }
                     }
-                    TimerKind::Scheduled(_) => Fired::Scheduled,
+                    TimerKind::Scheduled(_) | TimerKind::Zone(_) => Fired::Scheduled,
                     TimerKind::Inactive(_) => Fired::Inactive,
                 };
                 let item = Pending {

@@ -36,7 +36,7 @@ fn op() -> impl Strategy<Value = Op> {
     ];
     let journey = prop_oneof![0u32..4, Just(70_000u32)];
     prop_oneof![
-        6 => (after, journey, 0u32..5, 0u8..4).prop_map(|(after, journey, contact, kind)| Op::Push {
+        6 => (after, journey, 0u32..5, 0u8..5).prop_map(|(after, journey, contact, kind)| Op::Push {
             after,
             journey,
             contact,
@@ -52,7 +52,8 @@ fn kind(code: u8, clock: i64, n: u32) -> TimerKind {
         0 => TimerKind::Resume(n),
         1 => TimerKind::Inactive(clock),
         2 => TimerKind::Scheduled(n),
-        _ => TimerKind::Once,
+        3 => TimerKind::Once,
+        _ => TimerKind::Zone(n),
     }
 }
 
