@@ -107,7 +107,8 @@ fn execute(
             if Some(i) == pause_at {
                 let saved = serde_json::to_string(engine.state()).expect("state serialises");
                 let state: RunState = serde_json::from_str(&saved).expect("state deserialises");
-                engine = Engine::from_state(program, evaluator, options, state);
+                engine = Engine::from_state(program, evaluator, options, state)
+                    .expect("the state fits the program");
             }
             engine.handle_line(i as u64 + 1, line, &mut sink);
         }

@@ -568,7 +568,8 @@ fn run(
                 .map_err(|e| format!("the state does not serialise: {e}"))?;
             let state: RunState = serde_json::from_str(&saved)
                 .map_err(|e| format!("the state does not deserialise: {e}"))?;
-            engine = Engine::from_state(program, evaluator, options, state);
+            engine = Engine::from_state(program, evaluator, options, state)
+                .map_err(|e| format!("the saved state does not fit: {e}"))?;
         }
         engine.handle_line(i as u64 + 1, line.as_bytes(), &mut sink);
     }

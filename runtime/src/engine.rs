@@ -14,7 +14,6 @@
 
 use std::sync::Arc;
 
-use compact_str::CompactString;
 use journey_ir::eval::{Evaluator, Value};
 use journey_ir::filters::FilterBits;
 use journey_ir::{EventId, JourneyId, Program, ScoreId};
@@ -24,7 +23,7 @@ use crate::input::{Decoder, Input, Limits, Reject, RejectReason};
 use crate::output::Action;
 use crate::plan::Plan;
 use crate::scheduler::timers::{TimerKind, NO_CONTACT};
-use crate::store::{Contact, RunState};
+use crate::store::{Contacts, RunState};
 use crate::trace::Trace;
 
 /// Where a run's results go.
@@ -118,7 +117,10 @@ pub struct Engine<'p> {
 impl<'p> Engine<'p> {
     /// A fresh run of `program`, evaluating expressions with `evaluator`.
     pub fn new(program: &'p Program, evaluator: &'p dyn Evaluator, options: Options) -> Self {
-        let mut state = RunState::default();
+        let mut state = RunState {
+            contacts: Contacts::new(program),
+            ..RunState::default()
+        };
         for (j, journey) in program.journeys.iter().enumerate() {
             if let journey_ir::Entry::Once { at, .. } = journey.entry {
                 state
@@ -126,11 +128,22 @@ impl<'p> Engine<'p> {
                     .push(at, JourneyId(j as u32), NO_CONTACT, TimerKind::Once);
             }
         }
-        Engine::from_state(program, evaluator, options, state)
+        Engine::with_state(program, evaluator, options, state)
     }
 
-    /// A run that goes on from a state saved earlier (with the same program and options).
+    /// A run that goes on from a state saved earlier (with the same program and options);
+    /// refused when the state's contact rows do not fit the program's layout.
     pub fn from_state(
+        program: &'p Program,
+        evaluator: &'p dyn Evaluator,
+        options: Options,
+        mut state: RunState,
+    ) -> Result<Self, String> {
+        state.contacts.adopt(program)?;
+        Ok(Engine::with_state(program, evaluator, options, state))
+    }
+
+    fn with_state(
         program: &'p Program,
         evaluator: &'p dyn Evaluator,
         options: Options,
@@ -268,17 +281,15 @@ impl<'p> Handler<'_, 'p> {
     /// The contact's index after an input at `now`: created if new (its scheduled entries
     /// planned), decay settled, inactivity timers set.
     fn touch(&mut self, id: Arc<str>, now: i64) -> usize {
-        let c = match self.state.index.get(&*id) {
-            Some(&c) => c as usize,
+        let c = match self.state.contacts.find(&id) {
+            Some(c) => c,
             None => {
-                let c = self.state.contacts.len();
-                self.state.index.insert(CompactString::from(&*id), c as u32);
-                let defaults = self.t.plan.defaults.clone();
-                let mut contact = Contact::new(id, now, self.t.program, defaults);
-                if let Some(slot) = self.t.plan.timezone {
-                    contact.zone = self.state.zones.number(&contact.profile[slot.index()]);
-                }
-                self.state.contacts.push(contact);
+                let defaults = &self.t.plan.defaults;
+                let zone = match self.t.plan.timezone {
+                    Some(slot) => self.state.zones.number(&defaults[slot.index()]),
+                    None => crate::store::NO_ZONE,
+                };
+                let c = self.state.contacts.add(&id, defaults, zone);
                 self.join_zone(c, now);
                 for &j in &self.t.plan.yearly_journeys {
                     self.plan_schedule(c, j, now);
@@ -287,7 +298,7 @@ impl<'p> Handler<'_, 'p> {
             }
         };
         self.settle(c, now);
-        self.state.contacts[c].last_input = now;
+        self.state.contacts.set_last_input(c, now);
         self.arm_inactivity(c, now);
         c
     }

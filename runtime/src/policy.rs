@@ -1,6 +1,8 @@
 //! The policy of sends: quiet hours, channel choice (`best_channel`), consent, frequency caps,
 //! and the engagement counters behind `best_time` and `best_channel`.
 
+use std::collections::VecDeque;
+
 use journey_ir::{Channel, EventId, JourneyId, Send, StepId};
 
 use crate::clock;
@@ -53,7 +55,16 @@ impl<'p> Handler<'_, 'p> {
             }
             Some(SuppressReason::Consent)
         } else {
-            let sends = &mut self.state.contacts[c].sends;
+            let has_cap = policy.caps.iter().any(|(capped, _, _)| *capped == channel);
+            let sends: &mut [VecDeque<i64>] = if has_cap {
+                let side = self.state.contacts.side_mut(c);
+                if side.sends.is_empty() {
+                    side.sends = vec![VecDeque::new(); policy.caps.len()].into_boxed_slice();
+                }
+                &mut side.sends
+            } else {
+                &mut []
+            };
             let capped = policy
                 .caps
                 .iter()
@@ -76,14 +87,17 @@ impl<'p> Handler<'_, 'p> {
                 reason,
             },
             None => {
-                let contact = &mut self.state.contacts[c];
-                for ((capped, _, _), times) in policy.caps.iter().zip(contact.sends.iter_mut()) {
-                    if *capped == channel {
-                        times.push_back(now);
+                if policy.caps.iter().any(|(capped, _, _)| *capped == channel) {
+                    let side = self.state.contacts.side_mut(c);
+                    for ((capped, _, _), times) in policy.caps.iter().zip(side.sends.iter_mut()) {
+                        if *capped == channel {
+                            times.push_back(now);
+                        }
                     }
                 }
                 if self.t.plan.uses_engagement {
-                    contact.engagement.get_or_insert_with(Box::default).sent
+                    let side = self.state.contacts.side_mut(c);
+                    side.engagement.get_or_insert_with(Box::default).sent
                         [channel_index(channel)] += 1;
                 }
                 ActionKind::Send {
@@ -111,9 +125,11 @@ impl<'p> Handler<'_, 'p> {
     pub(crate) fn best_channel(&self, c: usize, channels: &[Channel], now: i64) -> Channel {
         let first = channels.first().copied().unwrap_or(Channel::Email);
         let empty = Engagement::default();
-        let engagement = self.state.contacts[c]
-            .engagement
-            .as_deref()
+        let engagement = self
+            .state
+            .contacts
+            .side(c)
+            .and_then(|side| side.engagement.as_deref())
             .unwrap_or(&empty);
         // Ratios compared as cross products: engaged_a / sent_a > engaged_b / sent_b.
         let ratio = |ch: Channel| {
@@ -145,7 +161,10 @@ impl<'p> Handler<'_, 'p> {
             (plan.engagement_channel[event.index()], plan.uses_engagement)
         {
             let hour = clock::local_hour(now, &self.zone(c));
-            let engagement = self.state.contacts[c]
+            let engagement = self
+                .state
+                .contacts
+                .side_mut(c)
                 .engagement
                 .get_or_insert_with(Box::default);
             engagement.engaged[channel_index(channel)] += 1;

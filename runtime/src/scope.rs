@@ -6,7 +6,7 @@ use journey_ir::filters::FilterBits;
 use journey_ir::{BindingId, EventId, ExprId, HistoryId, JourneyId, ProfileSlot, Program, ScoreId};
 
 use crate::engine::Handler;
-use crate::store::Contact;
+use crate::store::Contacts;
 
 impl<'p> Handler<'_, 'p> {
     // ---- expressions ----------------------------------------------------------------------------
@@ -16,7 +16,8 @@ impl<'p> Handler<'_, 'p> {
         Scope {
             program: self.t.program,
             evaluator: self.t.evaluator,
-            contact: &self.state.contacts[c],
+            contacts: &self.state.contacts,
+            contact: c,
             journey: None,
             event: None,
             binding: None,
@@ -55,7 +56,9 @@ impl<'p> Handler<'_, 'p> {
 pub(crate) struct Scope<'a> {
     program: &'a Program,
     evaluator: &'a dyn Evaluator,
-    contact: &'a Contact,
+    contacts: &'a Contacts,
+    /// The contact's number.
+    contact: usize,
     journey: Option<JourneyId>,
     event: Option<(EventId, &'a [Value])>,
     /// A binding whose record is the event being handled (not yet stored in the instance).
@@ -104,25 +107,20 @@ impl Env for Scope<'_> {
             Some((current, record)) if current == binding => Some(record),
             _ => self
                 .journey
-                .and_then(|j| self.contact.journeys[j.index()].instance.as_ref())
-                .and_then(|instance| instance.bindings.get(binding.index()))
-                .and_then(|record| record.as_deref()),
+                .and_then(|j| self.contacts.binding(self.contact, j, binding.index())),
         }
     }
 
     fn profile(&self, slot: ProfileSlot) -> Value {
-        self.contact
-            .profile
+        self.contacts
+            .profile(self.contact)
             .get(slot.index())
             .cloned()
             .unwrap_or(Value::Missing)
     }
 
     fn score_points(&self, score: ScoreId) -> i64 {
-        self.contact
-            .scores
-            .get(score.index())
-            .map_or(0, |state| state.points)
+        self.contacts.score(self.contact, score).points
     }
 
     fn history(&self, history: HistoryId) -> Value {
@@ -146,7 +144,14 @@ impl Env for Scope<'_> {
                 self.evaluator.eval_bool(filter, &scope)
             })
         };
-        self.contact.histories[history.index()].read(definition, self.now, field_ty, &mut holds)
+        self.contacts.read_history(
+            self.contact,
+            history,
+            definition,
+            self.now,
+            field_ty,
+            &mut holds,
+        )
     }
 
     fn now(&self) -> i64 {
@@ -158,7 +163,7 @@ impl Env for Scope<'_> {
     }
 
     fn profile_record(&self) -> Option<&[Value]> {
-        Some(&self.contact.profile)
+        Some(self.contacts.profile(self.contact))
     }
 }
 

@@ -1,41 +1,40 @@
-//! The run's stored state: contacts (numbered densely in order of first input, found by id
-//! through one index), their profiles, histories, scores and journey standings, the timers and
-//! the clock. Everything here serialises with serde (`RunState`).
+//! The run's stored state: the contacts (ids, rows laid out by the program's
+//! [`ContactLayout`](journey_ir::layout::ContactLayout), profiles, side storage), the strings
+//! rows hold, the time zones, the timers and the clock. [`RunState`] serialises with serde,
+//! under a format version.
 
 mod apply;
 mod contact;
+mod contacts;
 mod history;
+pub(crate) mod row;
 mod scores;
+mod strings;
 mod zones;
 
-use std::collections::HashMap;
-
-use compact_str::CompactString;
 use serde::{Deserialize, Serialize};
 
 pub use contact::{
-    Aggregate, Contact, Engagement, HistoryState, Instance, JourneyState, KeyedGroup, OptionalTime,
-    Phase, ScoreState,
+    Aggregate, Engagement, HistoryState, JourneyState, KeyedGroup, OptionalTime, Phase, ScoreState,
+    Side,
 };
-
-use crate::engine::Stats;
+pub use contacts::Contacts;
+pub use strings::{StringId, Strings};
 pub use zones::{ZoneId, Zones, NO_ZONE};
 
+use crate::engine::Stats;
 use crate::scheduler::timers::Timers;
 use crate::scheduler::ZonedSchedules;
 
+/// The version of [`RunState`]'s stored form; a state of another version is refused.
+pub const STATE_VERSION: u32 = 2;
+
 /// Everything a run remembers: contacts, timers and the clock.
-///
-/// The contact index is not serialised (a hash map's order is not stable); it is rebuilt from
-/// `contacts` when the state is read back.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
-#[serde(from = "SavedRunState")]
+#[serde(try_from = "SavedRunState", into = "SavedRunState")]
 pub struct RunState {
-    /// Contacts in order of first input.
-    pub contacts: Vec<Contact>,
-    /// Contact id → index into `contacts`.
-    #[serde(skip)]
-    pub index: ContactIndex,
+    /// The contacts, numbered in order of first input.
+    pub contacts: Contacts,
     /// Pending timers.
     pub timers: Timers,
     /// The contacts' time zones, numbered.
@@ -48,16 +47,11 @@ pub struct RunState {
     pub stats: Stats,
 }
 
-/// Contact id → index into [`RunState::contacts`], with a fast hasher (foldhash, randomly
-/// seeded, so that crafted ids cannot force collisions). Keys hold ids of up to 24 bytes inline
-/// (`CompactString`), so that finding a contact does not miss the cache on a second allocation
-/// to compare the id (measured: the comparison was the engine's costliest line).
-pub type ContactIndex = HashMap<CompactString, u32, foldhash::fast::RandomState>;
-
-/// [`RunState`] as stored: everything but the index.
-#[derive(Deserialize)]
+/// [`RunState`] as stored, with its format version.
+#[derive(Serialize, Deserialize)]
 struct SavedRunState {
-    contacts: Vec<Contact>,
+    version: u32,
+    contacts: Contacts,
     timers: Timers,
     zones: Zones,
     zoned: ZonedSchedules,
@@ -65,22 +59,37 @@ struct SavedRunState {
     stats: Stats,
 }
 
-impl From<SavedRunState> for RunState {
-    fn from(saved: SavedRunState) -> RunState {
-        let index = saved
-            .contacts
-            .iter()
-            .enumerate()
-            .map(|(i, contact)| (CompactString::from(&*contact.id), i as u32))
-            .collect();
-        RunState {
+impl From<RunState> for SavedRunState {
+    fn from(state: RunState) -> SavedRunState {
+        SavedRunState {
+            version: STATE_VERSION,
+            contacts: state.contacts,
+            timers: state.timers,
+            zones: state.zones,
+            zoned: state.zoned,
+            clock: state.clock,
+            stats: state.stats,
+        }
+    }
+}
+
+impl TryFrom<SavedRunState> for RunState {
+    type Error = String;
+
+    fn try_from(saved: SavedRunState) -> Result<RunState, String> {
+        if saved.version != STATE_VERSION {
+            return Err(format!(
+                "the saved state has format version {}, this engine reads version {STATE_VERSION}",
+                saved.version
+            ));
+        }
+        Ok(RunState {
             contacts: saved.contacts,
-            index,
             timers: saved.timers,
             zones: saved.zones,
             zoned: saved.zoned,
             clock: saved.clock,
             stats: saved.stats,
-        }
+        })
     }
 }

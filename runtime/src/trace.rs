@@ -21,7 +21,7 @@ mod hooks;
 
 use crate::output::Action;
 use crate::scheduler::timers::TimerKind;
-use crate::store::{Contact, Phase};
+use crate::store::{Contacts, Phase};
 
 /// The contact a decision is about: its index in the run (order of first input) and its id.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -348,15 +348,11 @@ pub struct Pending {
 
 /// Whether a timer of the contact in journey `j` still stands: its generation matches (lazy
 /// deletion), or, for a zone's scheduled entry, the contact is still in that zone.
-pub(crate) fn is_live(contact: &Contact, j: JourneyId, kind: TimerKind) -> bool {
-    let Some(state) = contact.journeys.get(j.index()) else {
-        return false;
-    };
+pub(crate) fn is_live(contacts: &Contacts, c: usize, j: JourneyId, kind: TimerKind) -> bool {
+    let state = contacts.journey(c, j);
     match kind {
-        TimerKind::Zone(zone) => contact.zone == zone,
-        TimerKind::Resume(generation) => {
-            state.instance.is_some() && state.timer_generation == generation
-        }
+        TimerKind::Zone(zone) => contacts.zone(c) == zone,
+        TimerKind::Resume(generation) => state.inside && state.timer_generation == generation,
         TimerKind::Scheduled(generation) => state.schedule_generation == generation,
         TimerKind::Inactive(armed) => state.inactivity_armed.get() == Some(armed),
         TimerKind::Once => false,

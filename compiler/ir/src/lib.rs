@@ -6,6 +6,7 @@
 pub mod eval;
 pub mod filters;
 pub mod ir;
+pub mod layout;
 mod lower;
 pub mod print;
 

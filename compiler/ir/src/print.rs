@@ -11,6 +11,7 @@ use journey_check::types::{Type, TypeDisplay};
 
 use crate::filters::EventFilters;
 use crate::ir::*;
+use crate::layout::ContactLayout;
 
 /// Prints a whole program.
 pub fn print(program: &Program) -> String {
@@ -120,6 +121,16 @@ pub fn print(program: &Program) -> String {
     }
     for (i, test) in program.tests.iter().enumerate() {
         p.test(&mut out, i, test);
+    }
+    let layout = ContactLayout::of(program);
+    let _ = writeln!(
+        out,
+        "contact row {} bytes, {} aggregates aside",
+        layout.size,
+        layout.side_histories()
+    );
+    for field in &layout.fields {
+        let _ = writeln!(out, "  @{} {}B {}", field.offset, field.width, field.name);
     }
     out
 }

@@ -3,8 +3,8 @@
 use std::collections::BTreeMap;
 
 use journey_ir::{JourneyId, Program, StepId};
-use journey_runtime::RunState;
 use journey_runtime::output::{format_instant, ACTION_KINDS};
+use journey_runtime::RunState;
 
 use super::attribution::{Credit, MODELS};
 use super::counters::Counters;
@@ -64,14 +64,10 @@ pub fn build(counters: &Counters<'_>, program: &Program, state: &RunState) -> Re
     // Who is still inside, and where.
     let mut inside = vec![0u64; program.journeys.len()];
     let mut waiting = vec![0u64; index.steps];
-    for contact in &state.contacts {
-        for (j, journey) in contact.journeys.iter().enumerate() {
-            if let Some(instance) = &journey.instance {
-                inside[j] += 1;
-                if let Some(s) = index.step(program, JourneyId(j as u32), instance.step) {
-                    waiting[s] += 1;
-                }
-            }
+    for (j, step) in state.contacts.instances() {
+        inside[j.index()] += 1;
+        if let Some(s) = index.step(program, j, step) {
+            waiting[s] += 1;
         }
     }
     let journeys = program

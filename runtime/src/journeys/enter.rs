@@ -5,7 +5,7 @@ use journey_ir::eval::Value;
 use journey_ir::{BindingId, Entry, JourneyId, Reenter};
 
 use crate::engine::{Handler, Sink};
-use crate::store::{Instance, Phase};
+use crate::store::Phase;
 use crate::trace::{Cause, Refusal};
 
 impl<'p> Handler<'_, 'p> {
@@ -17,8 +17,9 @@ impl<'p> Handler<'_, 'p> {
                 continue;
             };
             let held = self.t.evaluator.eval_bool(condition, &self.scope(c, now));
-            let state = &mut self.state.contacts[c].journeys[j.index()];
-            let was = std::mem::replace(&mut state.condition_held, held);
+            let was = self.state.contacts.update_journey(c, j, |state| {
+                std::mem::replace(&mut state.condition_held, held)
+            });
             if held && !was {
                 self.enter(c, j, now, Cause::When, None, sink);
             }
@@ -33,13 +34,12 @@ impl<'p> Handler<'_, 'p> {
         j: JourneyId,
         now: i64,
         cause: Cause,
-        binding: Option<(BindingId, Vec<Value>)>,
+        binding: Option<(BindingId, Box<[Value]>)>,
         sink: &mut dyn Sink,
     ) {
         let journey = &self.t.program.journeys[j.index()];
-        let contact = &mut self.state.contacts[c];
-        let state = &mut contact.journeys[j.index()];
-        if state.instance.is_some() {
+        let mut state = self.state.contacts.journey(c, j);
+        if state.inside {
             if self.traced() {
                 self.trace_not_entered(c, j, cause, Refusal::Inside, now, sink);
             }
@@ -65,17 +65,24 @@ impl<'p> Handler<'_, 'p> {
         state.entries += 1;
         state.last_entry = Some(now).into();
         state.timer_generation = state.timer_generation.wrapping_add(1);
-        let mut bindings = vec![None; journey.bindings.len()];
-        if let Some((b, record)) = binding {
-            bindings[b.index()] = Some(record);
+        state.inside = true;
+        state.step = journey.start;
+        state.phase = Phase::Ready;
+        self.state.contacts.set_journey(c, j, &state);
+        if !journey.bindings.is_empty() {
+            let mut bindings = vec![None; journey.bindings.len()];
+            if let Some((b, record)) = binding {
+                bindings[b.index()] = Some(record);
+            }
+            let journeys = self.t.program.journeys.len();
+            let side = self.state.contacts.side_mut(c);
+            if side.bindings.len() < journeys {
+                side.bindings = vec![Box::default(); journeys].into_boxed_slice();
+            }
+            side.bindings[j.index()] = bindings.into_boxed_slice();
         }
-        state.instance = Some(Box::new(Instance {
-            step: journey.start,
-            phase: Phase::Ready,
-            bindings,
-        }));
         for &h in &self.t.plan.since_enter[j.index()] {
-            contact.histories[h.index()].reset();
+            self.state.contacts.reset_history(c, h);
         }
         if self.traced() {
             self.trace_entered(c, j, cause, now, sink);
@@ -85,8 +92,12 @@ impl<'p> Handler<'_, 'p> {
 
     /// Takes the contact out of `j`, cancelling its pending timer.
     pub(crate) fn leave(&mut self, c: usize, j: JourneyId) {
-        let state = &mut self.state.contacts[c].journeys[j.index()];
-        state.instance = None;
-        state.timer_generation = state.timer_generation.wrapping_add(1);
+        self.state.contacts.update_journey(c, j, |state| {
+            state.inside = false;
+            state.timer_generation = state.timer_generation.wrapping_add(1);
+        });
+        if !self.t.program.journeys[j.index()].bindings.is_empty() {
+            self.state.contacts.forget_bindings(c, j);
+        }
     }
 }

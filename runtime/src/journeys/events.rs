@@ -1,6 +1,7 @@
 //! The journey phases of a track event: `goal ... on` and `exit on` rules, waiting `wait for`
 //! steps, and `enter on` triggers.
 
+use journey_ir::eval::Value;
 use journey_ir::{Entry, Step};
 
 use crate::engine::{Arrival, Handler, Sink};
@@ -25,10 +26,7 @@ impl<'p> Handler<'_, 'p> {
         let program = self.t.program;
         let plan = &self.t.plan;
         for &j in &plan.rules_of[event.index()] {
-            if self.state.contacts[c].journeys[j.index()]
-                .instance
-                .is_none()
-            {
+            if !self.state.contacts.journey(c, j).inside {
                 continue;
             }
             let journey = &program.journeys[j.index()];
@@ -75,10 +73,8 @@ impl<'p> Handler<'_, 'p> {
         let program = self.t.program;
         let plan = &self.t.plan;
         for &j in &plan.waits_of[event.index()] {
-            let Some(instance) = &self.state.contacts[c].journeys[j.index()].instance else {
-                continue;
-            };
-            if instance.phase != Phase::Awaiting {
+            let instance = self.state.contacts.journey(c, j);
+            if !instance.inside || instance.phase != Phase::Awaiting {
                 continue;
             }
             let waiting = instance.step;
@@ -103,14 +99,13 @@ impl<'p> Handler<'_, 'p> {
             if !self.passes(*filter, matched, &scope) {
                 continue;
             }
-            let state = &mut self.state.contacts[c].journeys[j.index()];
-            state.timer_generation = state.timer_generation.wrapping_add(1);
-            if let Some(instance) = state.instance.as_mut() {
-                if let Some(b) = binding {
-                    instance.bindings[b.index()] = Some(record.to_vec());
-                }
-                instance.step = *then;
-                instance.phase = Phase::Ready;
+            self.state.contacts.update_journey(c, j, |state| {
+                state.timer_generation = state.timer_generation.wrapping_add(1);
+                state.step = *then;
+                state.phase = Phase::Ready;
+            });
+            if let Some(b) = binding {
+                self.state.contacts.bind(c, j, b.index(), record.into());
             }
             if self.traced() {
                 let step = waiting;
@@ -158,7 +153,7 @@ impl<'p> Handler<'_, 'p> {
                 }
                 continue;
             }
-            let binding = binding.map(|b| (b, record.to_vec()));
+            let binding = binding.map(|b| (b, Box::<[Value]>::from(record)));
             self.enter(c, j, now, Cause::On(event), binding, sink);
         }
     }

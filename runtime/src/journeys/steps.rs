@@ -22,18 +22,20 @@ impl<'p> Handler<'_, 'p> {
         sink: &mut dyn Sink,
     ) {
         let journey = &self.t.program.journeys[j.index()];
-        let Some(instance) = self.state.contacts[c].journeys[j.index()].instance.as_mut() else {
+        let instance = self.state.contacts.journey(c, j);
+        if !instance.inside {
+            return;
+        }
+        let step = instance.step;
+        let Some(current) = journey.steps.get(step.index()) else {
             return;
         };
-        let step = instance.step;
-        match (instance.phase, &journey.steps[step.index()]) {
+        match (instance.phase, current) {
             (Phase::Sleeping, Step::Wait { next, .. } | Step::WaitUntil { next, .. }) => {
-                instance.step = *next;
-                instance.phase = Phase::Ready;
+                self.advance(c, j, *next);
             }
             (Phase::Awaiting, Step::WaitFor { otherwise, .. }) => {
-                instance.step = *otherwise;
-                instance.phase = Phase::Ready;
+                self.advance(c, j, *otherwise);
             }
             (Phase::SendScheduled, Step::Send(send)) => {
                 if !self.send_unless_quiet(c, j, step, send, now, sink) {
@@ -56,10 +58,8 @@ impl<'p> Handler<'_, 'p> {
         let program = self.t.program;
         let journey = &program.journeys[j.index()];
         loop {
-            let Some(instance) = &self.state.contacts[c].journeys[j.index()].instance else {
-                return;
-            };
-            if instance.phase != Phase::Ready {
+            let instance = self.state.contacts.journey(c, j);
+            if !instance.inside || instance.phase != Phase::Ready {
                 return;
             }
             let step_id = instance.step;
@@ -142,7 +142,7 @@ impl<'p> Handler<'_, 'p> {
                     self.advance(c, j, if holds { *then } else { *otherwise });
                 }
                 Step::Split { arms } => {
-                    let contact = &self.state.contacts[c].id;
+                    let contact = self.state.contacts.id(c);
                     let point = split_point(&journey.name, step_id.0, contact);
                     let mut total = 0.0;
                     let mut chosen = arms.len().checked_sub(1);
@@ -188,7 +188,9 @@ impl<'p> Handler<'_, 'p> {
                     self.advance(c, j, *next);
                 }
                 Step::AdjustScore { score, delta, next } => {
-                    self.state.contacts[c].scores[score.index()].adjust(*delta, now);
+                    let mut state = self.state.contacts.score(c, *score);
+                    state.adjust(*delta, now);
+                    self.state.contacts.set_score(c, *score, &state);
                     self.advance(c, j, *next);
                 }
                 Step::Tag { tag, add, next } => {
@@ -215,10 +217,12 @@ impl<'p> Handler<'_, 'p> {
 
     /// Goes on to `next` at once.
     pub(crate) fn advance(&mut self, c: usize, j: JourneyId, next: StepId) {
-        if let Some(instance) = self.state.contacts[c].journeys[j.index()].instance.as_mut() {
-            instance.step = next;
-            instance.phase = Phase::Ready;
-        }
+        self.state.contacts.update_journey(c, j, |state| {
+            if state.inside {
+                state.step = next;
+                state.phase = Phase::Ready;
+            }
+        });
     }
 
     /// Parks the current step in `phase` until `due`.
@@ -230,13 +234,13 @@ impl<'p> Handler<'_, 'p> {
         phase: Phase,
         sink: &mut dyn Sink,
     ) {
-        let contact = &mut self.state.contacts[c];
-        let state = &mut contact.journeys[j.index()];
-        let Some(instance) = state.instance.as_mut() else {
+        let mut state = self.state.contacts.journey(c, j);
+        if !state.inside {
             return;
-        };
-        instance.phase = phase;
+        }
+        state.phase = phase;
         state.timer_generation = state.timer_generation.wrapping_add(1);
+        self.state.contacts.set_journey(c, j, &state);
         self.state
             .timers
             .push(due, j, c as u32, TimerKind::Resume(state.timer_generation));
@@ -250,9 +254,11 @@ impl<'p> Handler<'_, 'p> {
         let due = match spec {
             TimeSpec::Clock(at) => clock::next_at_or_after(now, at, &self.zone(c)),
             TimeSpec::BestTime => {
-                let hour = self.state.contacts[c]
-                    .engagement
-                    .as_deref()
+                let hour = self
+                    .state
+                    .contacts
+                    .side(c)
+                    .and_then(|side| side.engagement.as_deref())
                     .map_or(DEFAULT_BEST_HOUR, best_hour);
                 clock::next_hour_start(now, hour, &self.zone(c))
             }

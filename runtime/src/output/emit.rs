@@ -17,14 +17,14 @@ impl<'p> Handler<'_, 'p> {
         kind: ActionKind<'_>,
         sink: &mut dyn Sink,
     ) {
-        let contact = &self.state.contacts[c];
         let journey = &self.t.program.journeys[j.index()].name;
-        let entry = contact.journeys[j.index()].entries;
+        let entry = self.state.contacts.journey(c, j).entries;
+        let contact = self.state.contacts.id(c);
         let action = Action {
             at: now,
-            contact: &contact.id,
+            contact,
             journey,
-            id: action_id(journey, entry, step, &contact.id),
+            id: action_id(journey, entry, step, contact),
             kind,
         };
         self.state.stats.actions[action.kind.index()] += 1;

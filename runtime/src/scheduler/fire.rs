@@ -15,9 +15,7 @@ impl<'p> Handler<'_, 'p> {
         while let Some(due) = self.state.timers.take_due(now, &mut timers) {
             self.expand_zones(&mut timers, &mut zone_timers);
             let contacts = &self.state.contacts;
-            Timers::order(&mut timers, |c| {
-                contacts.get(c as usize).map_or("", |contact| &contact.id)
-            });
+            Timers::order(&mut timers, |c| contacts.id(c as usize));
             if self.state.clock.is_none_or(|clock| clock < due) {
                 self.state.clock = Some(due);
             }
@@ -39,10 +37,9 @@ impl<'p> Handler<'_, 'p> {
             return;
         }
         let c = timer.contact as usize;
-        let Some(contact) = self.state.contacts.get(c) else {
-            return;
-        };
-        if !crate::trace::is_live(contact, j, timer.kind) {
+        if c >= self.state.contacts.len()
+            || !crate::trace::is_live(&self.state.contacts, c, j, timer.kind)
+        {
             return;
         }
         self.state.stats.timers += 1;
@@ -68,19 +65,21 @@ impl<'p> Handler<'_, 'p> {
                 }
             }
             TimerKind::Inactive(_) => {
-                let contact = &mut self.state.contacts[c];
-                let last = contact.last_input;
+                let last = self.state.contacts.last_input(c);
                 let duration = match self.t.program.journeys[j.index()].entry {
                     Entry::Inactive(duration) => duration,
                     _ => 0,
                 };
-                let state = &mut contact.journeys[j.index()];
                 if last.saturating_add(duration) <= due {
-                    state.inactivity_armed = None.into();
+                    self.state.contacts.update_journey(c, j, |state| {
+                        state.inactivity_armed = None.into();
+                    });
                     self.enter(c, j, due, Cause::Inactive, None, sink);
                 } else {
                     // Input came since: wait for the quiet stretch after the latest one.
-                    state.inactivity_armed = Some(last).into();
+                    self.state.contacts.update_journey(c, j, |state| {
+                        state.inactivity_armed = Some(last).into();
+                    });
                     self.state.timers.push(
                         last.saturating_add(duration),
                         j,
@@ -101,7 +100,7 @@ impl<'p> Handler<'_, 'p> {
         };
         let contacts = &self.state.contacts;
         let mut known: Vec<usize> = (0..contacts.len()).collect();
-        known.sort_by(|&a, &b| contacts[a].id.cmp(&contacts[b].id));
+        known.sort_by(|&a, &b| contacts.id(a).cmp(contacts.id(b)));
         for c in known {
             self.state.stats.timers += 1;
             if self.traced() {

@@ -12,7 +12,7 @@ use crate::scheduler::timers::TimerKind;
 impl<'p> Handler<'_, 'p> {
     /// The contact's time zone (its `timezone` field, else UTC).
     pub(crate) fn zone(&self, c: usize) -> TimeZone {
-        self.state.zones.zone(self.state.contacts[c].zone).clone()
+        self.state.zones.zone(self.state.contacts.zone(c)).clone()
     }
 
     /// Sets the timer of the contact's next yearly scheduled entry into `j` after `now`.
@@ -21,8 +21,8 @@ impl<'p> Handler<'_, 'p> {
             return;
         };
         let date = match calendar {
-            Calendar::Yearly(slot) => match self.state.contacts[c].profile[slot.index()] {
-                Value::Date(days) => jiff::civil::date(1970, 1, 1)
+            Calendar::Yearly(slot) => match self.state.contacts.profile(c).get(slot.index()) {
+                Some(&Value::Date(days)) => jiff::civil::date(1970, 1, 1)
                     .checked_add(jiff::Span::new().days(i64::from(days)))
                     .ok(),
                 _ => None,
@@ -30,27 +30,25 @@ impl<'p> Handler<'_, 'p> {
             _ => None,
         };
         let next = clock::next_scheduled(now, Schedule::from(calendar), *at, &self.zone(c), date);
-        let contact = &mut self.state.contacts[c];
-        let state = &mut contact.journeys[j.index()];
-        state.schedule_generation = state.schedule_generation.wrapping_add(1);
+        let generation = self.state.contacts.update_journey(c, j, |state| {
+            state.schedule_generation = state.schedule_generation.wrapping_add(1);
+            state.schedule_generation
+        });
         if let Some(due) = next {
-            self.state.timers.push(
-                due,
-                j,
-                c as u32,
-                TimerKind::Scheduled(state.schedule_generation),
-            );
+            self.state
+                .timers
+                .push(due, j, c as u32, TimerKind::Scheduled(generation));
         }
     }
 
     /// Sets the `enter when inactive` timers of a contact whose latest input is at `now`, for
     /// the journeys that have none armed (a timer that finds newer input sets the next one).
     pub(crate) fn arm_inactivity(&mut self, c: usize, now: i64) {
-        let contact = &mut self.state.contacts[c];
         for &(j, duration) in &self.t.plan.inactive_journeys {
-            let state = &mut contact.journeys[j.index()];
+            let mut state = self.state.contacts.journey(c, j);
             if state.inactivity_armed.is_none() {
                 state.inactivity_armed = Some(now).into();
+                self.state.contacts.set_journey(c, j, &state);
                 self.state.timers.push(
                     now.saturating_add(duration),
                     j,

@@ -63,7 +63,7 @@ impl<'p> Handler<'_, 'p> {
         if self.t.plan.zoned_journeys.is_empty() {
             return;
         }
-        let zone = self.state.contacts[c].zone;
+        let zone = self.state.contacts.zone(c);
         grown(&mut self.state.zoned.members, zone as usize).push(c as u32);
         for &j in &self.t.plan.zoned_journeys {
             if *self.state.zoned.planned(j, zone) == Planned::No {
@@ -115,11 +115,7 @@ impl<'p> Handler<'_, 'p> {
             fired.push((timer.journey, zone));
             let contacts = &self.state.contacts;
             let members = grown(&mut self.state.zoned.members, zone as usize);
-            members.retain(|&c| {
-                contacts
-                    .get(c as usize)
-                    .is_some_and(|contact| contact.zone == zone)
-            });
+            members.retain(|&c| (c as usize) < contacts.len() && contacts.zone(c as usize) == zone);
             members.sort_unstable();
             members.dedup();
             expanded.extend(members.iter().map(|&contact| Timer {

@@ -4,7 +4,11 @@
 use std::sync::Arc;
 
 use journey_ir::eval::Value;
-use journey_ir::{Calendar, Entry, ProfileSlot};
+use std::collections::VecDeque;
+
+use journey_ir::{Calendar, Entry, ProfileSlot, ScoreId};
+
+use super::scores::{award_window, capped_rules};
 
 use crate::engine::{Arrival, Handler, Sink};
 use crate::trace::Trace;
@@ -12,28 +16,40 @@ use crate::trace::Trace;
 impl<'p> Handler<'_, 'p> {
     /// Applies the decay periods that ended by `now`.
     pub(crate) fn settle(&mut self, c: usize, now: i64) {
-        let contact = &mut self.state.contacts[c];
-        for (state, score) in contact.scores.iter_mut().zip(&self.t.program.scores) {
+        let contacts = &mut self.state.contacts;
+        for (s, score) in self.t.program.scores.iter().enumerate() {
+            if score.decay.is_none() {
+                continue;
+            }
+            let s = ScoreId(s as u32);
+            let mut state = contacts.score(c, s);
+            let before = state;
             state.settle(score.decay, now);
+            if state != before {
+                contacts.set_score(c, s, &state);
+            }
         }
     }
 
     /// Sets a profile field (identify or `set`), planning schedules again when their inputs
     /// change.
     pub(crate) fn assign(&mut self, c: usize, slot: ProfileSlot, value: Value, now: i64) {
-        let old = std::mem::replace(&mut self.state.contacts[c].profile[slot.index()], value);
-        if old == self.state.contacts[c].profile[slot.index()] {
+        let Some(field) = self.state.contacts.profile_mut(c).get_mut(slot.index()) else {
+            return;
+        };
+        let old = std::mem::replace(field, value);
+        if old == *field {
             return;
         }
         let program = self.t.program;
         let plan = &self.t.plan;
         if Some(slot) == plan.timezone {
-            let zone = self
-                .state
-                .zones
-                .number(&self.state.contacts[c].profile[slot.index()]);
-            if zone != self.state.contacts[c].zone {
-                self.state.contacts[c].zone = zone;
+            let zone = match self.state.contacts.profile(c).get(slot.index()) {
+                Some(value) => self.state.zones.number(value),
+                None => crate::store::NO_ZONE,
+            };
+            if zone != self.state.contacts.zone(c) {
+                self.state.contacts.set_zone(c, zone);
                 self.join_zone(c, now);
             }
         }
@@ -57,7 +73,9 @@ impl<'p> Handler<'_, 'p> {
         let Some(slot) = self.t.plan.tags else {
             return;
         };
-        let value = &mut self.state.contacts[c].profile[slot.index()];
+        let Some(value) = self.state.contacts.profile_mut(c).get_mut(slot.index()) else {
+            return;
+        };
         let mut tags: Vec<Value> = match value {
             Value::List(items) => items.to_vec(),
             _ => Vec::new(),
@@ -101,7 +119,9 @@ impl<'p> Handler<'_, 'p> {
             if history.key.is_some() {
                 // Its filter reads a binding: asked when the aggregate is read.
                 let value = value();
-                self.state.contacts[c].histories[h.index()].add_keyed(history, now, record, value);
+                self.state
+                    .contacts
+                    .add_history(c, (h, history), now, record, value);
                 if self.traced() {
                     self.trace(c, sink, |who| Trace::Joined {
                         who,
@@ -116,7 +136,9 @@ impl<'p> Handler<'_, 'p> {
                 continue;
             }
             let value = value();
-            self.state.contacts[c].histories[h.index()].add(history, now, value);
+            self.state
+                .contacts
+                .add_history(c, (h, history), now, record, value);
             if self.traced() {
                 self.trace(c, sink, |who| Trace::Joined {
                     who,
@@ -156,8 +178,19 @@ impl<'p> Handler<'_, 'p> {
                 }),
         );
         for &(s, r) in &awards {
-            let before = self.state.contacts[c].scores[s.index()].points;
-            self.state.contacts[c].scores[s.index()].award(&program.scores[s.index()], r, now);
+            let mut state = self.state.contacts.score(c, s);
+            let before = state.points;
+            let window = award_window(program, s, r);
+            let windows = capped_rules(program);
+            let awards = window.map(|w| {
+                let side = self.state.contacts.side_mut(c);
+                if side.awards.is_empty() {
+                    side.awards = vec![VecDeque::new(); windows].into_boxed_slice();
+                }
+                &mut side.awards[w]
+            });
+            state.award(&program.scores[s.index()], r, now, awards);
+            self.state.contacts.set_score(c, s, &state);
             if self.traced() {
                 self.trace_award(c, s, r, before, now, sink);
             }

@@ -1,43 +1,40 @@
-//! Per-contact state: everything the engine remembers between inputs, all of it serialisable.
-//!
-//! A contact's state is sized by the program: one [`ScoreState`] per score, one [`HistoryState`]
-//! per history aggregate that some expression reads, one [`JourneyState`] per journey, send logs
-//! only for capped channels, and engagement counters only when `best_time` or `best_channel` is
-//! used.
+//! A contact's state as the engine works with it: the fixed part, read from and written back to
+//! the contact's row ([`JourneyState`], [`ScoreState`]), and the side storage of the parts that
+//! vary in size ([`Side`]: windows, keyed aggregates, capped awards, send logs, the bindings of
+//! journey instances, engagement counters), made only for contacts that need one.
 
 use std::collections::VecDeque;
-use std::sync::Arc;
 
 use journey_ir::eval::Value;
-use journey_ir::{History, HistoryFunction, HistoryWindow, Program, StepId};
+use journey_ir::{History, HistoryFunction, HistoryWindow, StepId};
 use serde::{Deserialize, Serialize};
 
-/// One contact.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Contact {
-    /// The contact id (`userId`, else `anonymousId`).
-    pub id: Arc<str>,
-    /// Profile values in slot order.
-    pub profile: Box<[Value]>,
-    /// The time of the latest input (track, page or identify).
-    pub last_input: i64,
-    /// The number of its time zone in the run's [`Zones`](crate::store::Zones).
-    pub zone: crate::store::ZoneId,
-    /// Per score.
-    pub scores: Box<[ScoreState]>,
-    /// Per history aggregate.
-    pub histories: Box<[HistoryState]>,
-    /// Per journey.
-    pub journeys: Box<[JourneyState]>,
-    /// Per cap of the policy: the times of delivered sends still inside its window.
-    pub sends: Box<[VecDeque<i64>]>,
-    /// Engagement counters, kept only when the program uses `best_time` or `best_channel`,
-    /// and made at the contact's first send or engagement (none reads as all zeros).
-    pub engagement: Option<Box<Engagement>>,
+/// A contact's standing in one journey, as stored in its row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct JourneyState {
+    /// How many times the contact entered.
+    pub entries: u32,
+    /// When it last entered.
+    pub last_entry: OptionalTime,
+    /// The last value of an `enter when` condition (edge trigger).
+    pub condition_held: bool,
+    /// Whether the contact is inside (its instance is at `step`, doing `phase`).
+    pub inside: bool,
+    /// The instance's current step.
+    pub step: StepId,
+    /// What the current step is waiting for.
+    pub phase: Phase,
+    /// Bumped whenever the instance's pending timer changes; a timer with an older value is
+    /// stale.
+    pub timer_generation: u32,
+    /// Bumped whenever the next yearly scheduled entry is planned again.
+    pub schedule_generation: u32,
+    /// For `enter when inactive`: the time of the last input a timer is already set for.
+    pub inactivity_armed: OptionalTime,
 }
 
-/// A contact's standing in one score.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+/// A contact's standing in one score, as stored in its row.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct ScoreState {
     /// Event points (`on` rules and `score +=` steps), after decay.
     pub points: i64,
@@ -45,12 +42,40 @@ pub struct ScoreState {
     pub anchor: OptionalTime,
     /// Decay periods already applied.
     pub periods: i64,
-    /// Per `on` rule with a cap: `(time, points)` awarded inside its window.
+}
+
+/// The parts of a contact's state that vary in size, each empty until first needed.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Side {
+    /// The aggregates kept aside (`ContactLayout::histories`' `Side` entries, in order).
+    pub histories: Box<[HistoryState]>,
+    /// Per `on` rule with a cap, over all scores in order: `(time, points)` awarded inside its
+    /// window.
     pub awards: Box<[VecDeque<(i64, i64)>]>,
+    /// Per cap of the policy: the times of delivered sends still inside its window.
+    pub sends: Box<[VecDeque<i64>]>,
+    /// Per journey: the event record held by each binding of the contact's instance.
+    pub bindings: Box<[Bindings]>,
+    /// Engagement counters, kept only when the program uses `best_time` or `best_channel`.
+    pub engagement: Option<Box<Engagement>>,
+}
+
+/// The records held by the bindings of one journey instance, in binding order.
+pub type Bindings = Box<[Option<Box<[Value]>>]>;
+
+impl Side {
+    /// Whether the side storage holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.histories.is_empty()
+            && self.awards.is_empty()
+            && self.sends.is_empty()
+            && self.bindings.iter().all(|b| b.is_empty())
+            && self.engagement.is_none()
+    }
 }
 
 /// A contact's part of one history aggregate.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum HistoryState {
     /// `count(... within D)`: the times of the matching events still inside the window.
     Times(VecDeque<i64>),
@@ -69,7 +94,7 @@ pub enum HistoryState {
 }
 
 /// The events of a keyed aggregate that agree on the fields its filter reads.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KeyedGroup {
     /// The event record with only the filter's fields filled in (the others missing).
     pub key: Box<[Value]>,
@@ -78,7 +103,7 @@ pub struct KeyedGroup {
 }
 
 /// A running aggregate of a field.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Default, Serialize, Deserialize)]
 pub struct Aggregate {
     /// Matching events.
     pub count: i64,
@@ -116,27 +141,6 @@ impl HistoryState {
     }
 }
 
-/// A contact's standing in one journey.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
-pub struct JourneyState {
-    /// How many times the contact entered.
-    pub entries: u32,
-    /// When it last entered.
-    pub last_entry: OptionalTime,
-    /// The last value of an `enter when` condition (edge trigger).
-    pub condition_held: bool,
-    /// The contact's run through the journey, while it is inside (boxed: most contacts are
-    /// outside most journeys).
-    pub instance: Option<Box<Instance>>,
-    /// Bumped whenever the instance's pending timer changes; a timer with an older value is
-    /// stale.
-    pub timer_generation: u32,
-    /// Bumped whenever the next scheduled entry is planned again.
-    pub schedule_generation: u32,
-    /// For `enter when inactive`: the time of the last input a timer is already set for.
-    pub inactivity_armed: OptionalTime,
-}
-
 /// An optional instant in 8 bytes instead of an `Option<i64>`'s 16 (`i64::MIN`, far outside
 /// any instant the decoder accepts, stands for none); it serialises as an `Option<i64>`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -155,6 +159,16 @@ impl OptionalTime {
     /// Whether there is no instant.
     pub fn is_none(self) -> bool {
         self == OptionalTime::NONE
+    }
+
+    /// The 8 bytes a row stores (`i64::MIN` for none).
+    pub fn raw(self) -> i64 {
+        self.0
+    }
+
+    /// The instant a row's 8 bytes stand for.
+    pub fn from_raw(raw: i64) -> OptionalTime {
+        OptionalTime(raw)
     }
 }
 
@@ -176,21 +190,12 @@ impl From<OptionalTime> for Option<i64> {
     }
 }
 
-/// A contact inside a journey.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Instance {
-    /// The current step.
-    pub step: StepId,
-    /// What the current step is waiting for.
-    pub phase: Phase,
-    /// The event record held by each binding of the journey.
-    pub bindings: Vec<Option<Vec<Value>>>,
-}
-
 /// What the current step of an instance is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[repr(u8)]
 pub enum Phase {
     /// About to run the step.
+    #[default]
     Ready,
     /// `wait` / `wait until`: the timer moves on to the next step.
     Sleeping,
@@ -202,8 +207,21 @@ pub enum Phase {
     SendQuiet,
 }
 
+impl Phase {
+    /// The phase a row's byte stands for (`Ready` for an unknown byte).
+    pub fn from_byte(byte: u8) -> Phase {
+        match byte {
+            1 => Phase::Sleeping,
+            2 => Phase::Awaiting,
+            3 => Phase::SendScheduled,
+            4 => Phase::SendQuiet,
+            _ => Phase::Ready,
+        }
+    }
+}
+
 /// What a contact did with its channels, for `best_time` and `best_channel`.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Engagement {
     /// Opens and clicks by local hour of day.
     pub hours: [u32; 24],
@@ -211,33 +229,4 @@ pub struct Engagement {
     pub engaged: [u32; 6],
     /// Per channel: delivered sends.
     pub sent: [u32; 6],
-}
-
-impl Contact {
-    /// A contact seen for the first time at `now`, with the profile's defaults.
-    pub fn new(id: Arc<str>, now: i64, program: &Program, profile: Box<[Value]>) -> Contact {
-        Contact {
-            id,
-            profile,
-            last_input: now,
-            zone: crate::store::NO_ZONE,
-            scores: program
-                .scores
-                .iter()
-                .map(|score| ScoreState {
-                    awards: score
-                        .on_rules
-                        .iter()
-                        .filter(|r| r.cap.is_some())
-                        .map(|_| VecDeque::new())
-                        .collect(),
-                    ..ScoreState::default()
-                })
-                .collect(),
-            histories: program.histories.iter().map(HistoryState::new).collect(),
-            journeys: vec![JourneyState::default(); program.journeys.len()].into_boxed_slice(),
-            sends: vec![VecDeque::new(); program.policy.caps.len()].into_boxed_slice(),
-            engagement: None,
-        }
-    }
 }

@@ -10,11 +10,15 @@
 //! when the aggregate is read, with the bindings of that moment. A group holds one of the plain
 //! states, and reading combines the groups whose key passes.
 
+use std::sync::Arc;
+
 use journey_check::types::Type;
 use journey_ir::eval::Value;
-use journey_ir::{History, HistoryFunction, HistoryWindow};
+use journey_ir::layout::{Codec, HistoryRow};
+use journey_ir::{History, HistoryFunction, HistoryId, HistoryWindow};
 
-use crate::store::{Aggregate, HistoryState, KeyedGroup};
+use super::row;
+use super::{Aggregate, Contacts, HistoryState, KeyedGroup, OptionalTime, Strings};
 
 impl HistoryState {
     /// Adds an event of a keyed aggregate (`history.key` is set): `record` is the event's record,
@@ -283,5 +287,187 @@ fn as_number(value: &Value) -> f64 {
         Value::Int(v) => *v as f64,
         Value::Float(v) => *v,
         _ => f64::NAN,
+    }
+}
+
+/// History aggregates in a contact's state: in its row where the layout put them, else in its
+/// side storage.
+impl Contacts {
+    /// Adds a matching event at `at`, whose aggregated field (if any) is `value` and whose
+    /// record is `record`, to aggregate `h` (`history`) of contact `c`.
+    pub(crate) fn add_history(
+        &mut self,
+        c: usize,
+        (h, history): (HistoryId, &History),
+        at: i64,
+        record: &[Value],
+        value: Value,
+    ) {
+        let Some(&place) = self.layout().histories.get(h.index()) else {
+            return;
+        };
+        let (row, side, strings, templates) = self.parts_mut(c);
+        match place {
+            HistoryRow::Since { at: field } => row::set_i64(row, field, at),
+            HistoryRow::Last {
+                at: field,
+                present,
+                value: slot,
+                codec,
+            } => {
+                forget_last(row, present, slot, codec, strings);
+                row::set_i64(row, field, at);
+                if let Some(()) = encode(row, slot, codec, &value, strings) {
+                    row::set_u8(row, present, 1);
+                }
+            }
+            HistoryRow::Count { count } => {
+                let n = row::i64_at(row, count);
+                row::set_i64(row, count, n.saturating_add(1));
+            }
+            HistoryRow::Side { index } => {
+                let side = side.get_or_insert_with(Box::default);
+                if side.histories.is_empty() {
+                    side.histories = templates.into();
+                }
+                if let Some(state) = side.histories.get_mut(index as usize) {
+                    if history.key.is_some() {
+                        state.add_keyed(history, at, record, value);
+                    } else {
+                        state.add(history, at, value);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Forgets aggregate `h` of contact `c` (a `since enter` aggregate at a new entry).
+    pub(crate) fn reset_history(&mut self, c: usize, h: HistoryId) {
+        let Some(&place) = self.layout().histories.get(h.index()) else {
+            return;
+        };
+        let (row, side, strings, _) = self.parts_mut(c);
+        match place {
+            HistoryRow::Since { at } => row::set_i64(row, at, OptionalTime::NONE.raw()),
+            HistoryRow::Last {
+                at,
+                present,
+                value,
+                codec,
+            } => {
+                forget_last(row, present, value, codec, strings);
+                row::set_i64(row, at, OptionalTime::NONE.raw());
+            }
+            HistoryRow::Count { count } => row::set_i64(row, count, 0),
+            HistoryRow::Side { index } => {
+                if let Some(state) = side
+                    .as_mut()
+                    .and_then(|side| side.histories.get_mut(index as usize))
+                {
+                    state.reset();
+                }
+            }
+        }
+    }
+
+    /// Aggregate `h` of contact `c` at `now`; `field_ty` is the aggregated field's type, and
+    /// `holds` answers for a keyed aggregate whether its filter holds for a group's key.
+    pub(crate) fn read_history(
+        &self,
+        c: usize,
+        h: HistoryId,
+        history: &History,
+        now: i64,
+        field_ty: Option<&Type>,
+        holds: &mut dyn FnMut(&[Value]) -> bool,
+    ) -> Value {
+        let Some(&place) = self.layout().histories.get(h.index()) else {
+            return Value::Missing;
+        };
+        let row = self.row(c);
+        match place {
+            HistoryRow::Since { at } => match OptionalTime::from_raw(row::i64_at(row, at)).get() {
+                Some(t) => Value::Duration(now.saturating_sub(t)),
+                None => Value::Missing,
+            },
+            HistoryRow::Last {
+                at,
+                present,
+                value,
+                codec,
+            } => {
+                if OptionalTime::from_raw(row::i64_at(row, at)).is_none()
+                    || row::u8_at(row, present) == 0
+                {
+                    return Value::Missing;
+                }
+                decode(row, value, codec, &self.strings)
+            }
+            HistoryRow::Count { count } => Value::Int(row::i64_at(row, count)),
+            HistoryRow::Side { index } => {
+                match self
+                    .side(c)
+                    .and_then(|side| side.histories.get(index as usize))
+                {
+                    Some(state) => state.read(history, now, field_ty, holds),
+                    None => empty_value(history, field_ty),
+                }
+            }
+        }
+    }
+}
+
+/// What an aggregate with no event reads.
+fn empty_value(history: &History, field_ty: Option<&Type>) -> Value {
+    let int_field = matches!(field_ty.map(Type::unwrap_optional), Some(Type::Int));
+    match history.function {
+        HistoryFunction::Last | HistoryFunction::Since => Value::Missing,
+        function => Aggregate::default().value(function, int_field),
+    }
+}
+
+/// Releases the string a `last` value holds, if any, and marks it absent.
+fn forget_last(row: &mut [u8], present: u32, value: u32, codec: Codec, strings: &mut Strings) {
+    if codec == Codec::Str && row::u8_at(row, present) == 1 {
+        strings.release(row::u32_at(row, value));
+    }
+    row::set_u8(row, present, 0);
+}
+
+/// Writes a scalar value as `codec` stores it; `None` when it is missing (or of another type).
+fn encode(
+    row: &mut [u8],
+    at: u32,
+    codec: Codec,
+    value: &Value,
+    strings: &mut Strings,
+) -> Option<()> {
+    match (codec, value) {
+        (Codec::Int, Value::Int(v))
+        | (Codec::Duration, Value::Duration(v))
+        | (Codec::Time, Value::Time(v)) => row::set_i64(row, at, *v),
+        (Codec::Float, Value::Float(v)) => row::set_i64(row, at, v.to_bits() as i64),
+        (Codec::Date, Value::Date(days)) => row::set_u32(row, at, *days as u32),
+        (Codec::Enum, Value::Enum(variant)) => row::set_u32(row, at, *variant),
+        (Codec::Bool, Value::Bool(b)) => row::set_u8(row, at, u8::from(*b)),
+        (Codec::Str, Value::Str(text)) => row::set_u32(row, at, strings.hold(text)),
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Reads a scalar value stored as `codec`.
+fn decode(row: &[u8], at: u32, codec: Codec, strings: &Strings) -> Value {
+    match codec {
+        Codec::Int => Value::Int(row::i64_at(row, at)),
+        Codec::Duration => Value::Duration(row::i64_at(row, at)),
+        Codec::Time => Value::Time(row::i64_at(row, at)),
+        Codec::Float => Value::Float(f64::from_bits(row::i64_at(row, at) as u64)),
+        Codec::Date => Value::Date(row::u32_at(row, at) as i32),
+        Codec::Enum => Value::Enum(row::u32_at(row, at)),
+        Codec::Bool => Value::Bool(row::u8_at(row, at) != 0),
+        Codec::Str => strings
+            .get(row::u32_at(row, at))
+            .map_or(Value::Missing, |text| Value::Str(Arc::clone(text))),
     }
 }

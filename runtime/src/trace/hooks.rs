@@ -25,12 +25,12 @@ impl<'p> Handler<'_, 'p> {
         sink: &mut dyn Sink,
         make: impl FnOnce(Who<'t>) -> Trace<'t>,
     ) {
-        let Some(contact) = self.state.contacts.get(c) else {
+        if c >= self.state.contacts.len() {
             return;
-        };
+        }
         let who = Who {
             index: c as u32,
-            id: &contact.id,
+            id: self.state.contacts.id(c),
         };
         sink.trace(self.t.program, &make(who));
     }
@@ -61,7 +61,7 @@ impl<'p> Handler<'_, 'p> {
         sink: &mut dyn Sink,
     ) {
         let line = self.line.take();
-        let known = self.state.index.get(id).map(|&c| c as usize);
+        let known = self.state.contacts.find(id);
         let index = known.unwrap_or(self.state.contacts.len()) as u32;
         let input = Trace::Input {
             who: Who { index, id },
@@ -86,7 +86,7 @@ impl<'p> Handler<'_, 'p> {
         now: i64,
         sink: &mut dyn Sink,
     ) {
-        let changed = self.state.contacts[c].profile.get(slot.index()) != Some(value);
+        let changed = self.state.contacts.profile(c).get(slot.index()) != Some(value);
         self.trace(c, sink, |who| Trace::Profile {
             who,
             at: now,
@@ -106,7 +106,7 @@ impl<'p> Handler<'_, 'p> {
         now: i64,
         sink: &mut dyn Sink,
     ) {
-        let total = self.state.contacts[c].scores[score.index()].points;
+        let total = self.state.contacts.score(c, score).points;
         self.trace(c, sink, |who| Trace::Scored {
             who,
             at: now,
@@ -201,7 +201,7 @@ impl<'p> Handler<'_, 'p> {
         now: i64,
         sink: &mut dyn Sink,
     ) {
-        let entry = self.state.contacts[c].journeys[journey.index()].entries;
+        let entry = self.state.contacts.journey(c, journey).entries;
         self.trace(c, sink, |who| Trace::Entered {
             who,
             at: now,
@@ -222,10 +222,10 @@ impl<'p> Handler<'_, 'p> {
     ) {
         let timer = match kind {
             TimerKind::Resume(_) => {
-                let Some(instance) = &self.state.contacts[c].journeys[journey.index()].instance
-                else {
+                let instance = self.state.contacts.journey(c, journey);
+                if !instance.inside {
                     return;
-                };
+                }
                 Fired::Resume {
                     step: instance.step,
                     phase: instance.phase,
@@ -252,10 +252,10 @@ impl<'p> Handler<'_, 'p> {
         phase: Phase,
         sink: &mut dyn Sink,
     ) {
-        let state = &self.state.contacts[c].journeys[journey.index()];
-        let Some(instance) = &state.instance else {
+        let instance = self.state.contacts.journey(c, journey);
+        if !instance.inside {
             return;
-        };
+        }
         let (step, at) = (instance.step, self.state.clock.unwrap_or(due));
         self.trace(c, sink, |who| Trace::Waiting {
             who,
@@ -326,28 +326,30 @@ impl<'p> Handler<'_, 'p> {
 
     /// Applies the decay periods that ended by `now` to an existing contact, tracing them.
     pub(crate) fn settle_traced(&mut self, c: usize, now: i64, sink: &mut dyn Sink) {
-        let Some(contact) = self.state.contacts.get(c) else {
+        if c >= self.state.contacts.len() {
             return;
+        }
+        let scores = self.t.program.scores.len();
+        let score = |contacts: &crate::store::Contacts, s: usize| {
+            let state = contacts.score(c, ScoreId(s as u32));
+            (state.points, state.periods)
         };
         // Scores before, on the stack for the usual few (this runs for every traced input).
         const INLINE: usize = 8;
         let mut inline = [(0i64, 0i64); INLINE];
         let mut spilled = Vec::new();
-        let before: &[(i64, i64)] = if contact.scores.len() <= INLINE {
-            for (slot, s) in inline.iter_mut().zip(contact.scores.iter()) {
-                *slot = (s.points, s.periods);
+        let before: &[(i64, i64)] = if scores <= INLINE {
+            for (s, slot) in inline.iter_mut().enumerate().take(scores) {
+                *slot = score(&self.state.contacts, s);
             }
-            &inline[..contact.scores.len()]
+            &inline[..scores]
         } else {
-            spilled.extend(contact.scores.iter().map(|s| (s.points, s.periods)));
+            spilled.extend((0..scores).map(|s| score(&self.state.contacts, s)));
             &spilled
         };
         self.settle(c, now);
         for (s, &(points, periods)) in before.iter().enumerate() {
-            let Some(after) = self.state.contacts[c].scores.get(s) else {
-                continue;
-            };
-            let (points_after, periods_after) = (after.points, after.periods);
+            let (points_after, periods_after) = score(&self.state.contacts, s);
             if points != points_after {
                 self.trace(c, sink, |who| Trace::Decayed {
                     who,
@@ -366,29 +368,29 @@ impl Engine<'_> {
     /// The contact's live timers, by due time (stale ones, whose generation no longer matches,
     /// left out). A pending `enter once` counts for every contact known.
     pub fn pending_for(&self, id: &str) -> Vec<Pending> {
-        let Some(&c) = self.state.index.get(id) else {
+        let Some(c) = self.state.contacts.find(id) else {
             return Vec::new();
         };
-        let contact = &self.state.contacts[c as usize];
+        let contacts = &self.state.contacts;
         let mut pending: Vec<(Pending, u64)> = self
             .state
             .timers
             .iter()
             .into_iter()
             .enumerate()
-            .filter(|(_, (_, timer))| timer.contact == c || timer.contact == NO_CONTACT)
+            .filter(|(_, (_, timer))| timer.contact as usize == c || timer.contact == NO_CONTACT)
             .filter_map(|(created, (due, timer))| {
-                let state = contact.journeys.get(timer.journey.index())?;
+                if timer.journey.index() >= self.tables.program.journeys.len() {
+                    return None;
+                }
+                let state = contacts.journey(c, timer.journey);
                 let fired = match timer.kind {
                     TimerKind::Once => Fired::Once,
-                    kind if !is_live(contact, timer.journey, kind) => return None,
-                    TimerKind::Resume(_) => {
-                        let instance = state.instance.as_ref()?;
-                        Fired::Resume {
-                            step: instance.step,
-                            phase: instance.phase,
-                        }
-                    }
+                    kind if !is_live(contacts, c, timer.journey, kind) => return None,
+                    TimerKind::Resume(_) => Fired::Resume {
+                        step: state.step,
+                        phase: state.phase,
+                    },
                     TimerKind::Scheduled(_) | TimerKind::Zone(_) => Fired::Scheduled,
                     TimerKind::Inactive(_) => Fired::Inactive,
                 };

@@ -1,0 +1,355 @@
+//! The layout of one contact's fixed state, chosen per program: a row of bytes holding the time
+//! of the latest input, the time-zone number, each score's standing, each journey's standing and
+//! each history aggregate that fits a few bytes (`since`, `last` of a scalar field, a running
+//! `count`), at offsets fixed here.
+//!
+//! Fields are placed widest first (8-byte, then 4-byte, then 1-byte ones), so that every field is
+//! aligned to its width within the row and the row's size is a multiple of 8. A part only some
+//! journeys need is only in their rows: the schedule generation of a `yearly` entry, the armed
+//! time of `enter when inactive`. The aggregates that need more than a fixed number of bytes
+//! (windows, sums and extremes, keyed aggregates, lists) are kept outside the row, in the
+//! contact's side storage, numbered here. `journey ir` prints the layout (`tests/ir/*.snap`).
+
+use journey_check::types::Type;
+
+use crate::ir::{Calendar, Entry, HistoryFunction, HistoryWindow, Program};
+
+/// Where a contact's fixed state lives in its row.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ContactLayout {
+    /// Bytes in a row (a multiple of 8).
+    pub size: u32,
+    /// `i64`: the time of the contact's latest input.
+    pub last_input: u32,
+    /// `u32`: the contact's time-zone number.
+    pub zone: u32,
+    /// Per score.
+    pub scores: Vec<ScoreRow>,
+    /// Per journey.
+    pub journeys: Vec<JourneyRow>,
+    /// Per history aggregate.
+    pub histories: Vec<HistoryRow>,
+    /// Every field with its name, by offset (for printing).
+    pub fields: Vec<RowField>,
+}
+
+/// A named field of the row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RowField {
+    /// Its offset.
+    pub offset: u32,
+    /// Its width in bytes (8, 4 or 1).
+    pub width: u32,
+    /// What it holds, for example `journey welcome: step`.
+    pub name: String,
+}
+
+/// A score's standing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ScoreRow {
+    /// `i64`: event points after decay.
+    pub points: u32,
+    /// `i64`: when points were first earned (`i64::MIN`: never); decay counts from here.
+    pub anchor: u32,
+    /// `i64`: decay periods already applied.
+    pub periods: u32,
+}
+
+/// A journey's standing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct JourneyRow {
+    /// `i64`: the time of the latest entry (`i64::MIN`: never).
+    pub last_entry: u32,
+    /// `u32`: entries so far.
+    pub entries: u32,
+    /// `u32`: bumped when the instance's pending timer changes.
+    pub timer_generation: u32,
+    /// `u32`: the current step of the instance.
+    pub step: u32,
+    /// `u8`: what the current step waits for.
+    pub phase: u32,
+    /// `u8`: [`JourneyRow::INSIDE`] and [`JourneyRow::CONDITION_HELD`].
+    pub flags: u32,
+    /// `u32`, yearly scheduled entries only: bumped when the next entry is planned again.
+    pub schedule_generation: Option<u32>,
+    /// `i64`, `enter when inactive` only: the input a timer is set for (`i64::MIN`: none).
+    pub inactivity_armed: Option<u32>,
+}
+
+impl JourneyRow {
+    /// Flag: the contact is inside the journey.
+    pub const INSIDE: u8 = 1;
+    /// Flag: the `enter when` condition held at its last evaluation.
+    pub const CONDITION_HELD: u8 = 2;
+}
+
+/// Where a history aggregate's state lives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HistoryRow {
+    /// `since(E)`: `i64`, the latest matching event's time (`i64::MIN`: none).
+    Since {
+        /// Offset of the time.
+        at: u32,
+    },
+    /// `last(E).f` of a scalar field: the latest event's time, whether it had the field, and
+    /// the field's value.
+    Last {
+        /// `i64`: the event's time (`i64::MIN`: none).
+        at: u32,
+        /// `u8`: 1 when the event had the field.
+        present: u32,
+        /// The value, stored as `codec` says.
+        value: u32,
+        /// How the value is stored.
+        codec: Codec,
+    },
+    /// `count(E)` over all events or since an entry: `i64`, the running count.
+    Count {
+        /// Offset of the count.
+        count: u32,
+    },
+    /// Kept in the contact's side storage, as the `index`-th of its side aggregates.
+    Side {
+        /// Its number among the side aggregates.
+        index: u32,
+    },
+}
+
+/// How a scalar value is stored in a row.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Codec {
+    /// `int` in 8 bytes.
+    Int,
+    /// `float` as the 8 bytes of its bits.
+    Float,
+    /// `duration` in 8 bytes (seconds).
+    Duration,
+    /// `time` in 8 bytes (seconds since the epoch).
+    Time,
+    /// `date` in 4 bytes (days since 1970-01-01).
+    Date,
+    /// An enum's variant index in 4 bytes.
+    Enum,
+    /// `bool` in 1 byte.
+    Bool,
+    /// `string` as a 4-byte number in the run's table of strings.
+    Str,
+}
+
+impl Codec {
+    /// The codec of a field type, if it is a scalar.
+    pub fn of(ty: &Type) -> Option<Codec> {
+        Some(match ty.unwrap_optional() {
+            Type::Int => Codec::Int,
+            Type::Float => Codec::Float,
+            Type::Duration => Codec::Duration,
+            Type::Time => Codec::Time,
+            Type::Date => Codec::Date,
+            Type::Enum(_) => Codec::Enum,
+            Type::Bool => Codec::Bool,
+            Type::String => Codec::Str,
+            _ => return None,
+        })
+    }
+
+    /// Bytes it takes.
+    pub fn width(self) -> u32 {
+        match self {
+            Codec::Int | Codec::Float | Codec::Duration | Codec::Time => 8,
+            Codec::Date | Codec::Enum | Codec::Str => 4,
+            Codec::Bool => 1,
+        }
+    }
+}
+
+/// Fields asked for, placed by [`Fields::place`].
+#[derive(Default)]
+struct Fields {
+    asked: Vec<(u32, String)>,
+}
+
+impl Fields {
+    /// Asks for a field; its number, for [`Placed::offset`].
+    fn ask(&mut self, width: u32, name: String) -> usize {
+        self.asked.push((width, name));
+        self.asked.len() - 1
+    }
+
+    fn place(self) -> Placed {
+        let mut order: Vec<usize> = (0..self.asked.len()).collect();
+        // Widest first, in the order asked among equals.
+        order.sort_by_key(|&i| std::cmp::Reverse(self.asked[i].0));
+        let mut offsets = vec![0; self.asked.len()];
+        let mut next = 0u32;
+        for &i in &order {
+            offsets[i] = next;
+            next += self.asked[i].0;
+        }
+        let size = next.div_ceil(8) * 8;
+        let fields = order
+            .iter()
+            .map(|&i| RowField {
+                offset: offsets[i],
+                width: self.asked[i].0,
+                name: self.asked[i].1.clone(),
+            })
+            .collect();
+        Placed {
+            offsets,
+            size,
+            fields,
+        }
+    }
+}
+
+struct Placed {
+    offsets: Vec<u32>,
+    size: u32,
+    fields: Vec<RowField>,
+}
+
+impl Placed {
+    fn offset(&self, asked: usize) -> u32 {
+        self.offsets[asked]
+    }
+}
+
+/// Where one history aggregate goes, before placing.
+enum Asked {
+    Since(usize),
+    Last(usize, usize, usize, Codec),
+    Count(usize),
+    Side(u32),
+}
+
+impl ContactLayout {
+    /// The layout of `program`'s contacts.
+    pub fn of(program: &Program) -> ContactLayout {
+        let mut fields = Fields::default();
+        let last_input = fields.ask(8, "last input".to_owned());
+        let zone = fields.ask(4, "zone".to_owned());
+        let scores: Vec<[usize; 3]> = program
+            .scores
+            .iter()
+            .map(|score| {
+                let name = &score.name;
+                [
+                    fields.ask(8, format!("score {name}: points")),
+                    fields.ask(8, format!("score {name}: anchor")),
+                    fields.ask(8, format!("score {name}: periods")),
+                ]
+            })
+            .collect();
+        let journeys: Vec<[Option<usize>; 8]> = program
+            .journeys
+            .iter()
+            .map(|journey| {
+                let name = &journey.name;
+                let yearly = matches!(
+                    journey.entry,
+                    Entry::Schedule {
+                        calendar: Calendar::Yearly(_),
+                        ..
+                    }
+                );
+                let inactive = matches!(journey.entry, Entry::Inactive(_));
+                [
+                    Some(fields.ask(8, format!("journey {name}: last entry"))),
+                    Some(fields.ask(4, format!("journey {name}: entries"))),
+                    Some(fields.ask(4, format!("journey {name}: timer generation"))),
+                    Some(fields.ask(4, format!("journey {name}: step"))),
+                    Some(fields.ask(1, format!("journey {name}: phase"))),
+                    Some(fields.ask(1, format!("journey {name}: flags"))),
+                    yearly.then(|| fields.ask(4, format!("journey {name}: schedule generation"))),
+                    inactive.then(|| fields.ask(8, format!("journey {name}: inactivity armed"))),
+                ]
+            })
+            .collect();
+        let mut sides = 0u32;
+        let histories: Vec<Asked> = program
+            .histories
+            .iter()
+            .enumerate()
+            .map(|(h, history)| {
+                let field_ty = history.field.and_then(|slot| {
+                    program.events[history.event.index()]
+                        .fields
+                        .get(slot as usize)
+                        .map(|f| &f.ty)
+                });
+                let keyed = history.key.is_some();
+                let running = !matches!(history.window, HistoryWindow::Within(_));
+                match (history.function, field_ty.and_then(Codec::of)) {
+                    (HistoryFunction::Since, _) if !keyed => {
+                        Asked::Since(fields.ask(8, format!("h{h}: since")))
+                    }
+                    (HistoryFunction::Last, Some(codec)) if !keyed => Asked::Last(
+                        fields.ask(8, format!("h{h}: last at")),
+                        fields.ask(1, format!("h{h}: last present")),
+                        fields.ask(codec.width(), format!("h{h}: last value")),
+                        codec,
+                    ),
+                    (HistoryFunction::Count, _) if !keyed && running => {
+                        Asked::Count(fields.ask(8, format!("h{h}: count")))
+                    }
+                    _ => {
+                        sides += 1;
+                        Asked::Side(sides - 1)
+                    }
+                }
+            })
+            .collect();
+        let placed = fields.place();
+        let at = |asked: usize| placed.offset(asked);
+        let opt = |asked: Option<usize>| asked.map(|a| placed.offset(a));
+        ContactLayout {
+            size: placed.size,
+            last_input: at(last_input),
+            zone: at(zone),
+            scores: scores
+                .iter()
+                .map(|&[points, anchor, periods]| ScoreRow {
+                    points: at(points),
+                    anchor: at(anchor),
+                    periods: at(periods),
+                })
+                .collect(),
+            journeys: journeys
+                .iter()
+                .map(|j| JourneyRow {
+                    last_entry: opt(j[0]).unwrap_or_default(),
+                    entries: opt(j[1]).unwrap_or_default(),
+                    timer_generation: opt(j[2]).unwrap_or_default(),
+                    step: opt(j[3]).unwrap_or_default(),
+                    phase: opt(j[4]).unwrap_or_default(),
+                    flags: opt(j[5]).unwrap_or_default(),
+                    schedule_generation: opt(j[6]),
+                    inactivity_armed: opt(j[7]),
+                })
+                .collect(),
+            histories: histories
+                .iter()
+                .map(|asked| match *asked {
+                    Asked::Since(a) => HistoryRow::Since { at: at(a) },
+                    Asked::Last(a, p, v, codec) => HistoryRow::Last {
+                        at: at(a),
+                        present: at(p),
+                        value: at(v),
+                        codec,
+                    },
+                    Asked::Count(c) => HistoryRow::Count { count: at(c) },
+                    Asked::Side(index) => HistoryRow::Side { index },
+                })
+                .collect(),
+            fields: placed.fields,
+        }
+    }
+
+    /// How many history aggregates live in side storage.
+    pub fn side_histories(&self) -> usize {
+        self.histories
+            .iter()
+            .filter(|h| matches!(h, HistoryRow::Side { .. }))
+            .count()
+    }
+}

@@ -1,0 +1,409 @@
+//! The contacts of a run, numbered densely in order of first input: their ids (each stored once,
+//! in one string, found through one hash table of numbers), their rows in one slab, their
+//! profiles in one vector, and their side storage, made only for contacts that need one.
+
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use journey_ir::eval::Value;
+use journey_ir::layout::{ContactLayout, HistoryRow};
+use journey_ir::{JourneyId, Program, ScoreId, StepId};
+use serde::{Deserialize, Serialize};
+
+use super::row;
+use super::{HistoryState, JourneyState, ScoreState, Side, Strings, ZoneId};
+
+/// All contacts of a run.
+#[derive(Clone, Debug, Default)]
+pub struct Contacts {
+    /// Where each field is in a row (from the program; not stored).
+    layout: ContactLayout,
+    /// Every id, one after the other.
+    ids: String,
+    /// Where each contact's id ends in `ids`.
+    id_ends: Vec<u64>,
+    /// Contact numbers, found by the hash of their id.
+    index: HashTable<u32>,
+    hasher: foldhash::fast::RandomState,
+    /// The rows, `layout.size` bytes each.
+    rows: Vec<u8>,
+    /// The profiles, `profile_len` values each.
+    profiles: Vec<Value>,
+    profile_len: usize,
+    /// Per contact: its side storage, if it has any.
+    sides: Vec<Option<Box<Side>>>,
+    /// The strings the rows hold by number.
+    pub strings: Strings,
+    /// The empty states of the aggregates kept in side storage, in order (from the program;
+    /// not stored): a contact's side aggregates start from these.
+    side_histories: Vec<HistoryState>,
+}
+
+impl Contacts {
+    /// An empty table for the contacts of `program`.
+    pub fn new(program: &Program) -> Contacts {
+        Contacts {
+            layout: ContactLayout::of(program),
+            profile_len: program.profile.len(),
+            side_histories: side_histories(program),
+            ..Contacts::default()
+        }
+    }
+
+    /// The layout of the rows.
+    pub fn layout(&self) -> &ContactLayout {
+        &self.layout
+    }
+
+    /// Uses `program`'s layout for rows read back from storage; refused when it does not fit.
+    pub fn adopt(&mut self, program: &Program) -> Result<(), String> {
+        let (layout, profile_len) = (ContactLayout::of(program), program.profile.len());
+        let rows = self.id_ends.len();
+        if self.rows.len() != rows * layout.size as usize
+            || self.profiles.len() != rows * profile_len
+        {
+            return Err(format!(
+                "the saved state's contact rows ({} bytes for {rows} contacts) do not fit the \
+                 program's layout ({} bytes a row)",
+                self.rows.len(),
+                layout.size
+            ));
+        }
+        self.layout = layout;
+        self.profile_len = profile_len;
+        self.side_histories = side_histories(program);
+        Ok(())
+    }
+
+    /// Number of contacts.
+    pub fn len(&self) -> usize {
+        self.id_ends.len()
+    }
+
+    /// Whether there is no contact.
+    pub fn is_empty(&self) -> bool {
+        self.id_ends.is_empty()
+    }
+
+    /// The id of contact `c` (empty for a number never given out).
+    pub fn id(&self, c: usize) -> &str {
+        let start = match c {
+            0 => 0,
+            _ => self.id_ends.get(c - 1).copied().unwrap_or(0),
+        };
+        let end = self.id_ends.get(c).copied().unwrap_or(start);
+        self.ids.get(start as usize..end as usize).unwrap_or("")
+    }
+
+    /// The number of the contact with `id`.
+    pub fn find(&self, id: &str) -> Option<usize> {
+        let hash = self.hasher.hash_one(id);
+        self.index
+            .find(hash, |&c| self.id(c as usize) == id)
+            .map(|&c| c as usize)
+    }
+
+    /// Adds a contact with `id` (not yet known), its profile and zone; its number.
+    pub fn add(&mut self, id: &str, profile: &[Value], zone: ZoneId) -> usize {
+        let c = self.len();
+        self.ids.push_str(id);
+        self.id_ends.push(self.ids.len() as u64);
+        let hasher = &self.hasher;
+        let (ids, ends) = (&self.ids, &self.id_ends);
+        let id_of = |c: u32| {
+            let c = c as usize;
+            let start = if c == 0 { 0 } else { ends[c - 1] as usize };
+            &ids[start..ends[c] as usize]
+        };
+        self.index
+            .insert_unique(hasher.hash_one(id), c as u32, |&other| {
+                hasher.hash_one(id_of(other))
+            });
+        self.rows.extend_from_slice(&row::blank(&self.layout));
+        self.profiles.extend(
+            (0..self.profile_len).map(|slot| profile.get(slot).cloned().unwrap_or(Value::Missing)),
+        );
+        self.sides.push(None);
+        self.set_zone(c, zone);
+        c
+    }
+
+    /// The row of contact `c`.
+    pub fn row(&self, c: usize) -> &[u8] {
+        let size = self.layout.size as usize;
+        self.rows.get(c * size..(c + 1) * size).unwrap_or(&[])
+    }
+
+    /// The row of contact `c`, to write.
+    pub fn row_mut(&mut self, c: usize) -> &mut [u8] {
+        let size = self.layout.size as usize;
+        self.rows
+            .get_mut(c * size..(c + 1) * size)
+            .unwrap_or(&mut [])
+    }
+
+    /// The profile of contact `c`, in slot order.
+    pub fn profile(&self, c: usize) -> &[Value] {
+        let len = self.profile_len;
+        self.profiles.get(c * len..(c + 1) * len).unwrap_or(&[])
+    }
+
+    /// The profile of contact `c`, to write.
+    pub fn profile_mut(&mut self, c: usize) -> &mut [Value] {
+        let len = self.profile_len;
+        self.profiles
+            .get_mut(c * len..(c + 1) * len)
+            .unwrap_or(&mut [])
+    }
+
+    /// The side storage of contact `c`, if it has any.
+    pub fn side(&self, c: usize) -> Option<&Side> {
+        self.sides.get(c).and_then(|side| side.as_deref())
+    }
+
+    /// The side storage of contact `c`, made empty if it has none.
+    pub fn side_mut(&mut self, c: usize) -> &mut Side {
+        if self.sides.len() <= c {
+            self.sides.resize_with(c + 1, || None);
+        }
+        self.sides[c].get_or_insert_with(Box::default)
+    }
+
+    /// The record bound to binding `b` of contact `c`'s instance in journey `j`, if any.
+    pub fn binding(&self, c: usize, j: JourneyId, b: usize) -> Option<&[Value]> {
+        self.side(c)?.bindings.get(j.index())?.get(b)?.as_deref()
+    }
+
+    /// Binds `record` to binding `b` of contact `c`'s instance in journey `j`.
+    pub fn bind(&mut self, c: usize, j: JourneyId, b: usize, record: Box<[Value]>) {
+        let side = self.side_mut(c);
+        if let Some(slot) = side
+            .bindings
+            .get_mut(j.index())
+            .and_then(|bindings| bindings.get_mut(b))
+        {
+            *slot = Some(record);
+        }
+    }
+
+    /// Drops the records bound in contact `c`'s instance in journey `j` (it left), and the side
+    /// storage with them when nothing else is in it.
+    pub fn forget_bindings(&mut self, c: usize, j: JourneyId) {
+        let Some(Some(side)) = self.sides.get_mut(c) else {
+            return;
+        };
+        if let Some(bindings) = side.bindings.get_mut(j.index()) {
+            *bindings = Box::default();
+        }
+        if side.is_empty() {
+            self.sides[c] = None;
+        }
+    }
+
+    /// The row and side storage of contact `c` together, with the table of strings.
+    pub(crate) fn parts_mut(&mut self, c: usize) -> ContactParts<'_> {
+        let size = self.layout.size as usize;
+        if self.sides.len() <= c {
+            self.sides.resize_with(c + 1, || None);
+        }
+        let row = self
+            .rows
+            .get_mut(c * size..(c + 1) * size)
+            .unwrap_or(&mut []);
+        (
+            row,
+            &mut self.sides[c],
+            &mut self.strings,
+            &self.side_histories,
+        )
+    }
+
+    /// Contact `c`'s standing in journey `j`.
+    pub fn journey(&self, c: usize, j: JourneyId) -> JourneyState {
+        match self.layout.journeys.get(j.index()) {
+            Some(at) => row::journey(self.row(c), at),
+            None => row::journey(&[], &Default::default()),
+        }
+    }
+
+    /// Writes contact `c`'s standing in journey `j`.
+    pub fn set_journey(&mut self, c: usize, j: JourneyId, state: &JourneyState) {
+        let size = self.layout.size as usize;
+        let (Some(at), Some(row)) = (
+            self.layout.journeys.get(j.index()),
+            self.rows.get_mut(c * size..(c + 1) * size),
+        ) else {
+            return;
+        };
+        row::set_journey(row, at, state);
+    }
+
+    /// Changes contact `c`'s standing in journey `j` with `change`, and returns what it returns.
+    pub fn update_journey<T>(
+        &mut self,
+        c: usize,
+        j: JourneyId,
+        change: impl FnOnce(&mut JourneyState) -> T,
+    ) -> T {
+        let mut state = self.journey(c, j);
+        let result = change(&mut state);
+        self.set_journey(c, j, &state);
+        result
+    }
+
+    /// Where every instance is: the journey and step of each contact inside a journey.
+    pub fn instances(&self) -> impl Iterator<Item = (JourneyId, StepId)> + '_ {
+        (0..self.len()).flat_map(move |c| {
+            (0..self.layout.journeys.len()).filter_map(move |j| {
+                let j = JourneyId(j as u32);
+                let state = self.journey(c, j);
+                state.inside.then_some((j, state.step))
+            })
+        })
+    }
+
+    /// Contact `c`'s standing in score `s`.
+    pub fn score(&self, c: usize, s: ScoreId) -> ScoreState {
+        self.layout
+            .scores
+            .get(s.index())
+            .map_or_else(ScoreState::default, |at| row::score(self.row(c), at))
+    }
+
+    /// Writes contact `c`'s standing in score `s`.
+    pub fn set_score(&mut self, c: usize, s: ScoreId, state: &ScoreState) {
+        let size = self.layout.size as usize;
+        let (Some(at), Some(row)) = (
+            self.layout.scores.get(s.index()),
+            self.rows.get_mut(c * size..(c + 1) * size),
+        ) else {
+            return;
+        };
+        row::set_score(row, at, state);
+    }
+
+    /// The time of contact `c`'s latest input.
+    pub fn last_input(&self, c: usize) -> i64 {
+        row::i64_at(self.row(c), self.layout.last_input)
+    }
+
+    /// Sets the time of contact `c`'s latest input.
+    pub fn set_last_input(&mut self, c: usize, at: i64) {
+        let field = self.layout.last_input;
+        row::set_i64(self.row_mut(c), field, at);
+    }
+
+    /// Contact `c`'s zone number.
+    pub fn zone(&self, c: usize) -> ZoneId {
+        row::u32_at(self.row(c), self.layout.zone)
+    }
+
+    /// Sets contact `c`'s zone number.
+    pub fn set_zone(&mut self, c: usize, zone: ZoneId) {
+        let field = self.layout.zone;
+        row::set_u32(self.row_mut(c), field, zone);
+    }
+}
+
+/// A contact's row, its side storage, the table of strings and the empty side aggregates.
+pub(crate) type ContactParts<'a> = (
+    &'a mut [u8],
+    &'a mut Option<Box<Side>>,
+    &'a mut Strings,
+    &'a [HistoryState],
+);
+
+/// The empty states of the aggregates `program`'s layout keeps in side storage, in order.
+fn side_histories(program: &Program) -> Vec<HistoryState> {
+    let layout = ContactLayout::of(program);
+    program
+        .histories
+        .iter()
+        .zip(&layout.histories)
+        .filter(|(_, place)| matches!(place, HistoryRow::Side { .. }))
+        .map(|(history, _)| HistoryState::new(history))
+        .collect()
+}
+
+impl Serialize for Contacts {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        SavedContacts::from(self).serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Contacts {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        SavedContacts::deserialize(deserializer).map(Contacts::from)
+    }
+}
+
+/// [`Contacts`] as stored: the layout is the program's and the index is rebuilt.
+#[derive(Serialize, Deserialize)]
+struct SavedContacts {
+    row_size: u32,
+    ids: Vec<Box<str>>,
+    rows: Vec<u8>,
+    profile_len: usize,
+    profiles: Vec<Value>,
+    sides: Vec<Option<Box<Side>>>,
+    strings: Strings,
+}
+
+impl From<&Contacts> for SavedContacts {
+    fn from(contacts: &Contacts) -> SavedContacts {
+        SavedContacts {
+            row_size: contacts.layout.size,
+            ids: (0..contacts.len())
+                .map(|c| Box::from(contacts.id(c)))
+                .collect(),
+            rows: contacts.rows.clone(),
+            profile_len: contacts.profile_len,
+            profiles: contacts.profiles.clone(),
+            sides: contacts.sides.clone(),
+            strings: contacts.strings.clone(),
+        }
+    }
+}
+
+impl From<SavedContacts> for Contacts {
+    fn from(saved: SavedContacts) -> Contacts {
+        let mut contacts = Contacts {
+            layout: ContactLayout {
+                size: saved.row_size,
+                ..ContactLayout::default()
+            },
+            profile_len: saved.profile_len,
+            rows: saved.rows,
+            profiles: saved.profiles,
+            sides: saved.sides,
+            strings: saved.strings,
+            ..Contacts::default()
+        };
+        for id in &saved.ids {
+            contacts.ids.push_str(id);
+            contacts.id_ends.push(contacts.ids.len() as u64);
+        }
+        let hasher = &contacts.hasher;
+        for c in 0..contacts.id_ends.len() {
+            let start = if c == 0 {
+                0
+            } else {
+                contacts.id_ends[c - 1] as usize
+            };
+            let id = &contacts.ids[start..contacts.id_ends[c] as usize];
+            let (ids, ends) = (&contacts.ids, &contacts.id_ends);
+            contacts
+                .index
+                .insert_unique(hasher.hash_one(id), c as u32, |&other| {
+                    let other = other as usize;
+                    let start = if other == 0 {
+                        0
+                    } else {
+                        ends[other - 1] as usize
+                    };
+                    hasher.hash_one(&ids[start..ends[other] as usize])
+                });
+        }
+        contacts
+    }
+}
