@@ -10,7 +10,7 @@ mod json;
 use journey_check::types::Type;
 use journey_ir::eval::Value;
 use journey_ir::Channel;
-use xxhash_rust::xxh3::{xxh3_128, xxh3_64};
+use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 pub use json::{format_date, format_instant, value_json};
 
@@ -140,11 +140,36 @@ impl ActionKind<'_> {
     }
 }
 
-/// The id of the action of `step` in a contact's `entry`-th entry into `journey`.
-pub fn action_id(journey: &str, entry: u32, step: &str, contact: &str) -> u128 {
-    let key =
-        format!("{journey}{UNIT_SEPARATOR}{entry}{UNIT_SEPARATOR}{step}{UNIT_SEPARATOR}{contact}");
-    xxh3_128(key.as_bytes())
+/// What in a journey an action comes from: a step (by number) or a `goal ... on` rule.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionSource<'a> {
+    /// A step, as its number.
+    Step(u32),
+    /// A `goal NAME on EVENT` rule, as `goal:NAME`.
+    Goal(&'a str),
+}
+
+/// The id of the action of `source` in a contact's `entry`-th entry into `journey`: the XXH3
+/// of `journey ␟ entry ␟ step ␟ contact`, where a step is its number and a goal rule
+/// `goal:NAME`. The key is hashed as it streams by, not built.
+pub fn action_id(journey: &str, entry: u32, source: ActionSource<'_>, contact: &str) -> u128 {
+    let mut digits = itoa::Buffer::new();
+    let mut hasher = Xxh3::new();
+    let separator = [UNIT_SEPARATOR as u8];
+    hasher.update(journey.as_bytes());
+    hasher.update(&separator);
+    hasher.update(digits.format(entry).as_bytes());
+    hasher.update(&separator);
+    match source {
+        ActionSource::Step(step) => hasher.update(digits.format(step).as_bytes()),
+        ActionSource::Goal(name) => {
+            hasher.update(b"goal:");
+            hasher.update(name.as_bytes());
+        }
+    }
+    hasher.update(&separator);
+    hasher.update(contact.as_bytes());
+    hasher.digest128()
 }
 
 /// Where a contact lands in a split: a fraction of 100 in `[0, 100)`, stable across runs.

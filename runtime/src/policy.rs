@@ -7,7 +7,7 @@ use journey_ir::{Channel, EventId, JourneyId, Send, StepId};
 
 use crate::clock;
 use crate::engine::{Handler, Sink};
-use crate::output::{ActionKind, SuppressReason};
+use crate::output::{ActionKind, ActionSource, SuppressReason};
 use crate::store::{Engagement, Phase};
 
 impl<'p> Handler<'_, 'p> {
@@ -107,7 +107,7 @@ impl<'p> Handler<'_, 'p> {
                 }
             }
         };
-        self.emit(c, j, &step.0.to_string(), now, kind, sink);
+        self.emit(c, j, ActionSource::Step(step.0), now, kind, sink);
     }
 
     /// Whether every consent rule of `channel` holds.

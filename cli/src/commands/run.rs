@@ -102,6 +102,7 @@ pub fn run(args: &RunArgs) -> Exit {
         rejects_as_json: args.rejects.is_some(),
         progress: progress.clone(),
         error: None,
+        line: String::with_capacity(256),
     };
     let evaluator = match super::evaluator(&program, args.backend) {
         Ok(evaluator) => evaluator,
@@ -243,11 +244,15 @@ struct Output<A: Write, R: Write> {
     /// The progress bar on stderr, which described rejects must not garble.
     progress: Option<ProgressBar>,
     error: Option<io::Error>,
+    /// The line being written, reused from one action to the next.
+    line: String,
 }
 
 impl<A: Write, R: Write> Sink for Output<A, R> {
     fn action(&mut self, program: &Program, action: &Action<'_>) {
-        let mut line = action.to_json(program);
+        let line = &mut self.line;
+        line.clear();
+        action.write_json(program, line);
         line.push('\n');
         if let Err(error) = self.actions.write_all(line.as_bytes()) {
             self.error.get_or_insert(error);

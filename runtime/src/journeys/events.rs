@@ -5,7 +5,7 @@ use journey_ir::eval::Value;
 use journey_ir::{Entry, Step};
 
 use crate::engine::{Arrival, Handler, Sink};
-use crate::output::ActionKind;
+use crate::output::{ActionKind, ActionSource};
 use crate::store::Phase;
 use crate::trace::{Cause, Leave, Trace};
 
@@ -42,8 +42,15 @@ impl<'p> Handler<'_, 'p> {
             };
             if let Some(g) = journey.goal_rules.iter().position(|r| matches(&r)) {
                 let goal = &journey.goal_rules[g];
-                let key = format!("goal:{}", goal.name);
-                self.emit(c, j, &key, now, ActionKind::Goal { goal: &goal.name }, sink);
+                let source = ActionSource::Goal(&goal.name);
+                self.emit(
+                    c,
+                    j,
+                    source,
+                    now,
+                    ActionKind::Goal { goal: &goal.name },
+                    sink,
+                );
                 self.leave(c, j);
                 if self.traced() {
                     self.trace_left(c, j, Leave::Goal(g), now, sink);

@@ -6,7 +6,7 @@ use journey_ir::{JourneyId, Step, StepId, TimeSpec};
 
 use crate::clock;
 use crate::engine::{Handler, Sink};
-use crate::output::{split_point, ActionKind};
+use crate::output::{split_point, ActionKind, ActionSource};
 use crate::policy::{best_hour, DEFAULT_BEST_HOUR};
 use crate::scheduler::timers::TimerKind;
 use crate::store::Phase;
@@ -104,7 +104,7 @@ impl<'p> Handler<'_, 'p> {
                         template,
                         data,
                     };
-                    self.emit(c, j, &step_id.0.to_string(), now, kind, sink);
+                    self.emit(c, j, ActionSource::Step(step_id.0), now, kind, sink);
                     self.advance(c, j, *next);
                 }
                 Step::Wait { duration, next } => {
@@ -184,7 +184,7 @@ impl<'p> Handler<'_, 'p> {
                         value,
                         ty: &field.ty,
                     };
-                    self.emit(c, j, &step_id.0.to_string(), now, kind, sink);
+                    self.emit(c, j, ActionSource::Step(step_id.0), now, kind, sink);
                     self.advance(c, j, *next);
                 }
                 Step::AdjustScore { score, delta, next } => {
@@ -196,12 +196,12 @@ impl<'p> Handler<'_, 'p> {
                 Step::Tag { tag, add, next } => {
                     self.edit_tags(c, tag, *add);
                     let kind = ActionKind::Tag { tag, add: *add };
-                    self.emit(c, j, &step_id.0.to_string(), now, kind, sink);
+                    self.emit(c, j, ActionSource::Step(step_id.0), now, kind, sink);
                     self.advance(c, j, *next);
                 }
                 Step::Goal { name, next } => {
                     let kind = ActionKind::Goal { goal: name };
-                    self.emit(c, j, &step_id.0.to_string(), now, kind, sink);
+                    self.emit(c, j, ActionSource::Step(step_id.0), now, kind, sink);
                     self.advance(c, j, *next);
                 }
                 Step::Exit => {

@@ -3,7 +3,7 @@
 use journey_ir::{ExprId, JourneyId};
 
 use crate::engine::{Handler, Sink};
-use crate::output::{action_id, Action, ActionKind, Payload};
+use crate::output::{action_id, Action, ActionKind, ActionSource, Payload};
 use crate::trace::Trace;
 
 impl<'p> Handler<'_, 'p> {
@@ -12,7 +12,7 @@ impl<'p> Handler<'_, 'p> {
         &mut self,
         c: usize,
         j: JourneyId,
-        step: &str,
+        source: ActionSource<'_>,
         now: i64,
         kind: ActionKind<'_>,
         sink: &mut dyn Sink,
@@ -24,7 +24,7 @@ impl<'p> Handler<'_, 'p> {
             at: now,
             contact,
             journey,
-            id: action_id(journey, entry, step, contact),
+            id: action_id(journey, entry, source, contact),
             kind,
         };
         self.state.stats.actions[action.kind.index()] += 1;

@@ -13,14 +13,21 @@ impl Action<'_> {
     /// The record as one line of JSON, without the newline.
     pub fn to_json(&self, program: &Program) -> String {
         let mut out = String::with_capacity(192);
-        out.push_str("{\"at\":");
-        push_str(&mut out, &format_instant(self.at));
+        self.write_json(program, &mut out);
+        out
+    }
+
+    /// Appends the record as one line of JSON, without the newline, to `out`.
+    pub fn write_json(&self, program: &Program, out: &mut String) {
+        out.push_str("{\"at\":\"");
+        push_instant(out, self.at);
+        out.push('"');
         out.push_str(",\"contact\":");
-        push_str(&mut out, self.contact);
+        push_str(out, self.contact);
         out.push_str(",\"journey\":");
-        push_str(&mut out, self.journey);
+        push_str(out, self.journey);
         out.push_str(",\"action\":");
-        push_str(&mut out, self.kind.name());
+        push_str(out, self.kind.name());
         let payload = |out: &mut String, data: &Payload| {
             out.push_str(",\"data\":{");
             for (i, (key, value, ty)) in data.iter().enumerate() {
@@ -39,9 +46,9 @@ impl Action<'_> {
                 template,
                 data,
             } => {
-                push_key(&mut out, "channel", channel.as_str());
-                push_key(&mut out, "template", template);
-                payload(&mut out, data);
+                push_key(out, "channel", channel.as_str());
+                push_key(out, "template", template);
+                payload(out, data);
             }
             ActionKind::Suppressed {
                 channel,
@@ -49,31 +56,30 @@ impl Action<'_> {
                 data,
                 reason,
             } => {
-                push_key(&mut out, "channel", channel.as_str());
-                push_key(&mut out, "template", template);
-                payload(&mut out, data);
-                push_key(&mut out, "reason", reason.as_str());
+                push_key(out, "channel", channel.as_str());
+                push_key(out, "template", template);
+                payload(out, data);
+                push_key(out, "reason", reason.as_str());
             }
             ActionKind::Notify {
                 team,
                 template,
                 data,
             } => {
-                push_key(&mut out, "team", team);
-                push_key(&mut out, "template", template);
-                payload(&mut out, data);
+                push_key(out, "team", team);
+                push_key(out, "template", template);
+                payload(out, data);
             }
-            ActionKind::Goal { goal } => push_key(&mut out, "goal", goal),
+            ActionKind::Goal { goal } => push_key(out, "goal", goal),
             ActionKind::Set { field, value, ty } => {
-                push_key(&mut out, "field", field);
+                push_key(out, "field", field);
                 out.push_str(",\"value\":");
-                push_value(&mut out, value, ty, program);
+                push_value(out, value, ty, program);
             }
-            ActionKind::Tag { tag, .. } => push_key(&mut out, "tag", tag),
+            ActionKind::Tag { tag, .. } => push_key(out, "tag", tag),
         }
-        push_key(&mut out, "id", &format!("{:032x}", self.id));
+        let _ = write!(out, ",\"id\":\"{:032x}\"", self.id);
         out.push('}');
-        out
     }
 }
 
@@ -82,6 +88,13 @@ impl Action<'_> {
 /// represents: it is clamped to the nearest representable instant (reference §8), so that every
 /// time in an action record is RFC 3339.
 pub fn format_instant(seconds: i64) -> String {
+    let mut out = String::with_capacity(20);
+    push_instant(&mut out, seconds);
+    out
+}
+
+/// Appends an instant as [`format_instant`] writes it.
+fn push_instant(out: &mut String, seconds: i64) {
     // jiff's own printer where it writes the same (a whole second prints no fraction), rather
     // than `strftime`, whose format string is interpreted on every call; before year 0 the
     // printer writes six-digit years, and `strftime` is kept for those.
@@ -91,11 +104,11 @@ pub fn format_instant(seconds: i64) -> String {
         jiff::Timestamp::MAX.as_second(),
     );
     let ts = jiff::Timestamp::from_second(seconds).unwrap_or(jiff::Timestamp::UNIX_EPOCH);
-    if seconds >= YEAR_ZERO {
-        ts.to_string()
+    let _ = if seconds >= YEAR_ZERO {
+        write!(out, "{ts}")
     } else {
-        ts.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-    }
+        write!(out, "{}", ts.strftime("%Y-%m-%dT%H:%M:%SZ"))
+    };
 }
 
 /// A date as `YYYY-MM-DD`, from days since 1970-01-01, clamped like [`format_instant`] to the

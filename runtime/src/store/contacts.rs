@@ -23,7 +23,7 @@ pub struct Contacts {
     /// Where each contact's id ends in `ids`.
     id_ends: Vec<u64>,
     /// Contact numbers, found by the hash of their id.
-    index: HashTable<u32>,
+    index: HashTable<IndexEntry>,
     hasher: foldhash::fast::RandomState,
     /// The rows, `layout.size` bytes each.
     rows: Vec<u8>,
@@ -98,9 +98,13 @@ impl Contacts {
     /// The number of the contact with `id`.
     pub fn find(&self, id: &str) -> Option<usize> {
         let hash = self.hasher.hash_one(id);
+        let short = IndexEntry::new(0, id);
         self.index
-            .find(hash, |&c| self.id(c as usize) == id)
-            .map(|&c| c as usize)
+            .find(hash, |entry| match short.len {
+                LONG => entry.len == LONG && self.id(entry.number as usize) == id,
+                _ => entry.len == short.len && entry.inline == short.inline,
+            })
+            .map(|entry| entry.number as usize)
     }
 
     /// Adds a contact with `id` (not yet known), its profile and zone; its number.
@@ -115,10 +119,11 @@ impl Contacts {
             let start = if c == 0 { 0 } else { ends[c - 1] as usize };
             &ids[start..ends[c] as usize]
         };
-        self.index
-            .insert_unique(hasher.hash_one(id), c as u32, |&other| {
-                hasher.hash_one(id_of(other))
-            });
+        self.index.insert_unique(
+            hasher.hash_one(id),
+            IndexEntry::new(c as u32, id),
+            |entry| hasher.hash_one(id_of(entry.number)),
+        );
         self.rows.extend_from_slice(&row::blank(&self.layout));
         self.profiles.extend(
             (0..self.profile_len).map(|slot| profile.get(slot).cloned().unwrap_or(Value::Missing)),
@@ -305,6 +310,39 @@ impl Contacts {
     }
 }
 
+/// An entry of the id index: the contact's number and, for an id of up to [`INLINE`] bytes,
+/// the id itself, so that finding a known contact reads nothing outside the table.
+#[derive(Clone, Copy, Debug)]
+struct IndexEntry {
+    number: u32,
+    /// The id's length, or [`LONG`] for an id kept only in `Contacts::ids`.
+    len: u8,
+    inline: [u8; INLINE],
+}
+
+/// The longest id kept in its index entry (16 bytes in all).
+const INLINE: usize = 11;
+/// The length of an id longer than [`INLINE`].
+const LONG: u8 = u8::MAX;
+
+impl IndexEntry {
+    fn new(number: u32, id: &str) -> IndexEntry {
+        let mut inline = [0; INLINE];
+        let len = match inline.get_mut(..id.len()) {
+            Some(prefix) => {
+                prefix.copy_from_slice(id.as_bytes());
+                id.len() as u8
+            }
+            None => LONG,
+        };
+        IndexEntry {
+            number,
+            len,
+            inline,
+        }
+    }
+}
+
 /// A contact's row, its side storage, the table of strings and the empty side aggregates.
 pub(crate) type ContactParts<'a> = (
     &'a mut [u8],
@@ -392,18 +430,55 @@ impl From<SavedContacts> for Contacts {
             };
             let id = &contacts.ids[start..contacts.id_ends[c] as usize];
             let (ids, ends) = (&contacts.ids, &contacts.id_ends);
-            contacts
-                .index
-                .insert_unique(hasher.hash_one(id), c as u32, |&other| {
-                    let other = other as usize;
+            contacts.index.insert_unique(
+                hasher.hash_one(id),
+                IndexEntry::new(c as u32, id),
+                |entry| {
+                    let other = entry.number as usize;
                     let start = if other == 0 {
                         0
                     } else {
                         ends[other - 1] as usize
                     };
                     hasher.hash_one(&ids[start..ends[other] as usize])
-                });
+                },
+            );
         }
         contacts
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_of_every_length_are_found_before_and_after_a_round_trip() {
+        let ids = [
+            "",
+            "u1",
+            "exactly11by",
+            "twelve-bytes",
+            "😀 a multi-byte id",
+            "0d9c2a8e-5f5c-4a61-9a0e-bb2b6c9d4e7f",
+        ];
+        let mut contacts = Contacts::default();
+        for id in ids {
+            contacts.add(id, &[], 0);
+        }
+        let check = |contacts: &Contacts| {
+            for (c, id) in ids.iter().enumerate() {
+                assert_eq!(contacts.find(id), Some(c), "{id:?}");
+                assert_eq!(contacts.id(c), *id);
+            }
+            assert_eq!(contacts.find("exactly11bz"), None);
+            assert_eq!(contacts.find("twelve-bytez"), None);
+            assert_eq!(contacts.find("u"), None);
+        };
+        check(&contacts);
+        let text = serde_json::to_string(&contacts).unwrap_or_default();
+        let back: Contacts = serde_json::from_str(&text).unwrap_or_default();
+        check(&back);
+        assert_eq!(back.len(), ids.len());
     }
 }
