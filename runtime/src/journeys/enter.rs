@@ -70,16 +70,10 @@ impl<'p> Handler<'_, 'p> {
         state.phase = Phase::Ready;
         self.state.contacts.set_journey(c, j, &state);
         if !journey.bindings.is_empty() {
-            let mut bindings = vec![None; journey.bindings.len()];
+            self.state.contacts.forget_bindings(c, j);
             if let Some((b, record)) = binding {
-                bindings[b.index()] = Some(record);
+                self.state.contacts.bind(c, j, b.index(), record);
             }
-            let journeys = self.t.program.journeys.len();
-            let side = self.state.contacts.side_mut(c);
-            if side.bindings.len() < journeys {
-                side.bindings = vec![Box::default(); journeys].into_boxed_slice();
-            }
-            side.bindings[j.index()] = bindings.into_boxed_slice();
         }
         for &h in &self.t.plan.since_enter[j.index()] {
             self.state.contacts.reset_history(c, h);

@@ -26,7 +26,7 @@ impl<'p> Handler<'_, 'p> {
         let program = self.t.program;
         let plan = &self.t.plan;
         for &j in &plan.rules_of[event.index()] {
-            if !self.state.contacts.journey(c, j).inside {
+            if !self.state.contacts.inside(c, j) {
                 continue;
             }
             let journey = &program.journeys[j.index()];

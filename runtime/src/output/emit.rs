@@ -18,7 +18,7 @@ impl<'p> Handler<'_, 'p> {
         sink: &mut dyn Sink,
     ) {
         let journey = &self.t.program.journeys[j.index()].name;
-        let entry = self.state.contacts.journey(c, j).entries;
+        let entry = self.state.contacts.entries(c, j);
         let contact = self.state.contacts.id(c);
         let action = Action {
             at: now,

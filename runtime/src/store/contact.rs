@@ -54,13 +54,15 @@ pub struct Side {
     pub awards: Box<[VecDeque<(i64, i64)>]>,
     /// Per cap of the policy: the times of delivered sends still inside its window.
     pub sends: Box<[VecDeque<i64>]>,
-    /// Per journey: the event record held by each binding of the contact's instance.
-    pub bindings: Box<[Bindings]>,
+    /// The event record held by each binding of the contact's instances, over all journeys'
+    /// bindings in order (journey `j`'s from `Contacts::binding_base(j)`); empty until a
+    /// contact enters a journey with bindings.
+    pub bindings: Bindings,
     /// Engagement counters, kept only when the program uses `best_time` or `best_channel`.
     pub engagement: Option<Box<Engagement>>,
 }
 
-/// The records held by the bindings of one journey instance, in binding order.
+/// The records held by bindings, in binding order.
 pub type Bindings = Box<[Option<Box<[Value]>>]>;
 
 impl Side {
@@ -69,7 +71,7 @@ impl Side {
         self.histories.is_empty()
             && self.awards.is_empty()
             && self.sends.is_empty()
-            && self.bindings.iter().all(|b| b.is_empty())
+            && self.bindings.iter().all(Option::is_none)
             && self.engagement.is_none()
     }
 }

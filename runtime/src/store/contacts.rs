@@ -37,6 +37,9 @@ pub struct Contacts {
     /// The empty states of the aggregates kept in side storage, in order (from the program;
     /// not stored): a contact's side aggregates start from these.
     side_histories: Vec<HistoryState>,
+    /// Per journey, where its bindings start among all journeys' (from the program; not
+    /// stored), and after the last journey, how many there are.
+    binding_bases: Vec<usize>,
 }
 
 impl Contacts {
@@ -46,6 +49,7 @@ impl Contacts {
             layout: ContactLayout::of(program),
             profile_len: program.profile.len(),
             side_histories: side_histories(program),
+            binding_bases: binding_bases(program),
             ..Contacts::default()
         }
     }
@@ -72,6 +76,7 @@ impl Contacts {
         self.layout = layout;
         self.profile_len = profile_len;
         self.side_histories = side_histories(program);
+        self.binding_bases = binding_bases(program);
         Ok(())
     }
 
@@ -176,29 +181,43 @@ impl Contacts {
 
     /// The record bound to binding `b` of contact `c`'s instance in journey `j`, if any.
     pub fn binding(&self, c: usize, j: JourneyId, b: usize) -> Option<&[Value]> {
-        self.side(c)?.bindings.get(j.index())?.get(b)?.as_deref()
+        let at = self.binding_bases.get(j.index())? + b;
+        self.side(c)?.bindings.get(at)?.as_deref()
     }
 
     /// Binds `record` to binding `b` of contact `c`'s instance in journey `j`.
     pub fn bind(&mut self, c: usize, j: JourneyId, b: usize, record: Box<[Value]>) {
+        let (Some(&base), Some(&all)) =
+            (self.binding_bases.get(j.index()), self.binding_bases.last())
+        else {
+            return;
+        };
         let side = self.side_mut(c);
-        if let Some(slot) = side
-            .bindings
-            .get_mut(j.index())
-            .and_then(|bindings| bindings.get_mut(b))
-        {
+        if side.bindings.is_empty() {
+            side.bindings = vec![None; all].into_boxed_slice();
+        }
+        if let Some(slot) = side.bindings.get_mut(base + b) {
             *slot = Some(record);
         }
     }
 
-    /// Drops the records bound in contact `c`'s instance in journey `j` (it left), and the side
-    /// storage with them when nothing else is in it.
+    /// Drops the records bound in contact `c`'s instance in journey `j` (it left or entered
+    /// again), and the side storage with them when nothing else is in it.
     pub fn forget_bindings(&mut self, c: usize, j: JourneyId) {
+        let (Some(&start), Some(&end)) = (
+            self.binding_bases.get(j.index()),
+            self.binding_bases.get(j.index() + 1),
+        ) else {
+            return;
+        };
         let Some(Some(side)) = self.sides.get_mut(c) else {
             return;
         };
-        if let Some(bindings) = side.bindings.get_mut(j.index()) {
-            *bindings = Box::default();
+        if let Some(records) = side.bindings.get_mut(start..end) {
+            records.fill(None);
+        }
+        if side.bindings.iter().all(Option::is_none) {
+            side.bindings = Box::default();
         }
         if side.is_empty() {
             self.sides[c] = None;
@@ -229,6 +248,21 @@ impl Contacts {
             Some(at) => row::journey(self.row(c), at),
             None => row::journey(&[], &Default::default()),
         }
+    }
+
+    /// Whether contact `c` is inside journey `j` (one byte of the row read).
+    pub fn inside(&self, c: usize, j: JourneyId) -> bool {
+        self.layout.journeys.get(j.index()).is_some_and(|at| {
+            row::u8_at(self.row(c), at.flags) & journey_ir::layout::JourneyRow::INSIDE != 0
+        })
+    }
+
+    /// How many times contact `c` entered journey `j`.
+    pub fn entries(&self, c: usize, j: JourneyId) -> u32 {
+        self.layout
+            .journeys
+            .get(j.index())
+            .map_or(0, |at| row::u32_at(self.row(c), at.entries))
     }
 
     /// Writes contact `c`'s standing in journey `j`.
@@ -350,6 +384,18 @@ pub(crate) type ContactParts<'a> = (
     &'a mut Strings,
     &'a [HistoryState],
 );
+
+/// Where each journey's bindings start among all journeys', and after the last, how many.
+fn binding_bases(program: &Program) -> Vec<usize> {
+    let mut bases = Vec::with_capacity(program.journeys.len() + 1);
+    let mut next = 0;
+    for journey in &program.journeys {
+        bases.push(next);
+        next += journey.bindings.len();
+    }
+    bases.push(next);
+    bases
+}
 
 /// The empty states of the aggregates `program`'s layout keeps in side storage, in order.
 fn side_histories(program: &Program) -> Vec<HistoryState> {

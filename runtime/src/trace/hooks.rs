@@ -201,7 +201,7 @@ impl<'p> Handler<'_, 'p> {
         now: i64,
         sink: &mut dyn Sink,
     ) {
-        let entry = self.state.contacts.journey(c, journey).entries;
+        let entry = self.state.contacts.entries(c, journey);
         self.trace(c, sink, |who| Trace::Entered {
             who,
             at: now,
