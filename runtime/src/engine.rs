@@ -308,7 +308,7 @@ impl<'p> Handler<'_, 'p> {
         // The filters that read only the event, all at once (see `journey_ir::filters`), into
         // a reused buffer, so that asking allocates nothing.
         let mut matched = std::mem::take(&mut self.scratch.matched);
-        if !self.t.plan.filters.of(event).is_empty() {
+        if !self.t.program.filters.of(event).is_empty() {
             let scope = self.scope(c, now).with_event(event, record);
             self.t
                 .evaluator

@@ -2,7 +2,6 @@
 //! journeys of each kind of entry, the profile's defaults), read-only during a run.
 
 use journey_ir::eval::{Evaluator, Value};
-use journey_ir::filters::EventFilters;
 use journey_ir::{
     Calendar, Channel, Entry, EventId, HistoryId, HistoryWindow, JourneyId, ProfileSlot, Program,
     ScoreId, Step, TimeSpec,
@@ -42,8 +41,6 @@ pub(crate) struct Plan {
     pub(crate) timezone: Option<ProfileSlot>,
     /// The profile field `tags`, if declared.
     pub(crate) tags: Option<ProfileSlot>,
-    /// The filters evaluated together, once per event, before its phases.
-    pub(crate) filters: EventFilters,
 }
 
 impl Plan {
@@ -75,7 +72,6 @@ impl Plan {
             defaults: Box::default(),
             timezone: find_slot(program, "timezone"),
             tags: find_slot(program, "tags"),
-            filters: EventFilters::new(program),
         };
         for (i, history) in program.histories.iter().enumerate() {
             plan.histories_of[history.event.index()].push(HistoryId(i as u32));

@@ -44,7 +44,7 @@ impl<'p> Handler<'_, 'p> {
         matched: &FilterBits,
         scope: &Scope<'_>,
     ) -> bool {
-        filter.is_none_or(|f| match self.t.plan.filters.bit(f) {
+        filter.is_none_or(|f| match self.t.program.filters.bit(f) {
             Some(bit) => matched.get(bit),
             None => self.t.evaluator.eval_bool(f, scope),
         })

@@ -14,7 +14,7 @@
 use std::cmp::Ordering;
 use std::sync::Arc;
 
-use crate::filters::{EventFilters, FilterBits};
+use crate::filters::FilterBits;
 use crate::ir::*;
 
 /// A runtime value.
@@ -142,16 +142,12 @@ pub trait Evaluator {
 /// The reference interpreter: a tree walk over the program's expression arena.
 pub struct Interpreter<'p> {
     program: &'p Program,
-    filters: EventFilters,
 }
 
 impl<'p> Interpreter<'p> {
     /// An interpreter for a program.
     pub fn new(program: &'p Program) -> Self {
-        Interpreter {
-            program,
-            filters: EventFilters::new(program),
-        }
+        Interpreter { program }
     }
 }
 
@@ -174,7 +170,7 @@ impl Interpreter<'_> {
 
 impl Evaluator for Interpreter<'_> {
     fn eval_event_filters(&self, event: EventId, env: &dyn Env, matched: &mut FilterBits) {
-        let filters = self.filters.of(event);
+        let filters = self.program.filters.of(event);
         matched.reset(filters.len());
         for (i, filter) in filters.iter().enumerate() {
             if self.eval_bool(*filter, env) {

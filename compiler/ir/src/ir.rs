@@ -89,6 +89,9 @@ pub struct Program {
     pub tests: Vec<TestCase>,
     /// The `conversion` declarations, in declaration order (read by reports, not by the engine).
     pub conversions: Vec<Conversion>,
+    /// The event filters of each event type, derived once at the end of lowering and shared by
+    /// every side that evaluates them (the interpreter, the JIT, the runtime, the printer).
+    pub filters: crate::filters::EventFilters,
 }
 
 /// `conversion NAME on EVENT [where C] [value FIELD] [within D]`: an event that a campaign

@@ -52,7 +52,9 @@ pub fn lower(analysis: &Analysis) -> Result<Program, LowerError> {
     lowering.tables()?;
     lowering.bodies()?;
     lowering.share_string_literals();
-    Ok(lowering.program)
+    let mut program = lowering.program;
+    program.filters = crate::filters::EventFilters::new(&program);
+    Ok(program)
 }
 
 /// Name → index of every global table, built before any body is lowered.

@@ -9,17 +9,13 @@ use std::fmt::Write as _;
 
 use journey_check::types::{Type, TypeDisplay};
 
-use crate::filters::EventFilters;
 use crate::ir::*;
 use crate::layout::ContactLayout;
 
 /// Prints a whole program.
 pub fn print(program: &Program) -> String {
     let mut out = String::new();
-    let p = Printer {
-        program,
-        filters: EventFilters::new(program),
-    };
+    let p = Printer { program };
     for (i, event) in program.events.iter().enumerate() {
         let fields: Vec<String> = event
             .fields
@@ -144,7 +140,6 @@ fn zone(zone: ClockZone) -> &'static str {
 
 struct Printer<'a> {
     program: &'a Program,
-    filters: EventFilters,
 }
 
 impl Printer<'_> {
@@ -165,7 +160,7 @@ impl Printer<'_> {
 
     fn filter(&self, filter: Option<ExprId>) -> String {
         // An event filter shows its bit: it is evaluated with the event's others, up front.
-        filter.map_or(String::new(), |f| match self.filters.bit(f) {
+        filter.map_or(String::new(), |f| match self.program.filters.bit(f) {
             Some(bit) => format!(" where[bit {bit}] {}", self.expr(f)),
             None => format!(" where {}", self.expr(f)),
         })

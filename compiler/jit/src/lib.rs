@@ -196,7 +196,7 @@ use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{FuncId, Linkage, Module};
 
 use journey_ir::eval::{Env, Evaluator, Value};
-use journey_ir::filters::{EventFilters, FilterBits};
+use journey_ir::filters::FilterBits;
 use journey_ir::{BindingId, EventId, ExprId, Program};
 
 use crate::abi::{BindingRead, BindingTable, Ctx, Scratch, BINDING_RECORDS, HELPERS};
@@ -319,7 +319,7 @@ fn compile_program(program: &Program) -> Result<JitProgram, JitError> {
     let inside = inner_expressions(program);
     // Event filters are evaluated by their event type's batch functions, which inline them;
     // a function of their own would be the same code again, so they go into groups.
-    let filters = EventFilters::new(program);
+    let filters = &program.filters;
     let own_signature = codegen::expr_signature(jit);
     let group_signature = codegen::group_signature(jit);
     let mut places = Vec::with_capacity(program.exprs.len());

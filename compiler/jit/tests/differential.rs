@@ -959,7 +959,9 @@ fn jit_and_interpreter_agree_on_random_expressions() {
             *event = EventId(0);
             *filter = Some(root);
         }
-        let event_filters = EventFilters::new(&program);
+        // As lowering does: the table every backend reads.
+        program.filters = EventFilters::new(&program);
+        let event_filters = program.filters.clone();
         let batched = event_filters.of(EventId(0)).to_vec();
         for filter in &filters {
             prop_assert!(
