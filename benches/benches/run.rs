@@ -49,31 +49,35 @@
 
 #[path = "run/compact.rs"]
 mod compact;
+#[path = "run/e2e.rs"]
+mod e2e;
 #[path = "run/floor.rs"]
 mod floor;
 #[path = "run/input.rs"]
 mod input;
+#[path = "run/latency.rs"]
+mod latency;
 #[path = "run/limit.rs"]
 mod limit;
+#[path = "run/report.rs"]
+mod report;
+#[path = "run/share.rs"]
+mod share;
 #[path = "run/sweep.rs"]
 mod sweep;
 
-use std::cell::Cell;
 use std::error::Error;
-use std::fmt::Write as _;
-use std::hint::black_box;
-use std::io;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use journey_benches::workload::{Config, Kind, Mix};
-use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
-use journey_ir::filters::FilterBits;
-use journey_ir::{EventId, ExprId, Program};
-use journey_runtime::output::Action;
-use journey_runtime::{Engine, Options, Reject, Sink};
+use journey_benches::workload::Config;
+use journey_ir::eval::{Evaluator, Interpreter};
+use journey_ir::Program;
 
-use input::Lines;
+use e2e::end_to_end;
+use latency::{latency, LATENCY_EVERY};
+use report::{group, micros, print_machine, print_mix, print_sizes, si, Row};
+use share::evaluator_share;
 
 /// Builds a backend's evaluator for a program.
 type MakeEvaluator = for<'p> fn(&'p Program) -> Box<dyn Evaluator + 'p>;
@@ -85,9 +89,6 @@ const BACKENDS: &[(&str, MakeEvaluator)] = &[
         Box::new(journey_jit::compile(p).expect("the examples compile"))
     }),
 ];
-
-/// Every this many lines, one is timed for the latency measurement.
-const LATENCY_EVERY: usize = 64;
 
 fn main() -> Result<(), Box<dyn Error>> {
     if let Ok(backend) = std::env::var(sweep::POINT) {
@@ -360,23 +361,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
     }
 
-    if !rows.is_empty() {
-        println!();
-        println!(
-            "{} lines, {} contacts, 1 thread:\n",
-            group(stream.mix.lines),
-            group(config.contacts as u64)
-        );
-        println!("| measure | result | how |");
-        println!("| --- | --- | --- |");
-        for row in &rows {
-            let ratio = match (row.against_floor, floor_secs) {
-                (Some(secs), Some(floor)) => format!("; {:.2}× the floor", floor / secs),
-                _ => String::new(),
-            };
-            println!("| {} | {} | {}{ratio} |", row.measure, row.result, row.how);
-        }
-    }
+    report::print_table(&rows, stream.mix.lines, config.contacts, floor_secs);
 
     if passes.sweep {
         if let Some(counts) = &plan.contacts {
@@ -387,33 +372,6 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     Ok(())
-}
-
-/// One row of the result table.
-struct Row {
-    measure: String,
-    result: String,
-    how: String,
-    /// The seconds of a pass to compare with the floor's (shown after `how`).
-    against_floor: Option<f64>,
-}
-
-impl Row {
-    fn new(measure: String, result: String, how: String) -> Row {
-        Row {
-            measure,
-            result,
-            how,
-            against_floor: None,
-        }
-    }
-
-    fn against_floor(self, secs: f64) -> Row {
-        Row {
-            against_floor: Some(secs),
-            ..self
-        }
-    }
 }
 
 /// Which passes to run: all by default; `JOURNEY_BENCH_PASSES` lists some of `floor`, `e2e`,
@@ -500,405 +458,4 @@ fn compile(path: &Path) -> Result<Program, Box<dyn Error>> {
     let sources = journey_cli::sources::load(&found)?;
     let analysis = journey_check::check(&sources);
     Ok(journey_ir::lower(&analysis).map_err(|e| format!("examples/ does not lower: {e}"))?)
-}
-
-fn print_machine() {
-    let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    let model = std::fs::read_to_string("/proc/cpuinfo")
-        .ok()
-        .and_then(|text| {
-            text.lines()
-                .find(|l| l.starts_with("model name"))
-                .and_then(|l| l.split_once(':'))
-                .map(|(_, model)| model.trim().to_string())
-        })
-        .unwrap_or_else(|| "unknown".to_string());
-    println!("machine: {cpus} cores (nproc), {model}");
-}
-
-/// The inline sizes of the runtime's per-contact types (heap parts come on top).
-fn print_sizes(program: &Program) {
-    use journey_ir::layout::ContactLayout;
-    use journey_runtime::store::{HistoryState, JourneyState, ScoreState, Side};
-    use std::mem::size_of;
-    let layout = ContactLayout::of(program);
-    println!(
-        "contact row: {} B ({} aggregates aside); inline sizes: Value {} B, HistoryState {} B, \
-         Side {} B, JourneyState {} B, ScoreState {} B; a timer 16 B\n",
-        layout.size,
-        layout.side_histories(),
-        size_of::<Value>(),
-        size_of::<HistoryState>(),
-        size_of::<Side>(),
-        size_of::<JourneyState>(),
-        size_of::<ScoreState>(),
-    );
-}
-
-fn print_mix(mix: &Mix) {
-    let mut line = String::from("mix:");
-    for kind in Kind::ALL {
-        let _ = write!(
-            line,
-            " {} {:.1}%;",
-            kind.label(),
-            100.0 * mix.count(kind) as f64 / mix.lines.max(1) as f64
-        );
-    }
-    println!("{}", line.trim_end_matches(';'));
-}
-
-/// `(VmRSS, VmHWM)` of this process in bytes, from `/proc/self/status` (0 when unreadable).
-fn memory() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|rest| {
-                rest.trim()
-                    .trim_end_matches("kB")
-                    .trim()
-                    .parse::<u64>()
-                    .ok()
-            })
-            .map_or(0, |kb| kb * 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
-}
-
-/// Resets VmHWM to the current VmRSS (Linux's `clear_refs` value 5), so that the next reading
-/// is the peak of what comes after; does nothing where that is not possible.
-fn reset_peak() {
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
-// ---- end to end -----------------------------------------------------------------------------
-
-/// Renders every action as `journey run` would, and counts them.
-#[derive(Default)]
-struct JsonSink {
-    actions: u64,
-    bytes: u64,
-    rejects: u64,
-    /// Actions of `welcome` and `abandoned_cart`, to compare with the limit.
-    welcome: u64,
-    cart: u64,
-    /// The line an action is written into, reused, as `journey run` does.
-    line: String,
-}
-
-impl Sink for JsonSink {
-    fn action(&mut self, program: &Program, action: &Action<'_>) {
-        self.actions += 1;
-        self.line.clear();
-        action.write_json(program, &mut self.line);
-        self.bytes += self.line.len() as u64 + 1;
-        match action.journey {
-            "welcome" => self.welcome += 1,
-            "abandoned_cart" => self.cart += 1,
-            _ => {}
-        }
-    }
-
-    fn reject(&mut self, _reject: &Reject) {
-        self.rejects += 1;
-    }
-}
-
-struct EndToEnd {
-    time: Duration,
-    actions: u64,
-    welcome: u64,
-    cart: u64,
-    by_kind: [u64; 7],
-    contacts: usize,
-    timers_fired: u64,
-    timers_pending: usize,
-    rss_before: u64,
-    rss_after: u64,
-    rss_growth: u64,
-    peak: u64,
-    serialised: u64,
-}
-
-fn end_to_end(program: &Program, evaluator: &dyn Evaluator, path: &Path) -> EndToEnd {
-    reset_peak();
-    let (rss_before, _) = memory();
-    let started = Instant::now();
-    let mut engine = Engine::new(program, evaluator, Options::default());
-    let mut sink = JsonSink::default();
-    let mut lines = Lines::open(path);
-    while let Some((number, line)) = lines.next_line() {
-        engine.handle_line(number, line, &mut sink);
-    }
-    engine.finish(None, &mut sink);
-    let time = started.elapsed();
-    let (rss_after, peak) = memory();
-    assert_eq!(sink.rejects, 0, "the generated stream has no bad line");
-    let stats = engine.stats().clone();
-    let state = engine.state();
-    let mut counter = ByteCounter(0);
-    serde_json::to_writer(&mut counter, state).expect("the state serialises");
-    let run = EndToEnd {
-        time,
-        actions: sink.actions,
-        welcome: sink.welcome,
-        cart: sink.cart,
-        by_kind: stats.actions,
-        contacts: state.contacts.len(),
-        timers_fired: stats.timers,
-        timers_pending: state.timers.len(),
-        rss_before,
-        rss_after,
-        rss_growth: rss_after.saturating_sub(rss_before),
-        peak,
-        serialised: counter.0,
-    };
-    drop(engine);
-    run
-}
-
-/// An `io::Write` that only counts.
-struct ByteCounter(u64);
-
-impl io::Write for ByteCounter {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.0 += buf.len() as u64;
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-}
-
-// ---- latency --------------------------------------------------------------------------------
-
-/// Timestamps actions against the start of the line being handled, when that line is sampled.
-#[derive(Default)]
-struct LatencySink {
-    start: Option<Instant>,
-    samples: Vec<u64>,
-    /// Actions of the timed line being handled.
-    this_line: usize,
-    inner: JsonSink,
-}
-
-impl Sink for LatencySink {
-    fn action(&mut self, program: &Program, action: &Action<'_>) {
-        if let Some(start) = self.start {
-            self.samples.push(start.elapsed().as_nanos() as u64);
-            self.this_line += 1;
-        }
-        self.inner.action(program, action);
-    }
-
-    fn reject(&mut self, reject: &Reject) {
-        self.inner.reject(reject);
-    }
-}
-
-struct Latency {
-    lines: usize,
-    samples: usize,
-    p50_ns: u64,
-    p99_ns: u64,
-    max_ns: u64,
-    /// The most actions one timed line emitted.
-    burst: usize,
-    /// The slowest line of all (timed or not), its number and the actions it emitted.
-    worst_line: Duration,
-    worst_line_number: u64,
-    worst_line_actions: u64,
-}
-
-fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path) -> Latency {
-    let mut engine = Engine::new(program, evaluator, Options::default());
-    let mut sink = LatencySink::default();
-    let mut timed = 0;
-    let mut burst = 0;
-    // Every line is timed as a whole (two clock reads, well under 1% of a line's cost), to find
-    // the slowest one, which sampling would likely miss.
-    let mut worst = (Duration::ZERO, 0, 0);
-    let mut lines = Lines::open(path);
-    while let Some((number, line)) = lines.next_line() {
-        let before = sink.inner.actions;
-        let start = Instant::now();
-        if (number - 1).is_multiple_of(LATENCY_EVERY as u64) {
-            timed += 1;
-            sink.this_line = 0;
-            sink.start = Some(start);
-            engine.handle_line(number, line, &mut sink);
-            sink.start = None;
-            burst = burst.max(sink.this_line);
-        } else {
-            engine.handle_line(number, line, &mut sink);
-        }
-        let spent = start.elapsed();
-        if spent > worst.0 {
-            worst = (spent, number, sink.inner.actions - before);
-        }
-    }
-    engine.finish(None, &mut sink);
-    drop(engine);
-    let mut samples = sink.samples;
-    samples.sort_unstable();
-    let at = |q: f64| {
-        samples
-            .get(((samples.len() as f64 * q) as usize).min(samples.len().saturating_sub(1)))
-            .copied()
-            .unwrap_or(0)
-    };
-    Latency {
-        lines: timed,
-        samples: samples.len(),
-        p50_ns: at(0.50),
-        p99_ns: at(0.99),
-        max_ns: samples.last().copied().unwrap_or(0),
-        burst,
-        worst_line: worst.0,
-        worst_line_number: worst.1,
-        worst_line_actions: worst.2,
-    }
-}
-
-// ---- evaluator share ------------------------------------------------------------------------
-
-/// Times the outermost calls into another evaluator (calls made from inside an evaluation, as
-/// a segment read from an expression, are part of their caller's time).
-struct Timed<'a> {
-    inner: &'a dyn Evaluator,
-    depth: Cell<u32>,
-    calls: Cell<u64>,
-    nanos: Cell<u64>,
-}
-
-impl Timed<'_> {
-    fn time<T>(&self, f: impl FnOnce() -> T) -> T {
-        let depth = self.depth.get();
-        if depth > 0 {
-            return f();
-        }
-        self.depth.set(1);
-        let start = Instant::now();
-        let value = f();
-        let spent = start.elapsed().as_nanos() as u64;
-        self.depth.set(0);
-        self.calls.set(self.calls.get() + 1);
-        self.nanos.set(self.nanos.get() + spent);
-        value
-    }
-}
-
-impl Evaluator for Timed<'_> {
-    fn eval(&self, expr: ExprId, env: &dyn Env) -> Value {
-        self.time(|| self.inner.eval(expr, env))
-    }
-
-    fn eval_bool(&self, expr: ExprId, env: &dyn Env) -> bool {
-        self.time(|| self.inner.eval_bool(expr, env))
-    }
-
-    fn eval_event_filters(&self, event: EventId, env: &dyn Env, matched: &mut FilterBits) {
-        self.time(|| self.inner.eval_event_filters(event, env, matched))
-    }
-}
-
-struct Share {
-    calls: u64,
-    /// Time inside the evaluator, the clock's cost subtracted.
-    eval: Duration,
-    per_call_ns: f64,
-    /// The whole pass, wrapper included.
-    pass: Duration,
-    /// The clock's cost over the pass (estimated).
-    clock: Duration,
-}
-
-fn evaluator_share(program: &Program, evaluator: &dyn Evaluator, path: &Path) -> Share {
-    let timed = Timed {
-        inner: evaluator,
-        depth: Cell::new(0),
-        calls: Cell::new(0),
-        nanos: Cell::new(0),
-    };
-    let started = Instant::now();
-    let mut engine = Engine::new(program, &timed, Options::default());
-    let mut sink = JsonSink::default();
-    let mut lines = Lines::open(path);
-    while let Some((number, line)) = lines.next_line() {
-        engine.handle_line(number, line, &mut sink);
-    }
-    engine.finish(None, &mut sink);
-    let pass = started.elapsed();
-    drop(engine);
-    let calls = timed.calls.get();
-    let (bias, pair) = clock_cost_ns();
-    let eval_ns = (timed.nanos.get() as f64 - bias * calls as f64).max(0.0);
-    Share {
-        calls,
-        eval: Duration::from_nanos(eval_ns as u64),
-        per_call_ns: eval_ns / calls.max(1) as f64,
-        pass,
-        clock: Duration::from_nanos((pair * calls as f64) as u64),
-    }
-}
-
-/// The clock's cost in ns: what `Instant::now()` … `elapsed()` measures around nothing, and
-/// what the pair costs in all (medians of 5 rounds).
-fn clock_cost_ns() -> (f64, f64) {
-    const N: u32 = 200_000;
-    let mut measured = Vec::new();
-    let mut spent = Vec::new();
-    for _ in 0..5 {
-        let round = Instant::now();
-        let mut total = 0u64;
-        for _ in 0..N {
-            let start = Instant::now();
-            black_box(());
-            total += start.elapsed().as_nanos() as u64;
-        }
-        spent.push(round.elapsed().as_nanos() as f64 / f64::from(N));
-        measured.push(total as f64 / f64::from(N));
-    }
-    measured.sort_by(f64::total_cmp);
-    spent.sort_by(f64::total_cmp);
-    (measured[2], spent[2])
-}
-
-// ---- formatting -------------------------------------------------------------------------------
-
-/// `1234567.0` → `1.23 M`.
-fn si(value: f64) -> String {
-    if value >= 1e6 {
-        format!("{:.2} M", value / 1e6)
-    } else if value >= 1e3 {
-        format!("{:.0} k", value / 1e3)
-    } else {
-        format!("{value:.0}")
-    }
-}
-
-/// `1234567` → `1,234,567`.
-fn group(value: u64) -> String {
-    let digits = value.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-fn micros(ns: u64) -> String {
-    if ns >= 1_000_000_000 {
-        format!("{:.2} s", ns as f64 / 1e9)
-    } else if ns >= 1_000_000 {
-        format!("{:.1} ms", ns as f64 / 1e6)
-    } else {
-        format!("{:.1} µs", ns as f64 / 1e3)
-    }
 }

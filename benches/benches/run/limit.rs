@@ -35,18 +35,26 @@
 //! at 65,535 and timer generations wrap at 65,536 (a stale timer would have to outlive that many
 //! restarts of its own journey); times are 32-bit seconds since 2020; ids are at most 64 KiB.
 
+#[path = "limit/actions.rs"]
+mod actions;
+#[path = "limit/row.rs"]
+mod row;
+#[path = "limit/time.rs"]
+mod time;
+
 use std::collections::HashMap;
-use std::hash::BuildHasher;
-use std::io::Write as _;
 use std::path::Path;
 use std::time::{Duration, Instant};
-
-use foldhash::fast::RandomState;
-use hashbrown::HashTable;
 
 use super::compact::{Entry, Interner, Out, Wheel};
 use super::floor::{Message, Properties, Str, Traits};
 use super::input::Lines;
+
+use row::{
+    cart_id_of, Contacts, Row, CART_INLINE, CART_LONG, CONSENT_EMAIL, CONSENT_SMS, PHONE,
+    WELCOME_ENTERED,
+};
+use time::{offset_of, parse_instant};
 
 const HOUR: i64 = 3_600;
 const DAY: i64 = 86_400;
@@ -58,12 +66,6 @@ const JOURNEYS: [&str; 2] = ["welcome", "abandoned_cart"];
 const EPOCH: i64 = 1_577_836_800;
 /// A 32-bit time that is not set.
 const NEVER: u32 = u32::MAX;
-
-/// Bytes of a cart id held in the row.
-const CART_INLINE: usize = 13;
-/// `Row::cart_len` of a cart id held in `Limit::long_carts`.
-const CART_LONG: u8 = u8::MAX;
-
 /// The properties of a line that has none.
 static NO_PROPERTIES: Properties<'static> = Properties {
     campaign: None,
@@ -128,162 +130,6 @@ enum Phase {
     Quiet,
 }
 
-/// `Row::flags`.
-const CONSENT_EMAIL: u8 = 1;
-const CONSENT_SMS: u8 = 2;
-const PHONE: u8 = 4;
-const WELCOME_ENTERED: u8 = 8;
-
-/// A contact's whole state for the two journeys: one cache line.
-#[repr(C, align(64))]
-#[derive(Clone, Copy, Debug)]
-struct Row {
-    /// Where the contact's id is in `Contacts::ids`.
-    id_at: u32,
-    /// `profile.first_name`, interned (0: none).
-    first_name: u32,
-    /// `last(page.viewed).referrer`, interned (0: none).
-    last_referrer: u32,
-    /// When `abandoned_cart` was last entered, in seconds since [`EPOCH`] ([`NEVER`]: never).
-    cart_entered: u32,
-    /// `last(cart.updated).items` (saturated to 32 bits). The journey reads `last(cart.updated)`
-    /// only after entering on a `cart.updated`, so it is never absent when read.
-    last_items: i32,
-    /// Timer generation of each journey: a timer fires only if it is still the current one.
-    generation: [u16; 2],
-    /// `last(cart.updated).value`.
-    last_value: f64,
-    /// `abandoned.value`.
-    cart_value: f64,
-    /// `count(email.opened since enter)` and `count(email.clicked since enter)` of `welcome`.
-    opened: u16,
-    clicked: u16,
-    /// [`CONSENT_EMAIL`], [`CONSENT_SMS`], [`PHONE`], [`WELCOME_ENTERED`].
-    flags: u8,
-    /// Offset of the contact's zone from UTC, in quarter hours.
-    offset: i8,
-    welcome: Option<W>,
-    welcome_phase: Phase,
-    cart: Option<A>,
-    cart_phase: Phase,
-    /// Length of `abandoned.cart` in `cart_id`, or [`CART_LONG`].
-    cart_len: u8,
-    cart_id: [u8; CART_INLINE],
-}
-
-const _: () = assert!(std::mem::size_of::<Row>() == 64);
-
-impl Row {
-    fn new(id_at: u32) -> Row {
-        Row {
-            id_at,
-            first_name: 0,
-            last_referrer: 0,
-            cart_entered: NEVER,
-            last_items: 0,
-            generation: [0; 2],
-            last_value: 0.0,
-            cart_value: 0.0,
-            opened: 0,
-            clicked: 0,
-            flags: 0,
-            offset: 0,
-            welcome: None,
-            welcome_phase: Phase::Ready,
-            cart: None,
-            cart_phase: Phase::Ready,
-            cart_len: 0,
-            cart_id: [0; CART_INLINE],
-        }
-    }
-
-    fn has(&self, flag: u8) -> bool {
-        self.flags & flag != 0
-    }
-
-    fn set(&mut self, flag: u8, on: bool) {
-        if on {
-            self.flags |= flag;
-        } else {
-            self.flags &= !flag;
-        }
-    }
-}
-
-/// The contacts: rows, their ids in one arena, and the index id → number.
-struct Contacts {
-    rows: Vec<Row>,
-    /// Every contact's id, back to back, each after its length (2 bytes).
-    ids: Vec<u8>,
-    /// `(number, where its id is in ids)`, hashed by the id: finding a contact reads its id
-    /// straight from the arena, while its row is loaded at the same time.
-    index: HashTable<(u32, u32)>,
-    hasher: RandomState,
-}
-
-/// The id at `at` in the arena.
-fn id_at(ids: &[u8], at: u32) -> &[u8] {
-    let at = at as usize;
-    let len = usize::from(u16::from_le_bytes([ids[at], ids[at + 1]]));
-    &ids[at + 2..at + 2 + len]
-}
-
-/// `a == b`, for short ids, without a call to `memcmp`.
-fn same(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    let mut chunks = a.chunks_exact(8).zip(b.chunks_exact(8));
-    if !chunks.all(|(x, y)| x == y) {
-        return false;
-    }
-    let tail = a.len() / 8 * 8;
-    a[tail..].iter().zip(&b[tail..]).all(|(x, y)| x == y)
-}
-
-impl Contacts {
-    /// The number of the contact `id`, a new one if it is new.
-    fn number(&mut self, id: &str) -> u32 {
-        let id = id.as_bytes();
-        let hash = self.hasher.hash_one(id);
-        let Contacts {
-            rows,
-            ids,
-            index,
-            hasher,
-        } = self;
-        let entry = index.entry(
-            hash,
-            |&(_, at)| same(id_at(ids, at), id),
-            |&(_, at)| hasher.hash_one(id_at(ids, at)),
-        );
-        match entry {
-            hashbrown::hash_table::Entry::Occupied(found) => found.get().0,
-            hashbrown::hash_table::Entry::Vacant(vacant) => {
-                let c = u32::try_from(rows.len()).expect("fewer than 2^32 contacts");
-                let at = u32::try_from(ids.len()).expect("under 4 GiB of ids");
-                let len = u16::try_from(id.len()).expect("ids under 64 KiB");
-                rows.push(Row::new(at));
-                ids.extend_from_slice(&len.to_le_bytes());
-                ids.extend_from_slice(id);
-                vacant.insert((c, at));
-                c
-            }
-        }
-    }
-
-    fn id(&self, c: u32) -> &[u8] {
-        id_at(&self.ids, self.rows[c as usize].id_at)
-    }
-
-    /// Bytes held: rows, ids and index (its buckets and control bytes).
-    fn bytes(&self) -> usize {
-        self.rows.capacity() * std::mem::size_of::<Row>()
-            + self.ids.capacity()
-            + self.index.allocation_size()
-    }
-}
-
 struct Limit {
     contacts: Contacts,
     names: Interner,
@@ -316,12 +162,7 @@ pub(super) struct Run {
 pub(super) fn run(path: &Path) -> Run {
     let started = Instant::now();
     let mut limit = Limit {
-        contacts: Contacts {
-            rows: Vec::new(),
-            ids: Vec::new(),
-            index: HashTable::new(),
-            hasher: RandomState::default(),
-        },
+        contacts: Contacts::new(),
         names: Interner::new(),
         referrers: Interner::new(),
         long_carts: HashMap::new(),
@@ -584,56 +425,6 @@ impl Limit {
         }
     }
 
-    fn deliver_welcome(&mut self, c: u32, step: W, now: i64) {
-        let Limit {
-            contacts,
-            names,
-            referrers,
-            out,
-            actions,
-            ..
-        } = self;
-        let row = &contacts.rows[c as usize];
-        let name = names.get(row.first_name).unwrap_or("there");
-        let consent = row.has(CONSENT_EMAIL);
-        let template = match step {
-            W::Welcome1 => "welcome_1",
-            W::Nudge => "welcome_1_nudge",
-            W::Engaged => "welcome_2_engaged",
-            W::Tips => "welcome_2_tips",
-            _ => "welcome_3_offer",
-        };
-        out.send(now, contacts.id(c), JOURNEYS[0], consent, "email", template);
-        match step {
-            W::Welcome1 => {
-                let from = referrers.get(row.last_referrer).unwrap_or("direct");
-                out.buf.extend_from_slice(b"{\"name\":\"");
-                out.escaped(name.as_bytes());
-                out.buf
-                    .extend_from_slice(b"\",\"form\":\"newsletter\",\"came_from\":\"");
-                out.escaped(from.as_bytes());
-                out.buf.extend_from_slice(b"\"}");
-            }
-            W::Nudge => {
-                out.buf.extend_from_slice(b"{\"name\":\"");
-                out.escaped(name.as_bytes());
-                out.buf.extend_from_slice(b"\"}");
-            }
-            W::Engaged => {
-                let _ = write!(out.buf, "{{\"clicked\":{}}}", row.clicked);
-            }
-            W::Tips => out.buf.extend_from_slice(b"{}"),
-            _ => {
-                out.buf
-                    .extend_from_slice(b"{\"code\":\"WELCOME10\",\"expires\":\"");
-                out.instant(now + 7 * DAY);
-                out.buf.extend_from_slice(b"\"}");
-            }
-        }
-        out.send_end(consent);
-        actions[usize::from(WELCOME)] += 1;
-    }
-
     fn run_cart(&mut self, c: u32, now: i64) {
         loop {
             let row = &self.contacts.rows[c as usize];
@@ -677,62 +468,6 @@ impl Limit {
                 row.cart = Some(next);
             }
         }
-    }
-
-    fn deliver_cart(&mut self, c: u32, step: A, now: i64) {
-        let row = self.contacts.rows[c as usize];
-        if row.cart.is_none() {
-            return;
-        }
-        let Limit {
-            contacts,
-            names,
-            long_carts,
-            out,
-            actions,
-            ..
-        } = self;
-        let cart = cart_id_of(&row, long_carts, c);
-        let id = contacts.id(c);
-        if step == A::Reminder {
-            let consent = row.has(CONSENT_EMAIL);
-            out.send(now, id, JOURNEYS[1], consent, "email", "cart_reminder");
-            out.buf.extend_from_slice(b"{\"cart\":\"");
-            out.escaped(cart.as_bytes());
-            let _ = write!(
-                out.buf,
-                "\",\"items\":{},\"value\":{:?}}}",
-                row.last_items, row.last_value
-            );
-            out.send_end(consent);
-        } else if row.cart_value >= 150.0 && row.has(CONSENT_SMS) {
-            let consent = row.has(CONSENT_SMS) && row.has(PHONE);
-            out.send(now, id, JOURNEYS[1], consent, "sms", "cart_last_chance");
-            out.buf.extend_from_slice(b"{\"cart\":\"");
-            out.escaped(cart.as_bytes());
-            out.buf.extend_from_slice(b"\",\"name\":\"");
-            out.escaped(names.get(row.first_name).unwrap_or("").as_bytes());
-            out.buf.extend_from_slice(b"\"}");
-            out.send_end(consent);
-        } else {
-            let consent = row.has(CONSENT_EMAIL);
-            out.send(now, id, JOURNEYS[1], consent, "email", "cart_last_chance");
-            out.buf.extend_from_slice(b"{\"cart\":\"");
-            out.escaped(cart.as_bytes());
-            out.buf.extend_from_slice(b"\",\"code\":\"CART5\"}");
-            out.send_end(consent);
-        }
-        actions[usize::from(CART)] += 1;
-    }
-
-    fn goal(&mut self, c: u32, journey: u8, now: i64, goal: &str) {
-        let Limit { contacts, out, .. } = self;
-        out.head(now, contacts.id(c), JOURNEYS[usize::from(journey)], "goal");
-        out.buf.extend_from_slice(b",\"goal\":\"");
-        out.buf.extend_from_slice(goal.as_bytes());
-        out.buf.push(b'"');
-        out.end();
-        self.actions[usize::from(journey)] += 1;
     }
 
     /// Parks the current send until 08:00 local when `now` is in quiet hours (21:00–08:00).
@@ -846,15 +581,6 @@ impl Limit {
     }
 }
 
-/// `abandoned.cart` of contact `c`, whose row is `row`.
-fn cart_id_of<'a>(row: &'a Row, long_carts: &'a HashMap<u32, Box<str>>, c: u32) -> &'a str {
-    if row.cart_len == CART_LONG {
-        return long_carts.get(&c).map_or("", |id| id);
-    }
-    // Copied whole from a `&str`, so it is UTF-8.
-    std::str::from_utf8(&row.cart_id[..usize::from(row.cart_len)]).unwrap_or("")
-}
-
 fn next_welcome(step: W) -> W {
     match step {
         W::Welcome1 => W::Wait2d,
@@ -865,42 +591,4 @@ fn next_welcome(step: W) -> W {
         W::WaitAgain2d => W::Offer,
         W::Offer | W::Done => W::Done,
     }
-}
-
-/// Standard-time offsets of the generator's zones (daylight saving time is ignored).
-fn offset_of(zone: &str) -> i64 {
-    match zone {
-        "America/New_York" => -5 * HOUR,
-        "America/Chicago" => -6 * HOUR,
-        "America/Los_Angeles" => -8 * HOUR,
-        "Europe/Berlin" => HOUR,
-        "Asia/Tokyo" => 9 * HOUR,
-        "Australia/Sydney" => 11 * HOUR,
-        _ => 0,
-    }
-}
-
-/// `YYYY-MM-DDTHH:MM:SSZ` to seconds since the epoch.
-fn parse_instant(b: &[u8]) -> Option<i64> {
-    if b.len() != 20 || b[4] != b'-' || b[7] != b'-' || b[10] != b'T' || b[19] != b'Z' {
-        return None;
-    }
-    if b[13] != b':' || b[16] != b':' {
-        return None;
-    }
-    let num = |range: std::ops::Range<usize>| -> Option<i64> {
-        b[range].iter().try_fold(0i64, |n, &d| {
-            d.is_ascii_digit().then(|| n * 10 + i64::from(d - b'0'))
-        })
-    };
-    let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    let (hh, mm, ss) = (num(11..13)?, num(14..16)?, num(17..19)?);
-    // Howard Hinnant's days_from_civil.
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    Some(days * DAY + hh * HOUR + mm * 60 + ss)
 }

@@ -15,7 +15,8 @@ use std::time::Duration;
 
 use journey_benches::workload::Config;
 
-use super::{backend_named, group, si};
+use super::backend_named;
+use super::report::{group, si};
 
 /// Set (to a backend's name) in the process that measures one count.
 pub(super) const POINT: &str = "JOURNEY_BENCH_SWEEP_POINT";
@@ -134,7 +135,7 @@ pub(super) fn point(backend: &str) -> Result<(), Box<dyn Error>> {
     // As in the main passes: the floor is the faster of a pass first and one just before the
     // limit.
     let first = super::floor::floor(&stream.path);
-    let run = super::end_to_end(&program, &*evaluator, &stream.path);
+    let run = super::e2e::end_to_end(&program, &*evaluator, &stream.path);
     let again = super::floor::floor(&stream.path);
     let limit = super::limit::run(&stream.path);
     let floor = first.time.min(again.time);

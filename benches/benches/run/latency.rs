@@ -1,0 +1,104 @@
+//! The latency pass: every line timed as a whole, and every [`LATENCY_EVERY`]th line from the
+//! start of `handle_line` to each action it emits.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use journey_ir::eval::Evaluator;
+use journey_ir::Program;
+use journey_runtime::output::Action;
+use journey_runtime::{Engine, Options, Reject, Sink};
+
+use super::e2e::JsonSink;
+use super::input::Lines;
+
+/// Every this many lines, one is timed for the latency measurement.
+pub(super) const LATENCY_EVERY: usize = 64;
+
+/// Timestamps actions against the start of the line being handled, when that line is sampled.
+#[derive(Default)]
+struct LatencySink {
+    start: Option<Instant>,
+    samples: Vec<u64>,
+    /// Actions of the timed line being handled.
+    this_line: usize,
+    inner: JsonSink,
+}
+
+impl Sink for LatencySink {
+    fn action(&mut self, program: &Program, action: &Action<'_>) {
+        if let Some(start) = self.start {
+            self.samples.push(start.elapsed().as_nanos() as u64);
+            self.this_line += 1;
+        }
+        self.inner.action(program, action);
+    }
+
+    fn reject(&mut self, reject: &Reject) {
+        self.inner.reject(reject);
+    }
+}
+
+pub(super) struct Latency {
+    pub(super) lines: usize,
+    pub(super) samples: usize,
+    pub(super) p50_ns: u64,
+    pub(super) p99_ns: u64,
+    pub(super) max_ns: u64,
+    /// The most actions one timed line emitted.
+    pub(super) burst: usize,
+    /// The slowest line of all (timed or not), its number and the actions it emitted.
+    pub(super) worst_line: Duration,
+    pub(super) worst_line_number: u64,
+    pub(super) worst_line_actions: u64,
+}
+
+pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path) -> Latency {
+    let mut engine = Engine::new(program, evaluator, Options::default());
+    let mut sink = LatencySink::default();
+    let mut timed = 0;
+    let mut burst = 0;
+    // Every line is timed as a whole (two clock reads, well under 1% of a line's cost), to find
+    // the slowest one, which sampling would likely miss.
+    let mut worst = (Duration::ZERO, 0, 0);
+    let mut lines = Lines::open(path);
+    while let Some((number, line)) = lines.next_line() {
+        let before = sink.inner.actions;
+        let start = Instant::now();
+        if (number - 1).is_multiple_of(LATENCY_EVERY as u64) {
+            timed += 1;
+            sink.this_line = 0;
+            sink.start = Some(start);
+            engine.handle_line(number, line, &mut sink);
+            sink.start = None;
+            burst = burst.max(sink.this_line);
+        } else {
+            engine.handle_line(number, line, &mut sink);
+        }
+        let spent = start.elapsed();
+        if spent > worst.0 {
+            worst = (spent, number, sink.inner.actions - before);
+        }
+    }
+    engine.finish(None, &mut sink);
+    drop(engine);
+    let mut samples = sink.samples;
+    samples.sort_unstable();
+    let at = |q: f64| {
+        samples
+            .get(((samples.len() as f64 * q) as usize).min(samples.len().saturating_sub(1)))
+            .copied()
+            .unwrap_or(0)
+    };
+    Latency {
+        lines: timed,
+        samples: samples.len(),
+        p50_ns: at(0.50),
+        p99_ns: at(0.99),
+        max_ns: samples.last().copied().unwrap_or(0),
+        burst,
+        worst_line: worst.0,
+        worst_line_number: worst.1,
+        worst_line_actions: worst.2,
+    }
+}
