@@ -162,6 +162,10 @@ impl Env for Scope<'_> {
         self.event
     }
 
+    fn contact_row(&self) -> Option<&[u8]> {
+        Some(self.contacts.row(self.contact))
+    }
+
     fn profile_record(&self) -> Option<&[Value]> {
         Some(self.contacts.profile(self.contact))
     }

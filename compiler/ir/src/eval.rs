@@ -115,6 +115,15 @@ pub trait Env {
         None
     }
 
+    /// The contact's row, laid out by [`ContactLayout::of`](crate::layout::ContactLayout::of)
+    /// for the program being evaluated, when the environment keeps one: lets a compiled backend
+    /// load a score's points (and other fixed-size state) at their offsets instead of calling
+    /// [`Env::score_points`]. An environment that returns `Some` must agree with
+    /// `score_points` on every score.
+    fn contact_row(&self) -> Option<&[u8]> {
+        None
+    }
+
     /// The record a binding holds, when the environment holds one (the same contract as
     /// [`Env::event_record`], against [`Env::binding_field`]). `None` means "ask
     /// `binding_field`", not "unbound": an environment may always answer `None`.

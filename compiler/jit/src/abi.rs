@@ -198,10 +198,11 @@ pub(crate) fn tag_of(value: &Value) -> u8 {
 /// reads (never writes) the record fields `event_id` to `binding_table` (and the
 /// [`BindingTable`] that points to).
 ///
-/// The raw pointers are copies of the slices' own pointers (`event`, `profile`, `consts`, the
-/// binding table's `records`), which this context borrows for `'a`: compiled code may load from
-/// `event_ptr + i * 24` (`i < event_len`), `binding_table.ptr[b] + i * 24`
-/// (`i < binding_table.len[b]`) and the like while the context lives. Rust code never
+/// The raw pointers are copies of the slices' own pointers (`event`, `profile`, `row`, `consts`,
+/// the binding table's `records`), which this context borrows for `'a`: compiled code may load
+/// from `event_ptr + i * 24` (`i < event_len`), `binding_table.ptr[b] + i * 24`
+/// (`i < binding_table.len[b]`), `row_ptr + o` (`o + 8 <= row_len`) and the like while the
+/// context lives. Rust code never
 /// dereferences them; it reads the slices.
 #[repr(C)]
 pub(crate) struct Ctx<'a> {
@@ -220,6 +221,10 @@ pub(crate) struct Ctx<'a> {
     profile_len: u64,
     /// `consts.as_ptr()`.
     consts_ptr: *const Value,
+    /// `row.as_ptr()`.
+    row_ptr: *const u8,
+    /// `row.len()` (0 when the environment gave no row).
+    row_len: u64,
     /// The records of the bindings the expression reads (a reference, hence a pointer that
     /// compiled code loads).
     binding_table: &'a BindingTable<'a>,
@@ -227,6 +232,8 @@ pub(crate) struct Ctx<'a> {
     event: &'a [Value],
     /// The profile record the environment gave, if any (else empty).
     profile: &'a [Value],
+    /// The contact's row the environment gave, if any (else empty).
+    row: &'a [u8],
     /// What the expression reads.
     env: &'a dyn Env,
     /// The program's constants (strings, constant lists).
@@ -288,6 +295,10 @@ pub(crate) const EVENT_LEN_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, even
 pub(crate) const PROFILE_PTR_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, profile_ptr) as i32;
 /// The offset of `Ctx::profile_len` (a `u64`).
 pub(crate) const PROFILE_LEN_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, profile_len) as i32;
+/// The offset of `Ctx::row_ptr`.
+pub(crate) const ROW_PTR_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, row_ptr) as i32;
+/// The offset of `Ctx::row_len` (a `u64`).
+pub(crate) const ROW_LEN_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, row_len) as i32;
 /// The offset of `Ctx::consts_ptr`.
 pub(crate) const CONSTS_PTR_OFFSET: i32 = std::mem::offset_of!(Ctx<'static>, consts_ptr) as i32;
 /// The offset of `Ctx::binding_table` (a pointer to a [`BindingTable`]).
@@ -344,6 +355,17 @@ impl std::ops::Deref for Operand<'_> {
     }
 }
 
+/// What the environment lent a call to read in place, each when it has one.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Records<'a> {
+    /// The event being matched and its record.
+    pub event: Option<(EventId, &'a [Value])>,
+    /// The profile.
+    pub profile: Option<&'a [Value]>,
+    /// The contact's row.
+    pub row: Option<&'a [u8]>,
+}
+
 impl<'a> Ctx<'a> {
     /// A context over an environment, with the program's scratch space (borrowed when first
     /// used) and the records the environment gave (see [`Env::event_record`]; `binding_table`
@@ -354,15 +376,20 @@ impl<'a> Ctx<'a> {
         consts: &'a [Value],
         bindings: &'a [BindingRead],
         shared: &'a RefCell<Scratch>,
-        event: Option<(EventId, &'a [Value])>,
-        profile: Option<&'a [Value]>,
+        records: Records<'a>,
         binding_table: &'a BindingTable<'a>,
     ) -> Ctx<'a> {
+        let Records {
+            event,
+            profile,
+            row,
+        } = records;
         let (event_id, event) = match event {
             Some((id, record)) => (u64::from(id.0), record),
             None => (NO_EVENT, &[][..]),
         };
         let profile = profile.unwrap_or(&[]);
+        let row = row.unwrap_or(&[]);
         Ctx {
             ret: 0,
             event_id,
@@ -371,9 +398,12 @@ impl<'a> Ctx<'a> {
             profile_ptr: profile.as_ptr(),
             profile_len: profile.len() as u64,
             consts_ptr: consts.as_ptr(),
+            row_ptr: row.as_ptr(),
+            row_len: row.len() as u64,
             binding_table,
             event,
             profile,
+            row,
             env,
             consts,
             bindings,

@@ -19,13 +19,15 @@ use cranelift_module::{FuncId, Module};
 
 use journey_check::types::Type;
 use journey_ir::eval::Value;
+use journey_ir::layout::ContactLayout;
 use journey_ir::{ArithOp, CompareOp, Const, ExprId, ExprKind, Program, ScoreId, SegmentId};
 
 use crate::abi::{
     self, tag, BindingRead, Helper, Tags, BINDING_BASE, BINDING_LEN_OFFSET, BINDING_PTR_OFFSET,
     BINDING_RECORDS, BINDING_RECORD_BASE, BINDING_TABLE_OFFSET, CONSTS_PTR_OFFSET, CONST_BASE,
     EVENT_BASE, EVENT_ID_OFFSET, EVENT_LEN_OFFSET, EVENT_PTR_OFFSET, HELPERS, PAYLOAD,
-    POINTER_SIZE, PROFILE_BASE, PROFILE_LEN_OFFSET, PROFILE_PTR_OFFSET, RET_OFFSET, VALUE_SIZE,
+    POINTER_SIZE, PROFILE_BASE, PROFILE_LEN_OFFSET, PROFILE_PTR_OFFSET, RET_OFFSET, ROW_LEN_OFFSET,
+    ROW_PTR_OFFSET, VALUE_SIZE,
 };
 
 /// Deeper expressions are refused rather than risking the compiler's (and the evaluation's)
@@ -181,6 +183,8 @@ pub(crate) mod reads {
     pub const EVENT: u8 = 2;
     /// It reads the profile.
     pub const PROFILE: u8 = 4;
+    /// It reads the contact's row (a score's points).
+    pub const ROW: u8 = 0x80;
     /// It reads a field of binding `b` (`b < BINDING_RECORDS`): bit `FIRST_BINDING << b`.
     pub const FIRST_BINDING: u8 = 8;
     /// Every binding bit.
@@ -280,6 +284,7 @@ fn tags_of(
     }
     let mut height = 0;
     let mut touched = 0;
+    let mut reads_row = false;
     let mut size = 1u32;
     let mut sub = |x: &ExprId| -> Result<Tags, Refusal> {
         let facts = tags_of(program, *x, memo, depth + 1)?;
@@ -305,6 +310,7 @@ fn tags_of(
         }
         ExprKind::History(_) => Tags::of_type(&expr.ty),
         ExprKind::Score(score) => {
+            reads_row = true;
             if let Some(score) = program.scores.get(score.index()) {
                 for rule in &score.while_rules {
                     sub(&rule.condition)?;
@@ -354,6 +360,9 @@ fn tags_of(
     let height = height + 1;
     if height > MAX_DEPTH {
         return Err(format!("expressions nested deeper than {MAX_DEPTH}"));
+    }
+    if reads_row {
+        touched |= reads::ROW;
     }
     let facts = Facts {
         tags,
@@ -414,6 +423,8 @@ pub(crate) struct FnGen<'u, 'a, 'f> {
 pub(crate) struct Unit<'a> {
     /// The program.
     pub program: &'a Program,
+    /// Where a contact's row holds each score's points (the runtime's layout).
+    pub layout: ContactLayout,
     /// The module the functions go into.
     pub module: &'a mut JITModule,
     /// The helpers, by [`Helper`].
@@ -976,8 +987,7 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
     /// A score: its event points from the environment, plus the points of each `while` rule
     /// whose condition holds (saturating, in order), as the interpreter adds them.
     fn score(&mut self, score: ScoreId, d: usize) -> Result<Val, Refusal> {
-        let id = self.u32_const(score.0);
-        let mut points = self.call1(Helper::ScorePoints, &[id])?;
+        let mut points = self.score_points(score)?;
         let program = self.unit.program;
         if let Some(definition) = program.scores.get(score.index()) {
             for rule in &definition.while_rules {
@@ -994,6 +1004,51 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             tags: Tags::one(tag::INT),
             addr: None,
         })
+    }
+
+    /// A score's event points: loaded from the contact's row at the layout's offset when the
+    /// environment gave a row that holds it, else asked of the environment.
+    fn score_points(&mut self, score: ScoreId) -> Result<ir::Value, Refusal> {
+        let offset = self
+            .unit
+            .layout
+            .scores
+            .get(score.index())
+            .and_then(|at| i32::try_from(at.points).ok());
+        let Some(offset) = offset else {
+            let id = self.u32_const(score.0);
+            return self.call1(Helper::ScorePoints, &[id]);
+        };
+        let pointer = self.unit.module.target_config().pointer_type();
+        let len = self.load_ctx(I64, ROW_LEN_OFFSET);
+        // The row holds the 8 bytes at `offset` when its length exceeds `offset + 7`.
+        let direct =
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::UnsignedGreaterThan, len, i64::from(offset) + 7);
+        let load_block = self.b.create_block();
+        let call_block = self.b.create_block();
+        let merge = self.b.create_block();
+        let points = self.b.append_block_param(merge, I64);
+        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
+
+        self.b.switch_to_block(load_block);
+        self.b.seal_block(load_block);
+        let row = self.load_ctx(pointer, ROW_PTR_OFFSET);
+        let flags = MemFlagsData::trusted().with_endianness(ir::Endianness::Little);
+        let loaded = self.b.ins().load(I64, flags, row, offset);
+        self.b.ins().jump(merge, &[loaded.into()]);
+
+        self.b.switch_to_block(call_block);
+        self.b.seal_block(call_block);
+        self.b.set_cold_block(call_block);
+        let id = self.u32_const(score.0);
+        let asked = self.call1(Helper::ScorePoints, &[id])?;
+        self.b.ins().jump(merge, &[asked.into()]);
+
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        Ok(points)
     }
 
     /// A segment: whether its condition holds (false for a segment that does not exist).

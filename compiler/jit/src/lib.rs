@@ -106,8 +106,10 @@
 //! `extern "C" fn(ctx: *mut Ctx, member: u32) -> u32`, both in the host's C calling convention.
 //! `Ctx` is a `#[repr(C)]` per-call context whose first field, `ret: u64`, is at offset 0,
 //! followed by the fields compiled code reads (`event_id`, `event_ptr`, `event_len`,
-//! `profile_ptr`, `profile_len`, `consts_ptr`, `binding_table`: a pointer to the `ptr` and `len`
-//! arrays) and then the Rust side's. A value is a pair: a tag
+//! `profile_ptr`, `profile_len`, `consts_ptr`, `row_ptr`, `row_len`, `binding_table`: a pointer
+//! to the `ptr` and `len` arrays) and then the Rust side's. A score's points are an 8-byte
+//! little-endian load from the contact's row at the offset `journey_ir::layout::ContactLayout`
+//! gives, when the environment lent a row (`Env::contact_row`) long enough to hold it. A value is a pair: a tag
 //! (`u8`: missing, bool, int, float, string, duration, time, date, enum, list) and 64 bits (the
 //! integer, the IEEE bits of a float, 0/1 for a bool, days for a date, the variant for an enum, 0
 //! for missing, a handle for a string or a list). A function returns the tag and leaves the bits
@@ -142,8 +144,11 @@
 //!   is guarded so that it never traps. Helpers never unwind: each runs under `catch_unwind`,
 //!   parks a panic in the context, and [`JitProgram`]'s `eval` resumes it once the compiled code
 //!   has returned.
-//! - Compiled code stores only `ctx.ret`; it loads the context's fields, and memory at three
+//! - Compiled code stores only `ctx.ret`; it loads the context's fields, and memory at four
 //!   kinds of address, each within a live, immutable allocation for the whole call:
+//!   - `row_ptr + offset .. + 8` for an offset of the layout, only after checking
+//!     `offset + 8 <= row_len`: the context copied the pointer and length from the `&[u8]` the
+//!     environment lent (or an empty slice) and holds that borrow for the call, as below;
 //!   - `event_ptr + slot * 24 + {0, 8, 16}` (and the same with `profile_ptr`, and with
 //!     `binding_table.ptr[b]` for a constant `b < 4`, the arrays' length), only after checking
 //!     `slot < event_len` (`profile_len`, `binding_table.len[b]`): the context (or its binding
@@ -199,7 +204,7 @@ use journey_ir::eval::{Env, Evaluator, Value};
 use journey_ir::filters::FilterBits;
 use journey_ir::{BindingId, EventId, ExprId, Program};
 
-use crate::abi::{BindingRead, BindingTable, Ctx, Scratch, BINDING_RECORDS, HELPERS};
+use crate::abi::{BindingRead, BindingTable, Ctx, Records, Scratch, BINDING_RECORDS, HELPERS};
 use crate::codegen::reads;
 use crate::codegen::{Constants, FnGen, Place, Unit};
 
@@ -353,6 +358,7 @@ fn compile_program(program: &Program) -> Result<JitProgram, JitError> {
         codegen::analyse(program).map_err(|(id, reason)| JitError::expr(id, reason))?;
     let mut unit = Unit {
         program,
+        layout: journey_ir::layout::ContactLayout::of(program),
         module: jit,
         helpers,
         places,
@@ -564,6 +570,11 @@ impl JitProgram {
         } else {
             None
         };
+        let row = if touches & reads::ROW != 0 {
+            env.contact_row()
+        } else {
+            None
+        };
         // Those of the bindings the code reads, by binding id (empty: no record, ask the
         // helper); a shared empty table when it reads none.
         let table;
@@ -586,8 +597,11 @@ impl JitProgram {
             &self.constants,
             &self.bindings,
             &self.scratch,
-            event,
-            profile,
+            Records {
+                event,
+                profile,
+                row,
+            },
             bindings,
         );
         let tag = match entry {

@@ -931,3 +931,70 @@ fn an_event_type_with_more_than_64_filters_gets_every_bit() {
     jit.eval_event_filters(EventId(7), &empty, &mut bits);
     assert!(!bits.get(3));
 }
+
+/// An environment that lends a contact row (or none) and answers `score_points` with `asked`.
+struct Row {
+    row: Option<Vec<u8>>,
+    asked: i64,
+}
+
+impl Env for Row {
+    fn event_field(&self, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn binding_field(&self, _binding: BindingId, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn profile(&self, _slot: ProfileSlot) -> Value {
+        Value::Missing
+    }
+    fn score_points(&self, _score: ScoreId) -> i64 {
+        self.asked
+    }
+    fn history(&self, _history: HistoryId) -> Value {
+        Value::Missing
+    }
+    fn now(&self) -> i64 {
+        0
+    }
+    fn contact_row(&self) -> Option<&[u8]> {
+        self.row.as_deref()
+    }
+}
+
+#[test]
+fn scores_are_loaded_from_the_contact_row_when_the_environment_lends_one() {
+    let mut program = Program::default();
+    let score = |name: &str| journey_ir::Score {
+        name: name.into(),
+        on_rules: Vec::new(),
+        while_rules: Vec::new(),
+        decay: None,
+    };
+    program.scores = vec![score("a"), score("b")];
+    let a = push(&mut program, Type::Int, ExprKind::Score(ScoreId(0)));
+    let b = push(&mut program, Type::Int, ExprKind::Score(ScoreId(1)));
+    let layout = journey_ir::layout::ContactLayout::of(&program);
+    let mut row = vec![0u8; layout.size as usize];
+    for (s, points) in [(0usize, -5i64), (1, 1 << 40)] {
+        let at = layout.scores[s].points as usize;
+        row[at..at + 8].copy_from_slice(&points.to_le_bytes());
+    }
+    let jit = journey_jit::compile(&program).unwrap();
+    // The row's points, not the environment's answer: the load is at the layout's offset.
+    let lent = Row {
+        row: Some(row.clone()),
+        asked: 99,
+    };
+    assert_eq!(jit.eval(a, &lent), Value::Int(-5));
+    assert_eq!(jit.eval(b, &lent), Value::Int(1 << 40));
+    // No row, or one too short to hold the score: the environment is asked.
+    for row in [
+        None,
+        Some(Vec::new()),
+        Some(row[..layout.scores[1].points as usize].to_vec()),
+    ] {
+        let env = Row { row, asked: 99 };
+        assert_eq!(jit.eval(b, &env), Value::Int(99));
+    }
+}
