@@ -112,11 +112,11 @@ impl Env for Scope<'_> {
     }
 
     fn profile(&self, slot: ProfileSlot) -> Value {
-        self.contacts
-            .profile(self.contact)
-            .get(slot.index())
-            .cloned()
-            .unwrap_or(Value::Missing)
+        self.contacts.profile_value(self.contact, slot)
+    }
+
+    fn profile_is_set(&self, slot: ProfileSlot) -> bool {
+        self.contacts.profile_is_set(self.contact, slot)
     }
 
     fn score_points(&self, score: ScoreId) -> i64 {
@@ -164,10 +164,6 @@ impl Env for Scope<'_> {
 
     fn contact_row(&self) -> Option<&[u8]> {
         Some(self.contacts.row(self.contact))
-    }
-
-    fn profile_record(&self) -> Option<&[Value]> {
-        Some(self.contacts.profile(self.contact))
     }
 }
 

@@ -1,5 +1,5 @@
 //! The run's stored state: the contacts (ids, rows laid out by the program's
-//! [`ContactLayout`](journey_ir::layout::ContactLayout), profiles, side storage), the strings
+//! [`ContactLayout`](journey_ir::layout::ContactLayout), profile text, side storage), the strings
 //! rows hold, the time zones, the timers and the clock. [`RunState`] serialises with serde,
 //! under a format version.
 
@@ -7,9 +7,11 @@ mod apply;
 mod contact;
 mod contacts;
 mod history;
+mod profile;
 pub(crate) mod row;
 mod scores;
 mod strings;
+mod text;
 mod zones;
 
 use serde::{Deserialize, Serialize};
@@ -27,7 +29,7 @@ use crate::scheduler::timers::Timers;
 use crate::scheduler::ZonedSchedules;
 
 /// The version of [`RunState`]'s stored form; a state of another version is refused.
-pub const STATE_VERSION: u32 = 2;
+pub const STATE_VERSION: u32 = 3;
 
 /// Everything a run remembers: contacts, timers and the clock.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -109,6 +109,12 @@ pub trait Env {
         None
     }
 
+    /// Whether a profile field has a value (what `profile.f is set` asks), without reading
+    /// the value: an environment that keeps strings as bytes answers without making one.
+    fn profile_is_set(&self, slot: ProfileSlot) -> bool {
+        !self.profile(slot).is_missing()
+    }
+
     /// The profile in slot order, when the environment holds it (the same contract as
     /// [`Env::event_record`], against [`Env::profile`]).
     fn profile_record(&self) -> Option<&[Value]> {
@@ -227,7 +233,13 @@ impl Evaluator for Interpreter<'_> {
                 Value::Missing => eval(*b),
                 present => present,
             },
-            ExprKind::IsSet(x, negated) => Value::Bool(eval(*x).is_missing() == *negated),
+            ExprKind::IsSet(x, negated) => {
+                let set = match self.program.exprs.get(x.index()).map(|e| &e.kind) {
+                    Some(ExprKind::Profile(slot)) => env.profile_is_set(*slot),
+                    _ => !eval(*x).is_missing(),
+                };
+                Value::Bool(set != *negated)
+            }
             ExprKind::In(a, b) => match (eval(*a), eval(*b)) {
                 (Value::Missing, _) | (_, Value::Missing) => Value::Missing,
                 (needle, Value::List(items)) => {

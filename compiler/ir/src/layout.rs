@@ -1,14 +1,17 @@
 //! The layout of one contact's fixed state, chosen per program: a row of bytes holding the time
-//! of the latest input, the time-zone number, each score's standing, each journey's standing and
-//! each history aggregate that fits a few bytes (`since`, `last` of a scalar field, a running
-//! `count`), at offsets fixed here.
+//! of the latest input, the time-zone number, each profile field's presence and scalar value,
+//! each score's standing, each journey's standing and each history aggregate that fits a few
+//! bytes (`since`, `last` of a scalar field, a running `count`), at offsets fixed here.
 //!
 //! Fields are placed widest first (8-byte, then 4-byte, then 1-byte ones), so that every field is
 //! aligned to its width within the row and the row's size is a multiple of 8. A part only some
 //! journeys need is only in their rows: the schedule generation of a `yearly` entry, the armed
 //! time of `enter when inactive`. The aggregates that need more than a fixed number of bytes
 //! (windows, sums and extremes, keyed aggregates, lists) are kept outside the row, in the
-//! contact's side storage, numbered here. `journey ir` prints the layout (`tests/ir/*.snap`).
+//! contact's side storage, numbered here. Profile strings and lists are kept in the contact's
+//! own text storage, numbered here too: names and e-mail addresses do not repeat across
+//! contacts, so a shared table would only add an entry per contact. `journey ir` prints the
+//! layout (`tests/ir/*.snap`).
 
 use journey_check::types::Type;
 
@@ -23,6 +26,10 @@ pub struct ContactLayout {
     pub last_input: u32,
     /// `u32`: the contact's time-zone number.
     pub zone: u32,
+    /// Per profile field, in slot order.
+    pub profile: Vec<ProfileRow>,
+    /// How many profile fields are kept in the contact's text storage.
+    pub texts: u32,
     /// Per score.
     pub scores: Vec<ScoreRow>,
     /// Per journey.
@@ -42,6 +49,32 @@ pub struct RowField {
     pub width: u32,
     /// What it holds, for example `journey welcome: step`.
     pub name: String,
+}
+
+/// Where a profile field is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProfileRow {
+    /// `u8`: 1 when the field has a value, 0 when it is missing.
+    pub present: u32,
+    /// Where its value is.
+    pub value: ProfileValue,
+}
+
+/// Where a profile field's value is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProfileValue {
+    /// In the row at `at`, stored as `codec` says (a scalar other than a string).
+    Row {
+        /// Offset of the value.
+        at: u32,
+        /// How it is stored.
+        codec: Codec,
+    },
+    /// In the contact's text storage, as its `index`-th entry (strings and lists).
+    Text {
+        /// Its number among the text fields.
+        index: u32,
+    },
 }
 
 /// A score's standing.
@@ -214,6 +247,10 @@ impl Placed {
     }
 }
 
+/// Where a profile field's value goes, before placing: a row field and its codec, or the
+/// number of a text field.
+type AskedProfile = Result<(usize, Codec), u32>;
+
 /// Where one history aggregate goes, before placing.
 enum Asked {
     Since(usize),
@@ -228,6 +265,25 @@ impl ContactLayout {
         let mut fields = Fields::default();
         let last_input = fields.ask(8, "last input".to_owned());
         let zone = fields.ask(4, "zone".to_owned());
+        let mut texts = 0u32;
+        let profile: Vec<(usize, AskedProfile)> = program
+            .profile
+            .iter()
+            .map(|field| {
+                let name = &field.name;
+                let present = fields.ask(1, format!("profile {name}: present"));
+                let value = match Codec::of(&field.ty) {
+                    Some(codec) if codec != Codec::Str => {
+                        Ok((fields.ask(codec.width(), format!("profile {name}")), codec))
+                    }
+                    _ => {
+                        texts += 1;
+                        Err(texts - 1)
+                    }
+                };
+                (present, value)
+            })
+            .collect();
         let scores: Vec<[usize; 3]> = program
             .scores
             .iter()
@@ -306,6 +362,20 @@ impl ContactLayout {
             size: placed.size,
             last_input: at(last_input),
             zone: at(zone),
+            profile: profile
+                .iter()
+                .map(|&(present, value)| ProfileRow {
+                    present: at(present),
+                    value: match value {
+                        Ok((value, codec)) => ProfileValue::Row {
+                            at: at(value),
+                            codec,
+                        },
+                        Err(index) => ProfileValue::Text { index },
+                    },
+                })
+                .collect(),
+            texts,
             scores: scores
                 .iter()
                 .map(|&[points, anchor, periods]| ScoreRow {

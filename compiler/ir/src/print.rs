@@ -121,9 +121,10 @@ pub fn print(program: &Program) -> String {
     let layout = ContactLayout::of(program);
     let _ = writeln!(
         out,
-        "contact row {} bytes, {} aggregates aside",
+        "contact row {} bytes, {} aggregates aside, {} profile fields in text",
         layout.size,
-        layout.side_histories()
+        layout.side_histories(),
+        layout.texts
     );
     for field in &layout.fields {
         let _ = writeln!(out, "  @{} {}B {}", field.offset, field.width, field.name);

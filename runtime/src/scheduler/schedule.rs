@@ -21,8 +21,8 @@ impl<'p> Handler<'_, 'p> {
             return;
         };
         let date = match calendar {
-            Calendar::Yearly(slot) => match self.state.contacts.profile(c).get(slot.index()) {
-                Some(&Value::Date(days)) => jiff::civil::date(1970, 1, 1)
+            Calendar::Yearly(slot) => match self.state.contacts.profile_value(c, *slot) {
+                Value::Date(days) => jiff::civil::date(1970, 1, 1)
                     .checked_add(jiff::Span::new().days(i64::from(days)))
                     .ok(),
                 _ => None,

@@ -34,20 +34,13 @@ impl<'p> Handler<'_, 'p> {
     /// Sets a profile field (identify or `set`), planning schedules again when their inputs
     /// change.
     pub(crate) fn assign(&mut self, c: usize, slot: ProfileSlot, value: Value, now: i64) {
-        let Some(field) = self.state.contacts.profile_mut(c).get_mut(slot.index()) else {
-            return;
-        };
-        let old = std::mem::replace(field, value);
-        if old == *field {
+        if !self.state.contacts.set_profile(c, slot, &value) {
             return;
         }
         let program = self.t.program;
         let plan = &self.t.plan;
         if Some(slot) == plan.timezone {
-            let zone = match self.state.contacts.profile(c).get(slot.index()) {
-                Some(value) => self.state.zones.number(value),
-                None => crate::store::NO_ZONE,
-            };
+            let zone = self.state.zones.number(&value);
             if zone != self.state.contacts.zone(c) {
                 self.state.contacts.set_zone(c, zone);
                 self.join_zone(c, now);
@@ -73,10 +66,7 @@ impl<'p> Handler<'_, 'p> {
         let Some(slot) = self.t.plan.tags else {
             return;
         };
-        let Some(value) = self.state.contacts.profile_mut(c).get_mut(slot.index()) else {
-            return;
-        };
-        let mut tags: Vec<Value> = match value {
+        let mut tags: Vec<Value> = match self.state.contacts.profile_value(c, slot) {
             Value::List(items) => items.to_vec(),
             _ => Vec::new(),
         };
@@ -90,7 +80,9 @@ impl<'p> Handler<'_, 'p> {
         } else {
             return;
         }
-        *value = Value::List(tags.into());
+        self.state
+            .contacts
+            .set_profile(c, slot, &Value::List(tags.into()));
     }
 
     /// The event joins the histories of its type (reference §6, phase 2).

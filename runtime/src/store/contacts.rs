@@ -1,13 +1,15 @@
 //! The contacts of a run, numbered densely in order of first input: their ids (each stored once,
-//! in one string, found through one hash table of numbers), their rows in one slab, their
-//! profiles in one vector, and their side storage, made only for contacts that need one.
+//! in one string, found through one hash table of numbers), their rows in one slab (scalar
+//! profile fields included), the text storage of their string and list profile fields, and their
+//! side storage, made only for contacts that need one.
 
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use journey_ir::eval::Value;
 use journey_ir::layout::{ContactLayout, HistoryRow};
-use journey_ir::{JourneyId, Program, ScoreId, StepId};
+use journey_ir::{JourneyId, ProfileSlot, Program, ScoreId, StepId};
 use serde::{Deserialize, Serialize};
 
 use super::row;
@@ -17,7 +19,7 @@ use super::{HistoryState, JourneyState, ScoreState, Side, Strings, ZoneId};
 #[derive(Clone, Debug, Default)]
 pub struct Contacts {
     /// Where each field is in a row (from the program; not stored).
-    layout: ContactLayout,
+    pub(super) layout: ContactLayout,
     /// Every id, one after the other.
     ids: String,
     /// Where each contact's id ends in `ids`.
@@ -26,10 +28,11 @@ pub struct Contacts {
     index: HashTable<IndexEntry>,
     hasher: foldhash::fast::RandomState,
     /// The rows, `layout.size` bytes each.
-    rows: Vec<u8>,
-    /// The profiles, `profile_len` values each.
-    profiles: Vec<Value>,
-    profile_len: usize,
+    pub(super) rows: Vec<u8>,
+    /// Per contact: the profile fields kept as text (see [`super::text`]).
+    pub(super) texts: Vec<Box<[u8]>>,
+    /// The empty list that reading an empty list field hands out (not stored).
+    pub(super) empty_list: Arc<[Value]>,
     /// Per contact: its side storage, if it has any.
     sides: Vec<Option<Box<Side>>>,
     /// The strings the rows hold by number.
@@ -47,7 +50,6 @@ impl Contacts {
     pub fn new(program: &Program) -> Contacts {
         Contacts {
             layout: ContactLayout::of(program),
-            profile_len: program.profile.len(),
             side_histories: side_histories(program),
             binding_bases: binding_bases(program),
             ..Contacts::default()
@@ -61,11 +63,9 @@ impl Contacts {
 
     /// Uses `program`'s layout for rows read back from storage; refused when it does not fit.
     pub fn adopt(&mut self, program: &Program) -> Result<(), String> {
-        let (layout, profile_len) = (ContactLayout::of(program), program.profile.len());
+        let layout = ContactLayout::of(program);
         let rows = self.id_ends.len();
-        if self.rows.len() != rows * layout.size as usize
-            || self.profiles.len() != rows * profile_len
-        {
+        if self.rows.len() != rows * layout.size as usize || self.texts.len() != rows {
             return Err(format!(
                 "the saved state's contact rows ({} bytes for {rows} contacts) do not fit the \
                  program's layout ({} bytes a row)",
@@ -74,7 +74,6 @@ impl Contacts {
             ));
         }
         self.layout = layout;
-        self.profile_len = profile_len;
         self.side_histories = side_histories(program);
         self.binding_bases = binding_bases(program);
         Ok(())
@@ -112,7 +111,8 @@ impl Contacts {
             .map(|entry| entry.number as usize)
     }
 
-    /// Adds a contact with `id` (not yet known), its profile and zone; its number.
+    /// Adds a contact with `id` (not yet known), its profile (in slot order) and zone; its
+    /// number.
     pub fn add(&mut self, id: &str, profile: &[Value], zone: ZoneId) -> usize {
         let c = self.len();
         self.ids.push_str(id);
@@ -130,9 +130,10 @@ impl Contacts {
             |entry| hasher.hash_one(id_of(entry.number)),
         );
         self.rows.extend_from_slice(&row::blank(&self.layout));
-        self.profiles.extend(
-            (0..self.profile_len).map(|slot| profile.get(slot).cloned().unwrap_or(Value::Missing)),
-        );
+        self.texts.push(Box::default());
+        for (slot, value) in profile.iter().enumerate() {
+            self.set_profile(c, ProfileSlot(slot as u32), value);
+        }
         self.sides.push(None);
         self.set_zone(c, zone);
         c
@@ -149,20 +150,6 @@ impl Contacts {
         let size = self.layout.size as usize;
         self.rows
             .get_mut(c * size..(c + 1) * size)
-            .unwrap_or(&mut [])
-    }
-
-    /// The profile of contact `c`, in slot order.
-    pub fn profile(&self, c: usize) -> &[Value] {
-        let len = self.profile_len;
-        self.profiles.get(c * len..(c + 1) * len).unwrap_or(&[])
-    }
-
-    /// The profile of contact `c`, to write.
-    pub fn profile_mut(&mut self, c: usize) -> &mut [Value] {
-        let len = self.profile_len;
-        self.profiles
-            .get_mut(c * len..(c + 1) * len)
             .unwrap_or(&mut [])
     }
 
@@ -427,8 +414,7 @@ struct SavedContacts {
     row_size: u32,
     ids: Vec<Box<str>>,
     rows: Vec<u8>,
-    profile_len: usize,
-    profiles: Vec<Value>,
+    texts: Vec<Box<[u8]>>,
     sides: Vec<Option<Box<Side>>>,
     strings: Strings,
 }
@@ -441,8 +427,7 @@ impl From<&Contacts> for SavedContacts {
                 .map(|c| Box::from(contacts.id(c)))
                 .collect(),
             rows: contacts.rows.clone(),
-            profile_len: contacts.profile_len,
-            profiles: contacts.profiles.clone(),
+            texts: contacts.texts.clone(),
             sides: contacts.sides.clone(),
             strings: contacts.strings.clone(),
         }
@@ -456,9 +441,8 @@ impl From<SavedContacts> for Contacts {
                 size: saved.row_size,
                 ..ContactLayout::default()
             },
-            profile_len: saved.profile_len,
             rows: saved.rows,
-            profiles: saved.profiles,
+            texts: saved.texts,
             sides: saved.sides,
             strings: saved.strings,
             ..Contacts::default()

@@ -10,8 +10,6 @@
 //! when the aggregate is read, with the bindings of that moment. A group holds one of the plain
 //! states, and reading combines the groups whose key passes.
 
-use std::sync::Arc;
-
 use journey_check::types::Type;
 use journey_ir::eval::Value;
 use journey_ir::layout::{Codec, HistoryRow};
@@ -317,7 +315,7 @@ impl Contacts {
             } => {
                 forget_last(row, present, slot, codec, strings);
                 row::set_i64(row, field, at);
-                if let Some(()) = encode(row, slot, codec, &value, strings) {
+                if let Some(()) = row::write_scalar(row, slot, codec, &value, strings) {
                     row::set_u8(row, present, 1);
                 }
             }
@@ -401,7 +399,7 @@ impl Contacts {
                 {
                     return Value::Missing;
                 }
-                decode(row, value, codec, &self.strings)
+                row::read_scalar(row, value, codec, &self.strings)
             }
             HistoryRow::Count { count } => Value::Int(row::i64_at(row, count)),
             HistoryRow::Side { index } => {
@@ -432,42 +430,4 @@ fn forget_last(row: &mut [u8], present: u32, value: u32, codec: Codec, strings: 
         strings.release(row::u32_at(row, value));
     }
     row::set_u8(row, present, 0);
-}
-
-/// Writes a scalar value as `codec` stores it; `None` when it is missing (or of another type).
-fn encode(
-    row: &mut [u8],
-    at: u32,
-    codec: Codec,
-    value: &Value,
-    strings: &mut Strings,
-) -> Option<()> {
-    match (codec, value) {
-        (Codec::Int, Value::Int(v))
-        | (Codec::Duration, Value::Duration(v))
-        | (Codec::Time, Value::Time(v)) => row::set_i64(row, at, *v),
-        (Codec::Float, Value::Float(v)) => row::set_i64(row, at, v.to_bits() as i64),
-        (Codec::Date, Value::Date(days)) => row::set_u32(row, at, *days as u32),
-        (Codec::Enum, Value::Enum(variant)) => row::set_u32(row, at, *variant),
-        (Codec::Bool, Value::Bool(b)) => row::set_u8(row, at, u8::from(*b)),
-        (Codec::Str, Value::Str(text)) => row::set_u32(row, at, strings.hold(text)),
-        _ => return None,
-    }
-    Some(())
-}
-
-/// Reads a scalar value stored as `codec`.
-fn decode(row: &[u8], at: u32, codec: Codec, strings: &Strings) -> Value {
-    match codec {
-        Codec::Int => Value::Int(row::i64_at(row, at)),
-        Codec::Duration => Value::Duration(row::i64_at(row, at)),
-        Codec::Time => Value::Time(row::i64_at(row, at)),
-        Codec::Float => Value::Float(f64::from_bits(row::i64_at(row, at) as u64)),
-        Codec::Date => Value::Date(row::u32_at(row, at) as i32),
-        Codec::Enum => Value::Enum(row::u32_at(row, at)),
-        Codec::Bool => Value::Bool(row::u8_at(row, at) != 0),
-        Codec::Str => strings
-            .get(row::u32_at(row, at))
-            .map_or(Value::Missing, |text| Value::Str(Arc::clone(text))),
-    }
 }

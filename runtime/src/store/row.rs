@@ -2,10 +2,13 @@
 //! [`ContactLayout`](journey_ir::layout::ContactLayout): little-endian integers of 8, 4 and 1
 //! bytes, and the journey and score standings built from them.
 
-use journey_ir::layout::{ContactLayout, JourneyRow, ScoreRow};
+use std::sync::Arc;
+
+use journey_ir::eval::Value;
+use journey_ir::layout::{Codec, ContactLayout, JourneyRow, ScoreRow};
 use journey_ir::StepId;
 
-use super::{JourneyState, OptionalTime, Phase, ScoreState};
+use super::{JourneyState, OptionalTime, Phase, ScoreState, Strings};
 
 /// The 8 bytes at `at` as an `i64`.
 pub fn i64_at(row: &[u8], at: u32) -> i64 {
@@ -133,4 +136,42 @@ pub fn set_score(row: &mut [u8], at: &ScoreRow, state: &ScoreState) {
     set_i64(row, at.points, state.points);
     set_i64(row, at.anchor, state.anchor.raw());
     set_i64(row, at.periods, state.periods);
+}
+
+/// Writes a scalar value as `codec` stores it; `None` when it is missing (or of another type).
+pub fn write_scalar(
+    row: &mut [u8],
+    at: u32,
+    codec: Codec,
+    value: &Value,
+    strings: &mut Strings,
+) -> Option<()> {
+    match (codec, value) {
+        (Codec::Int, Value::Int(v))
+        | (Codec::Duration, Value::Duration(v))
+        | (Codec::Time, Value::Time(v)) => set_i64(row, at, *v),
+        (Codec::Float, Value::Float(v)) => set_i64(row, at, v.to_bits() as i64),
+        (Codec::Date, Value::Date(days)) => set_u32(row, at, *days as u32),
+        (Codec::Enum, Value::Enum(variant)) => set_u32(row, at, *variant),
+        (Codec::Bool, Value::Bool(b)) => set_u8(row, at, u8::from(*b)),
+        (Codec::Str, Value::Str(text)) => set_u32(row, at, strings.hold(text)),
+        _ => return None,
+    }
+    Some(())
+}
+
+/// Reads a scalar value stored as `codec`.
+pub fn read_scalar(row: &[u8], at: u32, codec: Codec, strings: &Strings) -> Value {
+    match codec {
+        Codec::Int => Value::Int(i64_at(row, at)),
+        Codec::Duration => Value::Duration(i64_at(row, at)),
+        Codec::Time => Value::Time(i64_at(row, at)),
+        Codec::Float => Value::Float(f64::from_bits(i64_at(row, at) as u64)),
+        Codec::Date => Value::Date(u32_at(row, at) as i32),
+        Codec::Enum => Value::Enum(u32_at(row, at)),
+        Codec::Bool => Value::Bool(u8_at(row, at) != 0),
+        Codec::Str => strings
+            .get(u32_at(row, at))
+            .map_or(Value::Missing, |text| Value::Str(Arc::clone(text))),
+    }
 }

@@ -86,7 +86,7 @@ impl<'p> Handler<'_, 'p> {
         now: i64,
         sink: &mut dyn Sink,
     ) {
-        let changed = self.state.contacts.profile(c).get(slot.index()) != Some(value);
+        let changed = self.state.contacts.profile_value(c, slot) != *value;
         self.trace(c, sink, |who| Trace::Profile {
             who,
             at: now,
