@@ -24,7 +24,8 @@
 //!     its outermost calls, minus the clock's own cost, against the end-to-end time;
 //!   - **latency**: a third pass in which every 64th line is timed from the start of
 //!     `handle_line` to each action emitted while handling it (timers fired by the line
-//!     included), and every line as a whole, for the slowest one;
+//!     included; lines that emit more than 100 actions, schedule storms, counted apart), and
+//!     every line as a whole, for the slowest one;
 //! - **the limit**: a hand-written Rust implementation of two of the eight journeys
 //!   (`abandoned_cart` and `welcome`) over the floor's decoding, with each contact's state in one
 //!   64-byte row, ids stored once and found through one foldhash-hashed table, timers in a
@@ -75,7 +76,7 @@ use journey_ir::eval::{Evaluator, Interpreter};
 use journey_ir::Program;
 
 use e2e::end_to_end;
-use latency::{latency, LATENCY_EVERY};
+use latency::{latency, LATENCY_EVERY, STORM_ACTIONS};
 use report::{group, micros, print_machine, print_mix, print_sizes, si, Row};
 use share::evaluator_share;
 
@@ -282,10 +283,13 @@ fn main() -> Result<(), Box<dyn Error>> {
                 format!("{} / {}", micros(latency.p50_ns), micros(latency.p99_ns)),
                 format!(
                     "every {LATENCY_EVERY}th line: start of `handle_line` to each action it \
-                     emits; {} samples, max {}, up to {} actions from one timed line",
+                     emits; {} samples, max {}; {} timed lines of more than {STORM_ACTIONS} \
+                     actions (storms, up to {} actions) left out with their {} samples",
                     group(latency.samples as u64),
                     micros(latency.max_ns),
-                    group(latency.burst as u64)
+                    group(latency.storm_lines as u64),
+                    group(latency.burst as u64),
+                    group(latency.storm_samples as u64)
                 ),
             ));
             rows.push(Row::new(

@@ -1,5 +1,7 @@
 //! The latency pass: every line timed as a whole, and every [`LATENCY_EVERY`]th line from the
-//! start of `handle_line` to each action it emits.
+//! start of `handle_line` to each action it emits. A timed line that emits more than
+//! [`STORM_ACTIONS`] actions is a schedule storm (a newsletter due for a whole zone at once):
+//! its samples are counted apart, so that the percentiles say what one event costs.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -15,11 +17,15 @@ use super::input::Lines;
 /// Every this many lines, one is timed for the latency measurement.
 pub(super) const LATENCY_EVERY: usize = 64;
 
+/// More actions than this from one line make it a storm: one contact's event sends a few.
+pub(super) const STORM_ACTIONS: usize = 100;
+
 /// Timestamps actions against the start of the line being handled, when that line is sampled.
 #[derive(Default)]
 struct LatencySink {
     start: Option<Instant>,
-    samples: Vec<u64>,
+    /// The samples of the timed line being handled.
+    line_samples: Vec<u64>,
     /// Actions of the timed line being handled.
     this_line: usize,
     inner: JsonSink,
@@ -28,7 +34,7 @@ struct LatencySink {
 impl Sink for LatencySink {
     fn action(&mut self, program: &Program, action: &Action<'_>) {
         if let Some(start) = self.start {
-            self.samples.push(start.elapsed().as_nanos() as u64);
+            self.line_samples.push(start.elapsed().as_nanos() as u64);
             self.this_line += 1;
         }
         self.inner.action(program, action);
@@ -45,6 +51,9 @@ pub(super) struct Latency {
     pub(super) p50_ns: u64,
     pub(super) p99_ns: u64,
     pub(super) max_ns: u64,
+    /// Timed lines left out as storms, and their samples.
+    pub(super) storm_lines: usize,
+    pub(super) storm_samples: usize,
     /// The most actions one timed line emitted.
     pub(super) burst: usize,
     /// The slowest line of all (timed or not), its number and the actions it emitted.
@@ -58,6 +67,8 @@ pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path)
     let mut sink = LatencySink::default();
     let mut timed = 0;
     let mut burst = 0;
+    let mut samples = Vec::new();
+    let (mut storm_lines, mut storm_samples) = (0, 0);
     // Every line is timed as a whole (two clock reads, well under 1% of a line's cost), to find
     // the slowest one, which sampling would likely miss.
     let mut worst = (Duration::ZERO, 0, 0);
@@ -72,6 +83,13 @@ pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path)
             engine.handle_line(number, line, &mut sink);
             sink.start = None;
             burst = burst.max(sink.this_line);
+            if sink.line_samples.len() > STORM_ACTIONS {
+                storm_lines += 1;
+                storm_samples += sink.line_samples.len();
+                sink.line_samples.clear();
+            } else {
+                samples.append(&mut sink.line_samples);
+            }
         } else {
             engine.handle_line(number, line, &mut sink);
         }
@@ -82,7 +100,6 @@ pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path)
     }
     engine.finish(None, &mut sink);
     drop(engine);
-    let mut samples = sink.samples;
     samples.sort_unstable();
     let at = |q: f64| {
         samples
@@ -96,6 +113,8 @@ pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path)
         p50_ns: at(0.50),
         p99_ns: at(0.99),
         max_ns: samples.last().copied().unwrap_or(0),
+        storm_lines,
+        storm_samples,
         burst,
         worst_line: worst.0,
         worst_line_number: worst.1,

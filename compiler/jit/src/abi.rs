@@ -201,9 +201,9 @@ pub(crate) fn tag_of(value: &Value) -> u8 {
 /// The raw pointers are copies of the slices' own pointers (`event`, `profile`, `row`, `consts`,
 /// the binding table's `records`), which this context borrows for `'a`: compiled code may load
 /// from `event_ptr + i * 24` (`i < event_len`), `binding_table.ptr[b] + i * 24`
-/// (`i < binding_table.len[b]`), `row_ptr + o` (`o + 8 <= row_len`) and the like while the
-/// context lives. Rust code never
-/// dereferences them; it reads the slices.
+/// (`i < binding_table.len[b]`), `row_ptr + o .. + w` (`o + w <= row_len`, for a width `w` of 1,
+/// 4 or 8) and the like while the context lives. Rust code never dereferences them; it reads
+/// the slices.
 #[repr(C)]
 pub(crate) struct Ctx<'a> {
     /// The bits of the value a helper (or the compiled function) returns; its tag is the
@@ -688,6 +688,13 @@ extern "C" fn jit_profile(ctx: &mut Ctx<'_>, slot: u32, expect: u32) -> u32 {
     })
 }
 
+/// Whether a profile field has a value: 0 or 1 (0 when the environment panicked).
+extern "C" fn jit_profile_is_set(ctx: &mut Ctx<'_>, slot: u32) -> u32 {
+    guard(ctx, 0, |ctx| {
+        u32::from(ctx.env.profile_is_set(ProfileSlot(slot)))
+    })
+}
+
 extern "C" fn jit_history(ctx: &mut Ctx<'_>, history: u32, expect: u32) -> u32 {
     guard(ctx, MISSING, |ctx| {
         let value = ctx.env.history(HistoryId(history));
@@ -921,6 +928,7 @@ pub(crate) enum Helper {
     EventField,
     BindingField,
     Profile,
+    ProfileIsSet,
     History,
     ScorePoints,
     Now,
@@ -952,7 +960,7 @@ use Ty::{Ptr, I32, I64};
 const BINARY: &[Ty] = &[Ptr, I32, I64, I32, I64];
 
 /// The fixed table of helpers, in the order of [`Helper`].
-pub(crate) const HELPERS: [HelperInfo; 15] = [
+pub(crate) const HELPERS: [HelperInfo; 16] = [
     HelperInfo {
         name: "jit_event_field",
         address: || jit_event_field as *const u8,
@@ -969,6 +977,12 @@ pub(crate) const HELPERS: [HelperInfo; 15] = [
         name: "jit_profile",
         address: || jit_profile as *const u8,
         params: &[Ptr, I32, I32],
+        result: Some(I32),
+    },
+    HelperInfo {
+        name: "jit_profile_is_set",
+        address: || jit_profile_is_set as *const u8,
+        params: &[Ptr, I32],
         result: Some(I32),
     },
     HelperInfo {
@@ -1062,6 +1076,7 @@ mod tests {
             (Helper::EventField, "jit_event_field"),
             (Helper::BindingField, "jit_binding_field"),
             (Helper::Profile, "jit_profile"),
+            (Helper::ProfileIsSet, "jit_profile_is_set"),
             (Helper::History, "jit_history"),
             (Helper::ScorePoints, "jit_score_points"),
             (Helper::Now, "jit_now"),

@@ -19,7 +19,7 @@ use cranelift_module::{FuncId, Module};
 
 use journey_check::types::Type;
 use journey_ir::eval::Value;
-use journey_ir::layout::ContactLayout;
+use journey_ir::layout::{Codec, ContactLayout, ProfileValue};
 use journey_ir::{ArithOp, CompareOp, Const, ExprId, ExprKind, Program, ScoreId, SegmentId};
 
 use crate::abi::{
@@ -183,7 +183,7 @@ pub(crate) mod reads {
     pub const EVENT: u8 = 2;
     /// It reads the profile.
     pub const PROFILE: u8 = 4;
-    /// It reads the contact's row (a score's points).
+    /// It reads the contact's row (a score's points, a profile field's presence or value).
     pub const ROW: u8 = 0x80;
     /// It reads a field of binding `b` (`b < BINDING_RECORDS`): bit `FIRST_BINDING << b`.
     pub const FIRST_BINDING: u8 = 8;
@@ -212,12 +212,16 @@ pub(crate) mod reads {
 /// compiled code evaluates in place) or is more than [`MAX_DEPTH`] deep counting those, so that
 /// neither code generation nor evaluation recurses without bound.
 ///
-/// Also says, for each expression, which records its evaluation may read (see [`reads`]).
-pub(crate) fn analyse(program: &Program) -> Result<Analysis, (ExprId, Refusal)> {
+/// Also says, for each expression, which records its evaluation may read (see [`reads`]), the
+/// contact's row where `layout` puts what it reads there.
+pub(crate) fn analyse(
+    program: &Program,
+    layout: &ContactLayout,
+) -> Result<Analysis, (ExprId, Refusal)> {
     let mut memo = vec![Visit::New; program.exprs.len()];
     for index in 0..program.exprs.len() {
         let id = ExprId(index as u32);
-        tags_of(program, id, &mut memo, 0).map_err(|reason| (id, reason))?;
+        tags_of(program, layout, id, &mut memo, 0).map_err(|reason| (id, reason))?;
     }
     let mut analysis = Analysis {
         tags: Vec::with_capacity(memo.len()),
@@ -261,6 +265,7 @@ enum Visit {
 
 fn tags_of(
     program: &Program,
+    layout: &ContactLayout,
     id: ExprId,
     memo: &mut [Visit],
     depth: usize,
@@ -287,7 +292,7 @@ fn tags_of(
     let mut reads_row = false;
     let mut size = 1u32;
     let mut sub = |x: &ExprId| -> Result<Tags, Refusal> {
-        let facts = tags_of(program, *x, memo, depth + 1)?;
+        let facts = tags_of(program, layout, *x, memo, depth + 1)?;
         height = height.max(facts.height);
         touched |= facts.reads;
         size = size.saturating_add(facts.size);
@@ -300,8 +305,11 @@ fn tags_of(
             touched |= reads::EVENT;
             Tags::of_type(&expr.ty)
         }
-        ExprKind::Profile(_) => {
+        ExprKind::Profile(slot) => {
             touched |= reads::PROFILE;
+            // A scalar the row holds is loaded from there (the record or the environment
+            // answering when no row holding it was lent).
+            reads_row = ProfileInRow::of(layout, slot.0).is_some_and(|p| p.value.is_some());
             Tags::of_type(&expr.ty)
         }
         ExprKind::BindingField(binding, ..) => {
@@ -341,8 +349,16 @@ fn tags_of(
             }
             Tags::one(tag::LIST)
         }
-        ExprKind::Not(x) | ExprKind::IsSet(x, _) => {
+        ExprKind::Not(x) => {
             sub(x)?;
+            boolean
+        }
+        ExprKind::IsSet(x, _) => {
+            sub(x)?;
+            // `profile.f is set` loads the field's present byte from the row.
+            if let Some(ExprKind::Profile(slot)) = program.exprs.get(x.index()).map(|e| &e.kind) {
+                reads_row = ProfileInRow::of(layout, slot.0).is_some();
+            }
             boolean
         }
         ExprKind::And(a, b)
@@ -372,6 +388,54 @@ fn tags_of(
     };
     memo[id.index()] = Visit::Done(facts);
     Ok(facts)
+}
+
+/// Where a contact's row holds a profile field, with offsets that fit an instruction's.
+#[derive(Clone, Copy)]
+struct ProfileInRow {
+    /// The offset of its present byte (1: it has a value, 0: it is missing).
+    present: i32,
+    /// The offset of its value and how it is stored, when the row holds the value (a scalar;
+    /// strings and lists are kept elsewhere).
+    value: Option<(i32, Codec)>,
+    /// How long a row must be to hold both.
+    end: i64,
+}
+
+impl ProfileInRow {
+    /// Where `layout` puts profile slot `slot` (none for a slot it does not have, or offsets
+    /// past `i32::MAX`).
+    fn of(layout: &ContactLayout, slot: u32) -> Option<ProfileInRow> {
+        let row = layout.profile.get(usize::try_from(slot).ok()?)?;
+        let present = i32::try_from(row.present).ok()?;
+        let value = match row.value {
+            // A string's codec is a number in a table compiled code does not have.
+            ProfileValue::Row { at, codec } if codec != Codec::Str => {
+                i32::try_from(at).ok().map(|at| (at, codec))
+            }
+            _ => None,
+        };
+        let end = value.map_or(0, |(at, codec)| i64::from(at) + i64::from(codec.width()));
+        Some(ProfileInRow {
+            present,
+            value,
+            end: end.max(i64::from(present) + 1),
+        })
+    }
+}
+
+/// The tag of the values a codec stores (missing for a string's, which the row does not hold).
+fn codec_tag(codec: Codec) -> u8 {
+    match codec {
+        Codec::Int => tag::INT,
+        Codec::Float => tag::FLOAT,
+        Codec::Duration => tag::DURATION,
+        Codec::Time => tag::TIME,
+        Codec::Date => tag::DATE,
+        Codec::Enum => tag::ENUM,
+        Codec::Bool => tag::BOOL,
+        Codec::Str => tag::MISSING,
+    }
 }
 
 /// A value in compiled code.
@@ -423,7 +487,8 @@ pub(crate) struct FnGen<'u, 'a, 'f> {
 pub(crate) struct Unit<'a> {
     /// The program.
     pub program: &'a Program,
-    /// Where a contact's row holds each score's points (the runtime's layout).
+    /// Where a contact's row holds each score's points and each profile field's presence and
+    /// scalar value (the runtime's layout).
     pub layout: ContactLayout,
     /// The module the functions go into.
     pub module: &'a mut JITModule,
@@ -751,9 +816,195 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
         })
     }
 
-    /// A profile field: loaded from the profile record when the environment gave one that
-    /// holds the slot, else asked of the environment.
+    /// A profile field: a scalar the layout keeps in the contact's row is loaded from there
+    /// when the environment lent a row that holds it (its present byte and value); otherwise,
+    /// and for strings and lists, [`FnGen::profile_record_or_call`].
     fn profile(&mut self, slot: u32, tags: Tags) -> Result<Val, Refusal> {
+        let Some(ProfileInRow {
+            present,
+            value: Some((at, codec)),
+            end,
+        }) = ProfileInRow::of(&self.unit.layout, slot)
+        else {
+            return self.profile_record_or_call(slot, tags);
+        };
+        let pointer = self.unit.module.target_config().pointer_type();
+        let strings = tags.has(tag::STR);
+        let direct = self.row_holds(end);
+        let load_block = self.b.create_block();
+        let call_block = self.b.create_block();
+        let merge = self.b.create_block();
+        let tag = self.b.append_block_param(merge, I8);
+        let bits = self.b.append_block_param(merge, I64);
+        let addr = strings.then(|| self.b.append_block_param(merge, pointer));
+        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
+
+        self.b.switch_to_block(load_block);
+        self.b.seal_block(load_block);
+        let row = self.load_ctx(pointer, ROW_PTR_OFFSET);
+        let (t, v) = self.row_value(row, present, at, codec, tags);
+        let mut args = vec![t.into(), v.into()];
+        if strings {
+            let none = self.b.ins().iconst(pointer, 0);
+            args.push(none.into());
+        }
+        self.b.ins().jump(merge, &args);
+
+        self.b.switch_to_block(call_block);
+        self.b.seal_block(call_block);
+        self.b.set_cold_block(call_block);
+        let value = self.profile_record_or_call(slot, tags)?;
+        let mut args = vec![value.tag.into(), value.bits.into()];
+        if strings {
+            let at = match value.addr {
+                Some(Addr::Dynamic(at)) => at,
+                _ => self.b.ins().iconst(pointer, 0),
+            };
+            args.push(at.into());
+        }
+        self.b.ins().jump(merge, &args);
+
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        Ok(Val {
+            tag,
+            bits,
+            tags,
+            addr: addr.map(Addr::Dynamic),
+        })
+    }
+
+    /// Whether the environment lent a row at least `end` bytes long, as an `i8` 0 or 1 (the
+    /// length of no row is 0).
+    fn row_holds(&mut self, end: i64) -> ir::Value {
+        let len = self.load_ctx(I64, ROW_LEN_OFFSET);
+        self.b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThan, len, end - 1)
+    }
+
+    /// The tag and bits of a profile field the row at `row` holds: missing when its present
+    /// byte (at `present`) is 0, else the value stored at `at` as `codec` says, in the bits
+    /// [`FnGen::load_value`] gives the same [`Value`] (a date's days sign-extended, an enum's
+    /// variant zero-extended, a bool 0 or 1). A value of a tag outside `tags` reads as missing,
+    /// as there. `row` must hold both (see [`ProfileInRow::end`]).
+    fn row_value(
+        &mut self,
+        row: ir::Value,
+        present: i32,
+        at: i32,
+        codec: Codec,
+        tags: Tags,
+    ) -> (ir::Value, ir::Value) {
+        let t = codec_tag(codec);
+        if t == tag::MISSING || !tags.has(t) {
+            return (self.tag_const(tag::MISSING), self.i64_const(0));
+        }
+        let flags = MemFlagsData::trusted().with_endianness(ir::Endianness::Little);
+        let byte = self.b.ins().load(I8, flags, row, present);
+        let set = self.b.ins().icmp_imm_s(IntCC::NotEqual, byte, 0);
+        let value = match codec {
+            Codec::Date => self.b.ins().sload32(flags, row, at),
+            Codec::Enum => self.b.ins().uload32(flags, row, at),
+            Codec::Bool => {
+                let stored = self.b.ins().load(I8, flags, row, at);
+                let held = self.b.ins().icmp_imm_s(IntCC::NotEqual, stored, 0);
+                self.b.ins().uextend(I64, held)
+            }
+            _ => self.b.ins().load(I64, flags, row, at),
+        };
+        let known = self.tag_const(t);
+        let missing = self.tag_const(tag::MISSING);
+        let zero = self.i64_const(0);
+        let tag = self.b.ins().select(set, known, missing);
+        let bits = self.b.ins().select(set, value, zero);
+        (tag, bits)
+    }
+
+    /// Whether a profile field has a value (`is set`), as an `i8` 0 or 1: its present byte when
+    /// the environment lent a row that holds it, else [`FnGen::profile_set_elsewhere`].
+    fn profile_set(&mut self, slot: u32, present: i32, tags: Tags) -> Result<ir::Value, Refusal> {
+        let pointer = self.unit.module.target_config().pointer_type();
+        let direct = self.row_holds(i64::from(present) + 1);
+        let load_block = self.b.create_block();
+        let call_block = self.b.create_block();
+        let merge = self.b.create_block();
+        let set = self.b.append_block_param(merge, I8);
+        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
+
+        self.b.switch_to_block(load_block);
+        self.b.seal_block(load_block);
+        let row = self.load_ctx(pointer, ROW_PTR_OFFSET);
+        let flags = MemFlagsData::trusted().with_endianness(ir::Endianness::Little);
+        let byte = self.b.ins().load(I8, flags, row, present);
+        let held = self.b.ins().icmp_imm_s(IntCC::NotEqual, byte, 0);
+        self.b.ins().jump(merge, &[held.into()]);
+
+        self.b.switch_to_block(call_block);
+        self.b.seal_block(call_block);
+        self.b.set_cold_block(call_block);
+        let asked = self.profile_set_elsewhere(slot, tags)?;
+        self.b.ins().jump(merge, &[asked.into()]);
+
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        Ok(set)
+    }
+
+    /// Whether a profile field has a value, without the row: from the tag of its slot in the
+    /// profile record when the environment gave one that holds the slot (a tag outside `tags`
+    /// is missing, as when the value is read), else [`Env::profile_is_set`] (a helper), which
+    /// makes no string.
+    ///
+    /// [`Env::profile_is_set`]: journey_ir::eval::Env::profile_is_set
+    fn profile_set_elsewhere(&mut self, slot: u32, tags: Tags) -> Result<ir::Value, Refusal> {
+        let offset = i64::from(slot)
+            .checked_mul(VALUE_SIZE)
+            .filter(|o| o + VALUE_SIZE <= i64::from(i32::MAX))
+            .and_then(|o| i32::try_from(o).ok());
+        let Some(offset) = offset else {
+            let id = self.u32_const(slot);
+            let answer = self.call1(Helper::ProfileIsSet, &[id])?;
+            return Ok(self.b.ins().icmp_imm_s(IntCC::NotEqual, answer, 0));
+        };
+        let pointer = self.unit.module.target_config().pointer_type();
+        let len = self.load_ctx(I64, PROFILE_LEN_OFFSET);
+        let direct = self
+            .b
+            .ins()
+            .icmp_imm_s(IntCC::UnsignedGreaterThan, len, i64::from(slot));
+        let load_block = self.b.create_block();
+        let call_block = self.b.create_block();
+        let merge = self.b.create_block();
+        let set = self.b.append_block_param(merge, I8);
+        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
+
+        self.b.switch_to_block(load_block);
+        self.b.seal_block(load_block);
+        let record = self.load_ctx(pointer, PROFILE_PTR_OFFSET);
+        let raw = self
+            .b
+            .ins()
+            .load(I8, MemFlagsData::trusted(), record, offset);
+        let known = self.known_tag(raw, tags);
+        self.b.ins().jump(merge, &[known.into()]);
+
+        self.b.switch_to_block(call_block);
+        self.b.seal_block(call_block);
+        self.b.set_cold_block(call_block);
+        let id = self.u32_const(slot);
+        let answer = self.call1(Helper::ProfileIsSet, &[id])?;
+        let held = self.b.ins().icmp_imm_s(IntCC::NotEqual, answer, 0);
+        self.b.ins().jump(merge, &[held.into()]);
+
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        Ok(set)
+    }
+
+    /// A profile field from the profile record when the environment gave one that holds the
+    /// slot, else asked of the environment.
+    fn profile_record_or_call(&mut self, slot: u32, tags: Tags) -> Result<Val, Refusal> {
         let len = self.load_ctx(I64, PROFILE_LEN_OFFSET);
         let direct = self
             .b
@@ -854,18 +1105,7 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
     ) -> (ir::Value, ir::Value) {
         let flags = MemFlagsData::trusted();
         let raw = self.b.ins().load(I8, flags, record, offset);
-        // Whether the tag is one of `tags` (a `Value`'s tag is 0 to 9).
-        let known = if tags.0.count_ones() == 1 {
-            self.b
-                .ins()
-                .icmp_imm_s(IntCC::Equal, raw, i64::from(tags.0.trailing_zeros()))
-        } else {
-            let index = self.b.ins().uextend(I32, raw);
-            let set = self.b.ins().iconst(I32, i64::from(tags.0));
-            let shifted = self.b.ins().ushr(set, index);
-            let bit = self.b.ins().band_imm_s(shifted, 1);
-            self.b.ins().icmp_imm_s(IntCC::NotEqual, bit, 0)
-        };
+        let known = self.known_tag(raw, tags);
         let zero8 = self.tag_const(tag::MISSING);
         let tag = self.b.ins().select(known, raw, zero8);
         let payload = offset + PAYLOAD;
@@ -917,6 +1157,22 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             }
         }
         (tag, bits)
+    }
+
+    /// Whether a [`Value`]'s tag byte is one of `tags` (a `Value`'s tag is 0 to 9; `tags` never
+    /// holds missing), as an `i8` 0 or 1.
+    fn known_tag(&mut self, raw: ir::Value, tags: Tags) -> ir::Value {
+        if tags.0.count_ones() == 1 {
+            self.b
+                .ins()
+                .icmp_imm_s(IntCC::Equal, raw, i64::from(tags.0.trailing_zeros()))
+        } else {
+            let index = self.b.ins().uextend(I32, raw);
+            let set = self.b.ins().iconst(I32, i64::from(tags.0));
+            let shifted = self.b.ins().ushr(set, index);
+            let bit = self.b.ins().band_imm_s(shifted, 1);
+            self.b.ins().icmp_imm_s(IntCC::NotEqual, bit, 0)
+        }
     }
 
     /// A field of a binding: loaded from the binding's record when the environment gave one
@@ -1285,6 +1541,22 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
     }
 
     fn is_set(&mut self, x: ExprId, negated: bool, d: usize) -> Result<Val, Refusal> {
+        // `profile.f is set` asks whether the field has a value, not what it is (as the
+        // interpreter, through `Env::profile_is_set`): its present byte in the row, a string
+        // never made.
+        let program = self.unit.program;
+        if let Some(ExprKind::Profile(slot)) = program.exprs.get(x.index()).map(|e| &e.kind) {
+            if let Some(place) = ProfileInRow::of(&self.unit.layout, slot.0) {
+                let tags = self.tags_of(x);
+                let set = self.profile_set(slot.0, place.present, tags)?;
+                let held = if negated {
+                    self.b.ins().bxor_imm_s(set, 1)
+                } else {
+                    set
+                };
+                return Ok(self.boolean(held));
+            }
+        }
         let v = self.child(x, d)?;
         let cc = if negated {
             IntCC::Equal

@@ -26,20 +26,35 @@
 //! # Reading the runtime's slots
 //!
 //! At each outermost call, [`JitProgram`] asks the environment once for its records
-//! ([`Env::event_record`], [`Env::profile_record`], and [`Env::binding_record`] for each
-//! binding read), and only when the expression's code (its segments' and scores' conditions
-//! included) reads the event, the profile or that binding. Their pointer and length (and the
-//! event's id; `u64::MAX` for none) go into the `#[repr(C)]` context, where compiled code loads
-//! them. A read `EventField(e, slot)` checks `ctx.event_id == e` and
-//! `slot < ctx.event_len`, then loads the slot's tag byte and payload straight from
-//! `event_ptr + slot * 24`, through the layout `journey_ir::eval::Value` fixes (`repr(C, u8)`: the
-//! tag at offset 0, in the order of the JIT's own tags, the payload at offset 8): only the widths
-//! the slot's static tags allow (a byte for a bool, 4 bytes for a date or an enum, 8 for the
-//! others); a tag outside them reads as missing, as from a helper. `Profile(slot)` is the same
-//! against the profile record. When the check fails (no record, another event, a slot past the
-//! end) the read falls back to the helper that asks [`Env::event_field`] or [`Env::profile`],
-//! which therefore keeps defining the answer: compiled code never assumes what an environment
-//! says about another event or a missing slot.
+//! ([`Env::event_record`], [`Env::profile_record`], [`Env::contact_row`], and
+//! [`Env::binding_record`] for each binding read), and only when the expression's code (its
+//! segments' and scores' conditions included) reads the event, the profile, the contact's row
+//! or that binding. Their pointer and length (and the event's id; `u64::MAX` for none) go into
+//! the `#[repr(C)]` context, where compiled code loads them. A read `EventField(e, slot)`
+//! checks `ctx.event_id == e` and `slot < ctx.event_len`, then loads the slot's tag byte and
+//! payload straight from `event_ptr + slot * 24`, through the layout `journey_ir::eval::Value`
+//! fixes (`repr(C, u8)`: the tag at offset 0, in the order of the JIT's own tags, the payload at
+//! offset 8): only the widths the slot's static tags allow (a byte for a bool, 4 bytes for a
+//! date or an enum, 8 for the others); a tag outside them reads as missing, as from a helper.
+//! `Profile(slot)` is the same against the profile record. When the check fails (no record,
+//! another event, a slot past the end) the read falls back to the helper that asks
+//! [`Env::event_field`] or [`Env::profile`], which therefore keeps defining the answer: compiled
+//! code never assumes what an environment says about another event or a missing slot.
+//!
+//! The contact's row ([`Env::contact_row`], laid out by `journey_ir::layout::ContactLayout`)
+//! holds each profile field's *present byte* (1: it has a value, 0: missing) and, for a scalar
+//! other than a string, its value, little-endian as the field's `Codec` says (8 bytes for an
+//! `int`, a `float`'s bits, a `duration` or a `time`; 4 for a date's days or an enum's variant;
+//! 1 for a bool). `Profile(slot)` of such a scalar first checks that the row holds both the
+//! present byte and the value (`row_len` against the larger end), then loads the present byte
+//! (0: missing) and the value, giving the same tag and bits as the record's `Value` (a date
+//! sign-extended, an enum zero-extended, a bool 0 or 1; a codec whose tag the slot's static
+//! tags do not allow reads as missing); otherwise it reads as above. `profile.f is set` (and
+//! `is not set`), for every profile field, strings and lists included, is one load of the
+//! present byte when the row holds it; otherwise the tag of the profile record's slot, or the
+//! helper that asks [`Env::profile_is_set`], as the interpreter does, so that no string is
+//! made to answer it. A profile string or list is never read from the row (the runtime keeps
+//! it elsewhere).
 //!
 //! Bindings are a journey's own, numbered from 0, and a journey has few: the context points to a
 //! `#[repr(C)]` *binding table* of `abi::BINDING_RECORDS` (4) records indexed by binding id, two
@@ -109,21 +124,23 @@
 //! `profile_ptr`, `profile_len`, `consts_ptr`, `row_ptr`, `row_len`, `binding_table`: a pointer
 //! to the `ptr` and `len` arrays) and then the Rust side's. A score's points are an 8-byte
 //! little-endian load from the contact's row at the offset `journey_ir::layout::ContactLayout`
-//! gives, when the environment lent a row (`Env::contact_row`) long enough to hold it. A value is a pair: a tag
-//! (`u8`: missing, bool, int, float, string, duration, time, date, enum, list) and 64 bits (the
-//! integer, the IEEE bits of a float, 0/1 for a bool, days for a date, the variant for an enum, 0
-//! for missing, a handle for a string or a list). A function returns the tag and leaves the bits
-//! in `ctx.ret`.
+//! gives, when the environment lent a row (`Env::contact_row`) long enough to hold it; a
+//! profile field's present byte and scalar value are loads from the row the same way (see
+//! above). A value is a pair: a tag (`u8`: missing, bool, int, float, string, duration, time,
+//! date, enum, list) and 64 bits (the integer, the IEEE bits of a float, 0/1 for a bool, days
+//! for a date, the variant for an enum, 0 for missing, a handle for a string or a list). A
+//! function returns the tag and leaves the bits in `ctx.ret`.
 //!
 //! Compiled code computes scalars natively (tags and missing values, saturating `int` and
 //! `duration`/`time` arithmetic, `int / 0`, IEEE floats and `int` → `float` widening,
 //! comparisons, `and`/`or`/`??` with branches, `is set`, `not`, `-`) and reads record slots
 //! itself. It calls nothing but a fixed table of `extern "C"` helpers, linked by name with
 //! `JITBuilder::symbol`: the leaf reads that go to the [`Env`] (event field, profile and binding
-//! field when the records cannot answer, score points, history, now), and the string and list
-//! operations (`==` and ordering on strings, `+` on strings, `in`, `contains`, `starts_with`,
-//! `ends_with`, list literals). Every helper takes the context pointer first; the context holds
-//! the `&dyn Env` (a reference stored in a field, never a transmuted fat pointer).
+//! field when the records cannot answer, whether a profile field is set when the row cannot,
+//! score points, history, now), and the string and list operations (`==` and ordering on
+//! strings, `+` on strings, `in`, `contains`, `starts_with`, `ends_with`, list literals). Every
+//! helper takes the context pointer first; the context holds the `&dyn Env` (a reference stored
+//! in a field, never a transmuted fat pointer).
 //!
 //! # Why it is sound
 //!
@@ -146,9 +163,12 @@
 //!   has returned.
 //! - Compiled code stores only `ctx.ret`; it loads the context's fields, and memory at four
 //!   kinds of address, each within a live, immutable allocation for the whole call:
-//!   - `row_ptr + offset .. + 8` for an offset of the layout, only after checking
-//!     `offset + 8 <= row_len`: the context copied the pointer and length from the `&[u8]` the
-//!     environment lent (or an empty slice) and holds that borrow for the call, as below;
+//!   - `row_ptr + offset .. + width` for an offset of the layout and a width of 1, 4 or 8 (a
+//!     score's points; a profile field's present byte and its scalar value), only after
+//!     checking `offset + width <= row_len` (for a profile field, against the end of the
+//!     present byte and of the value both): the context copied the pointer and length from the
+//!     `&[u8]` the environment lent (or an empty slice) and holds that borrow for the call, as
+//!     below;
 //!   - `event_ptr + slot * 24 + {0, 8, 16}` (and the same with `profile_ptr`, and with
 //!     `binding_table.ptr[b]` for a constant `b < 4`, the arrays' length), only after checking
 //!     `slot < event_len` (`profile_len`, `binding_table.len[b]`): the context (or its binding
@@ -164,7 +184,9 @@
 //!   - `consts_ptr + i * 24 + {8, 16}`, for the index `i` of a constant string the generator put
 //!     in the program's table, which is complete before any call and never changes;
 //!
-//!   Those of records and constants are loads of 1, 4 or 8 bytes inside one 24-byte [`Value`];
+//!   Those of the row are loads of plain bytes, any of whose bit patterns is a value (a bool's
+//!   byte is compared with 0, never used as it is). Those of records and constants are loads
+//!   of 1, 4 or 8 bytes inside one 24-byte [`Value`];
 //!   a load of payload bytes the tag says are padding yields bits that are discarded (selected
 //!   away) before use, and the `Arc` words of a string are compared only once both tags say
 //!   string.
@@ -270,7 +292,8 @@ enum Entry {
 /// A program's expressions compiled to native code; evaluates them through [`Evaluator`].
 pub struct JitProgram {
     /// The code of every expression of the arena, by [`ExprId`], and what it may touch (the
-    /// `codegen::reads` bits: the event record, the profile, the records of bindings 0 to 3).
+    /// `codegen::reads` bits: the event record, the profile, the contact's row, the records of
+    /// bindings 0 to 3).
     entries: Vec<(Entry, u8)>,
     /// By [`EventId`]: how many event filters the event type has, and the batch functions that
     /// evaluate them, 64 to a function (word `k` of the bits), with what they may touch.
@@ -354,11 +377,12 @@ fn compile_program(program: &Program) -> Result<JitProgram, JitError> {
         }
     }
 
+    let layout = journey_ir::layout::ContactLayout::of(program);
     let codegen::Analysis { tags, reads, sizes } =
-        codegen::analyse(program).map_err(|(id, reason)| JitError::expr(id, reason))?;
+        codegen::analyse(program, &layout).map_err(|(id, reason)| JitError::expr(id, reason))?;
     let mut unit = Unit {
         program,
-        layout: journey_ir::layout::ContactLayout::of(program),
+        layout,
         module: jit,
         helpers,
         places,

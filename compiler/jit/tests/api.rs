@@ -998,3 +998,285 @@ fn scores_are_loaded_from_the_contact_row_when_the_environment_lends_one() {
         assert_eq!(jit.eval(b, &env), Value::Int(99));
     }
 }
+
+/// An environment that lends a contact row holding profile fields (or none) and may hand out a
+/// profile record, while `profile` and `profile_is_set` answer from `asked` (and count their
+/// calls), so that a test sees which of them a read used.
+struct ProfileRow {
+    row: Option<Vec<u8>>,
+    record: Option<Vec<Value>>,
+    asked: Vec<Value>,
+    calls: std::cell::Cell<u32>,
+}
+
+impl ProfileRow {
+    fn new(row: Option<Vec<u8>>, record: Option<Vec<Value>>, asked: Vec<Value>) -> ProfileRow {
+        ProfileRow {
+            row,
+            record,
+            asked,
+            calls: std::cell::Cell::new(0),
+        }
+    }
+}
+
+impl Env for ProfileRow {
+    fn event_field(&self, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn binding_field(&self, _binding: BindingId, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn profile(&self, slot: ProfileSlot) -> Value {
+        self.calls.set(self.calls.get() + 1);
+        self.asked
+            .get(slot.index())
+            .cloned()
+            .unwrap_or(Value::Missing)
+    }
+    fn profile_is_set(&self, slot: ProfileSlot) -> bool {
+        self.calls.set(self.calls.get() + 1);
+        self.asked
+            .get(slot.index())
+            .is_some_and(|value| !value.is_missing())
+    }
+    fn score_points(&self, _score: ScoreId) -> i64 {
+        0
+    }
+    fn history(&self, _history: HistoryId) -> Value {
+        Value::Missing
+    }
+    fn now(&self) -> i64 {
+        0
+    }
+    fn profile_record(&self) -> Option<&[Value]> {
+        self.record.as_deref()
+    }
+    fn contact_row(&self) -> Option<&[u8]> {
+        self.row.as_deref()
+    }
+}
+
+#[test]
+fn profile_fields_are_loaded_from_the_contact_row_when_the_environment_lends_one() {
+    use journey_ir::layout::{Codec, ContactLayout, ProfileValue};
+    let types = [
+        Type::Int,
+        Type::Float,
+        Type::Duration,
+        Type::Time,
+        Type::Date,
+        Type::Enum(journey_check::types::EnumId(0)),
+        Type::Bool,
+        Type::String,
+        Type::List(Box::new(Type::String)),
+    ];
+    let optional = |ty: &Type| Type::Optional(Box::new(ty.clone()));
+    let mut program = Program {
+        enums: vec![vec!["a".into(), "b".into()]],
+        profile: types
+            .iter()
+            .enumerate()
+            .map(|(i, ty)| journey_ir::ProfileField {
+                name: format!("f{i}"),
+                ty: optional(ty),
+                default: None,
+            })
+            .collect(),
+        ..Program::default()
+    };
+    // The slots of the fields used by name (0 to 2 are the `int`, `float` and `duration`).
+    let [time, date, variant, flag, name, list] = [3, 4, 5, 6, 7, 8];
+    // In the row: every field present but `time`, whose value bytes are not 0 all the same.
+    let row_values = [
+        Value::Int(-5),
+        Value::Float(-0.5),
+        Value::Duration(3_600),
+        Value::Time(77),
+        Value::Date(-3),
+        Value::Enum(u32::MAX),
+        Value::Bool(true),
+    ];
+    let layout = ContactLayout::of(&program);
+    let mut row = vec![0u8; layout.size as usize];
+    let mut ends = Vec::new();
+    for (slot, place) in layout.profile.iter().enumerate() {
+        row[place.present as usize] = u8::from(slot != time);
+        let mut end = place.present as usize + 1;
+        if let ProfileValue::Row { at, codec } = place.value {
+            let at = at as usize;
+            let bytes = match (codec, &row_values[slot]) {
+                (Codec::Int, Value::Int(v))
+                | (Codec::Duration, Value::Duration(v))
+                | (Codec::Time, Value::Time(v)) => v.to_le_bytes().to_vec(),
+                (Codec::Float, Value::Float(v)) => v.to_bits().to_le_bytes().to_vec(),
+                (Codec::Date, Value::Date(v)) => v.to_le_bytes().to_vec(),
+                (Codec::Enum, Value::Enum(v)) => v.to_le_bytes().to_vec(),
+                (Codec::Bool, Value::Bool(v)) => vec![u8::from(*v)],
+                other => panic!("slot {slot}: {other:?}"),
+            };
+            row[at..at + bytes.len()].copy_from_slice(&bytes);
+            end = end.max(at + bytes.len());
+        } else {
+            assert!(
+                slot == name || slot == list,
+                "slot {slot} is not in the row"
+            );
+        }
+        ends.push(end);
+    }
+    let reads: Vec<ExprId> = (0..types.len())
+        .map(|slot| {
+            push(
+                &mut program,
+                optional(&types[slot]),
+                ExprKind::Profile(ProfileSlot(slot as u32)),
+            )
+        })
+        .collect();
+    let is_set: Vec<[ExprId; 2]> = reads
+        .iter()
+        .map(|read| {
+            [false, true]
+                .map(|negated| push(&mut program, Type::Bool, ExprKind::IsSet(*read, negated)))
+        })
+        .collect();
+    // Compared with constants, which compare bits: a date's days are sign-extended and an
+    // enum's variant zero-extended, as in a record's value.
+    let compare = |program: &mut Program, op: CompareOp, slot: usize, c: Const| {
+        let ty = match c {
+            Const::Date(_) => Type::Date,
+            Const::Enum(_) => types[variant].clone(),
+            _ => Type::Bool,
+        };
+        let c = push(program, ty, ExprKind::Const(c));
+        push(program, Type::Bool, ExprKind::Compare(op, reads[slot], c))
+    };
+    let comparisons = [
+        compare(&mut program, CompareOp::Eq, date, Const::Date(-3)),
+        compare(&mut program, CompareOp::Lt, date, Const::Date(0)),
+        compare(&mut program, CompareOp::Eq, variant, Const::Enum(u32::MAX)),
+        compare(&mut program, CompareOp::Eq, flag, Const::Bool(true)),
+    ];
+    let not_flag = push(&mut program, Type::Bool, ExprKind::Not(reads[flag]));
+    let jit = journey_jit::compile(&program).unwrap();
+
+    // The environment's answers differ from the row's: every field missing but the strings.
+    let mut asked = vec![Value::Missing; types.len()];
+    asked[name] = Value::Str(Arc::from("asked"));
+    asked[list] = Value::List(Arc::from(vec![Value::Str(Arc::from("asked"))]));
+    let lent = ProfileRow::new(Some(row.clone()), None, asked.clone());
+    for (slot, expected) in row_values.iter().enumerate() {
+        let expected = if slot == time {
+            Value::Missing
+        } else {
+            expected.clone()
+        };
+        assert_eq!(jit.eval(reads[slot], &lent), expected, "slot {slot}");
+        assert_eq!(jit.eval(is_set[slot][0], &lent), Value::Bool(slot != time));
+        assert_eq!(jit.eval(is_set[slot][1], &lent), Value::Bool(slot == time));
+    }
+    for comparison in comparisons {
+        assert!(jit.eval_bool(comparison, &lent));
+    }
+    assert_eq!(jit.eval(not_flag, &lent), Value::Bool(false));
+    // `is set` of a string or a list is its present byte too: the environment is not asked.
+    for slot in [name, list] {
+        assert!(jit.eval_bool(is_set[slot][0], &lent));
+        assert!(!jit.eval_bool(is_set[slot][1], &lent));
+    }
+    assert_eq!(lent.calls.get(), 0, "the environment was asked");
+    // Their values are not in the row: the environment answers.
+    assert_eq!(jit.eval(reads[name], &lent), asked[name]);
+    assert_eq!(jit.eval(reads[list], &lent), asked[list]);
+    assert_eq!(lent.calls.get(), 2);
+    // A string missing in the row is not set, whatever the environment says.
+    let mut unset = row.clone();
+    unset[layout.profile[name].present as usize] = 0;
+    let env = ProfileRow::new(Some(unset), None, asked.clone());
+    assert!(!jit.eval_bool(is_set[name][0], &env));
+    assert!(jit.eval_bool(is_set[name][1], &env));
+    assert_eq!(env.calls.get(), 0);
+
+    // A row one byte too short to hold a field (its present byte or its value): the field is
+    // read as before, `profile_is_set` answering `is set` (the profile record when there is
+    // one); long enough: from the row.
+    for slot in 0..types.len() {
+        let present = layout.profile[slot].present as usize;
+        for (len, from_row) in [(ends[slot], true), (ends[slot] - 1, false)] {
+            let env = ProfileRow::new(Some(row[..len].to_vec()), None, asked.clone());
+            let value = jit.eval(reads[slot], &env);
+            if slot != name && slot != list {
+                let expected = match (from_row, slot == time) {
+                    (true, false) => row_values[slot].clone(),
+                    _ => Value::Missing,
+                };
+                assert_eq!(value, expected, "slot {slot}, a row of {len} bytes");
+            }
+            let set = jit.eval_bool(is_set[slot][0], &env);
+            let expected = if len > present {
+                slot != time
+            } else {
+                !asked[slot].is_missing()
+            };
+            assert_eq!(set, expected, "slot {slot} is set, a row of {len} bytes");
+        }
+    }
+
+    // No row: the profile record answers when there is one, else the environment.
+    let record: Vec<Value> = vec![
+        Value::Int(7),
+        Value::Missing,
+        Value::Duration(1),
+        Value::Time(2),
+        Value::Date(3),
+        Value::Enum(1),
+        Value::Bool(false),
+        Value::Str(Arc::from("record")),
+        Value::Missing,
+    ];
+    let present: Vec<Value> = vec![
+        Value::Int(99),
+        Value::Float(2.5),
+        Value::Missing,
+        Value::Time(9),
+        Value::Date(-9),
+        Value::Missing,
+        Value::Bool(true),
+        Value::Missing,
+        Value::List(Arc::from(Vec::new())),
+    ];
+    for env in [
+        ProfileRow::new(None, Some(record.clone()), present.clone()),
+        ProfileRow::new(Some(Vec::new()), Some(record.clone()), present.clone()),
+    ] {
+        for slot in 0..types.len() {
+            assert_eq!(jit.eval(reads[slot], &env), record[slot], "slot {slot}");
+            let set = !record[slot].is_missing();
+            assert_eq!(jit.eval_bool(is_set[slot][0], &env), set, "slot {slot}");
+            assert_eq!(jit.eval_bool(is_set[slot][1], &env), !set, "slot {slot}");
+        }
+        assert_eq!(env.calls.get(), 0, "the environment was asked");
+    }
+    let env = ProfileRow::new(None, None, present.clone());
+    for slot in 0..types.len() {
+        assert_eq!(jit.eval(reads[slot], &env), present[slot], "slot {slot}");
+        let calls = env.calls.get();
+        let set = !present[slot].is_missing();
+        assert_eq!(jit.eval_bool(is_set[slot][0], &env), set, "slot {slot}");
+        assert_eq!(jit.eval_bool(is_set[slot][1], &env), !set, "slot {slot}");
+        // One question each, of `profile_is_set`: no value made.
+        assert_eq!(env.calls.get(), calls + 2, "slot {slot}");
+    }
+    // The interpreter agrees with each environment that agrees with itself.
+    let interpreter = Interpreter::new(&program);
+    let env = ProfileRow::new(None, None, present);
+    for index in 0..program.exprs.len() {
+        let id = ExprId(index as u32);
+        assert_eq!(
+            jit.eval(id, &env),
+            interpreter.eval(id, &env),
+            "expr {index}"
+        );
+    }
+}

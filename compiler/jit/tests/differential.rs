@@ -10,7 +10,13 @@
 //! the JIT: handing out its records (the event being matched, sometimes shorter than its type or
 //! of the other event type, the profile, and the records of some bindings, whole or a prefix of
 //! their fields, while other bindings have none or an id past the JIT's records), which compiled
-//! code reads directly, and without them, through `Env`'s methods only.
+//! code reads directly, and without them, through `Env`'s methods only. Every other contact
+//! lends, instead of a profile record, a contact row laid out by the program's `ContactLayout`
+//! (whole, or sometimes only its first bytes), holding its scores' points and its profile
+//! fields (the present byte of each, the value of each scalar): the profile has a field of every
+//! kind, optional and not, so that compiled code loads each codec from the row, reads `is set`
+//! from the present byte, and asks `profile` and `profile_is_set` for the rest, while the
+//! interpreter asks them for everything.
 //!
 //! The root is also the filter of the journey's `enter on`, and each case adds generated
 //! filters over the event's own fields as score rules: both backends' `eval_event_filters` for
@@ -35,7 +41,7 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
 use journey_ir::filters::{EventFilters, FilterBits};
-use journey_ir::layout::ContactLayout;
+use journey_ir::layout::{Codec, ContactLayout, ProfileValue};
 use journey_ir::{
     ArithOp, BindingId, CompareOp, Const, Entry, EventId, Expr, ExprId, ExprKind, HistoryId,
     ProfileSlot, Program, ScoreId, ScoreOn, ScoreWhile, SegmentId,
@@ -69,14 +75,26 @@ event t.e {
 }
 event t.f { v: int  r: float  label: string }
 
+// Every kind of field, optional and not: the scalars are kept in the contact's row, the strings
+// and lists elsewhere (see `Contact::with_row`).
 profile {
   plan: string?
+  nick: string = "vi"
   size: int? = 3
+  visits: int = 0
   ratio: float = 0
+  weight: float?
   tags: list<string> = []
   born: date?
+  joined: date = 2020-02-29
   vip: bool = false
+  opted: bool?
   tier: enum { gold, silver } = gold
+  band: enum { low, mid, high }?
+  lag: duration?
+  grace: duration = 3d
+  seen: time?
+  signup: time = 2026-01-01T00:00:00Z
 }
 
 policy { consent email when true }
@@ -246,6 +264,8 @@ impl Tree {
 /// The slots of the fixed program, by kind of value.
 struct Leaves {
     by_kind: Vec<(T, ExprKind, Type)>,
+    /// The profile fields, of every kind.
+    profile: Vec<(ExprKind, Type)>,
 }
 
 impl Leaves {
@@ -273,8 +293,11 @@ impl Leaves {
                 );
             }
         }
+        let mut profile = Vec::new();
         for (slot, field) in program.profile.iter().enumerate() {
-            add(ExprKind::Profile(ProfileSlot(slot as u32)), &field.ty);
+            let kind = ExprKind::Profile(ProfileSlot(slot as u32));
+            add(kind.clone(), &field.ty);
+            profile.push((kind, field.ty.clone()));
         }
         for expr in &program.exprs {
             if let ExprKind::History(_) = expr.kind {
@@ -288,7 +311,7 @@ impl Leaves {
             add(ExprKind::Segment(*segment), &Type::Bool);
         }
         add(ExprKind::Now, &Type::Time);
-        Leaves { by_kind }
+        Leaves { by_kind, profile }
     }
 
     /// The fields of one event type, and `now`: what an event filter reads.
@@ -304,7 +327,10 @@ impl Leaves {
             }
         }
         by_kind.push((T::Time, ExprKind::Now, Type::Time));
-        Leaves { by_kind }
+        Leaves {
+            by_kind,
+            profile: Vec::new(),
+        }
     }
 
     fn of_kind(&self, t: T) -> Vec<(ExprKind, Type)> {
@@ -523,6 +549,22 @@ fn tree(t: T, depth: u32, leaves: Arc<Leaves>) -> BoxedStrategy<Tree> {
                     })
                     .boxed(),
             ));
+            // `profile.f is set` of a field of any kind: its present byte in a row, or asked.
+            if !leaves.profile.is_empty() {
+                ops.push((
+                    1,
+                    (select(leaves.profile.clone()), any::<bool>())
+                        .prop_map(|((kind, ty), negated)| {
+                            let field = Tree {
+                                ty,
+                                node: Node::Leaf(kind),
+                                kids: Vec::new(),
+                            };
+                            node(Node::IsSet(negated), Type::Bool, vec![field])
+                        })
+                        .boxed(),
+                ));
+            }
             // A slot against a literal or another slot, as filters mostly are: the strings'
             // `Arc`s compared in compiled code (same allocation, lengths) before any call.
             let strings = || crate::leaf(T::Str, &leaves);
@@ -617,15 +659,18 @@ struct Contact {
     /// so that a read past its end would not find the next field). The slots past a shorter
     /// record are answered by `binding_field`, which compiled code must then ask.
     bindings: Vec<BindingFields>,
-    /// The profile record, which may be shorter than the profile (the missing slots read as
-    /// missing through `profile` too).
+    /// The profile, handed out as the profile record when the contact lends no row; it may be
+    /// shorter than the profile (the missing slots read as missing through `profile` too).
     profile: Vec<Value>,
     histories: Vec<Value>,
     /// Each score's event points.
     points: [i64; 2],
-    /// The contact's row lent to compiled code (empty: none), holding `points` at the offsets
-    /// of the program's layout (see [`Contact::with_row`]).
-    row: Vec<u8>,
+    /// The contact's row lent to compiled code (`None`: none), holding `points` and the profile
+    /// fields at the offsets of the program's layout (see [`Contact::with_row`]).
+    row: Option<Vec<u8>>,
+    /// How many bytes of its row a contact that lends one lends (at most the layout's size): a
+    /// shorter row holds only the fields before its end, the others are asked.
+    row_len: u32,
     now: i64,
     /// Whether its strings equal to a literal of the program are that literal's `Arc` (as the
     /// runtime's decoder makes them), or copies.
@@ -665,14 +710,48 @@ impl Contact {
 }
 
 impl Contact {
-    /// The contact with a row that holds its scores' points where `layout` puts them.
+    /// The contact lending a row (its first `row_len` bytes) that holds its scores' points and
+    /// its profile fields where `layout` puts them: each field's present byte, and a scalar's
+    /// value as its codec says. It then gives no profile record, so that compiled code reads
+    /// the row, or asks `profile` and `profile_is_set` (which answer from the same values). An
+    /// `int` in a `float` field is stored, as the runtime stores it, as a `float`: it is made
+    /// one in the profile too.
     fn with_row(mut self, layout: &ContactLayout) -> Contact {
         let mut row = vec![0u8; layout.size as usize];
         for (at, points) in layout.scores.iter().zip(self.points) {
             let at = at.points as usize;
             row[at..at + 8].copy_from_slice(&points.to_le_bytes());
         }
-        self.row = row;
+        for (slot, place) in layout.profile.iter().enumerate() {
+            let value = match self.profile.get_mut(slot) {
+                Some(value) => value,
+                None => continue,
+            };
+            if value.is_missing() {
+                continue;
+            }
+            row[place.present as usize] = 1;
+            let ProfileValue::Row { at, codec } = place.value else {
+                continue;
+            };
+            if let (Codec::Float, Value::Int(v)) = (codec, &*value) {
+                *value = Value::Float(*v as f64);
+            }
+            let bytes = match (codec, &*value) {
+                (Codec::Int, Value::Int(v))
+                | (Codec::Duration, Value::Duration(v))
+                | (Codec::Time, Value::Time(v)) => v.to_le_bytes().to_vec(),
+                (Codec::Float, Value::Float(v)) => v.to_bits().to_le_bytes().to_vec(),
+                (Codec::Date, Value::Date(v)) => v.to_le_bytes().to_vec(),
+                (Codec::Enum, Value::Enum(v)) => v.to_le_bytes().to_vec(),
+                (Codec::Bool, Value::Bool(v)) => vec![u8::from(*v)],
+                other => panic!("profile slot {slot}: a value of another codec: {other:?}"),
+            };
+            let at = at as usize;
+            row[at..at + bytes.len()].copy_from_slice(&bytes);
+        }
+        row.truncate(self.row_len as usize);
+        self.row = Some(row);
         self
     }
 }
@@ -713,13 +792,14 @@ impl Env for Contact {
         Some((EventId(self.current as u32), &self.events[self.current]))
     }
     fn profile_record(&self) -> Option<&[Value]> {
-        Some(&self.profile)
+        // A contact that keeps its profile in a row has no record of `Value`s.
+        self.row.is_none().then_some(&self.profile[..])
     }
     fn binding_record(&self, binding: BindingId) -> Option<&[Value]> {
         self.binding(binding)?.1.as_deref()
     }
     fn contact_row(&self) -> Option<&[u8]> {
-        (!self.row.is_empty()).then_some(&self.row[..])
+        self.row.as_deref()
     }
 }
 
@@ -810,18 +890,27 @@ fn contact(program: &Program) -> BoxedStrategy<Contact> {
         record(profile),
         histories,
         (int(), int()),
-        int(),
+        (int(), prop_oneof![2 => Just(u32::MAX), 1 => 0u32..256]),
         any::<bool>(),
     )
         .prop_map(
-            |((e, f, current), bindings, profile, histories, (p0, p1), now, interned)| Contact {
+            |(
+                (e, f, current),
+                bindings,
+                profile,
+                histories,
+                (p0, p1),
+                (now, row_len),
+                interned,
+            )| Contact {
                 events: [e, f],
                 current,
                 bindings,
                 profile,
                 histories,
                 points: [p0, p1],
-                row: Vec::new(),
+                row: None,
+                row_len,
                 now,
                 interned,
             },
@@ -949,6 +1038,7 @@ fn jit_and_interpreter_agree_on_random_expressions() {
     let batches = std::cell::Cell::new(0usize);
     let direct = std::cell::Cell::new(0usize);
     let (whole, partial) = (std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));
+    let row_reads = std::cell::Cell::new(0usize);
     let result = runner.run(&strategy, |(case, contacts)| {
         let mut program = base.clone();
         program.exprs.clear();
@@ -1001,11 +1091,30 @@ fn jit_and_interpreter_agree_on_random_expressions() {
         let interpreter = Interpreter::new(&program);
         let layout = ContactLayout::of(&program);
         for (c, contact) in contacts.iter().enumerate() {
-            // Every other contact lends its row, so that both ways of reading a score agree.
+            // Every other contact lends its row, so that both ways of reading a score or a
+            // profile field agree.
             let contact = match c % 2 {
                 0 => contact.intern(&literals).with_row(&layout),
                 _ => contact.intern(&literals),
             };
+            if let Some(row) = &contact.row {
+                // The profile reads and `is set`s whose present byte the row holds.
+                let profile_slot = |id: ExprId| match program.exprs[id.index()].kind {
+                    ExprKind::Profile(slot) => Some(slot),
+                    _ => None,
+                };
+                let held = program
+                    .exprs
+                    .iter()
+                    .filter_map(|expr| match expr.kind {
+                        ExprKind::Profile(slot) => Some(slot),
+                        ExprKind::IsSet(x, _) => profile_slot(x),
+                        _ => None,
+                    })
+                    .filter(|slot| (layout.profile[slot.index()].present as usize) < row.len())
+                    .count();
+                row_reads.set(row_reads.get() + held);
+            }
             if contact.current == 0 && contact.events[0].len() == base.events[0].fields.len() {
                 direct.set(direct.get() + 1);
             }
@@ -1085,12 +1194,14 @@ fn jit_and_interpreter_agree_on_random_expressions() {
     }
     println!(
         "{cases} cases, {} expressions, {} event filters, all agree, {} contacts with a whole \
-         record of the trees' main event, {} whole and {} partial binding records, in {:.1} s",
+         record of the trees' main event, {} whole and {} partial binding records, {} profile \
+         reads and `is set`s over a row that holds the field, in {:.1} s",
         nodes.get(),
         batches.get(),
         direct.get(),
         whole.get(),
         partial.get(),
+        row_reads.get(),
         start.elapsed().as_secs_f64()
     );
 }

@@ -51,14 +51,14 @@ impl Contacts {
     /// another type than the field's (which the decoder and checker rule out) is stored as
     /// missing.
     pub fn set_profile(&mut self, c: usize, slot: ProfileSlot, value: &Value) -> bool {
-        if self.profile_value(c, slot) == *value {
-            return false;
-        }
         let Some(&field) = self.layout.profile.get(slot.index()) else {
             return false;
         };
         match field.value {
             ProfileValue::Row { at, codec } => {
+                if self.profile_value(c, slot) == *value {
+                    return false;
+                }
                 let size = self.layout.size as usize;
                 let Some(row) = self.rows.get_mut(c * size..(c + 1) * size) else {
                     return false;
@@ -70,9 +70,11 @@ impl Contacts {
                 let Some(bytes) = self.texts.get_mut(c) else {
                     return false;
                 };
-                if let Some(new) = text::write(bytes, index, value) {
-                    *bytes = new;
-                }
+                // The bytes are compared, not the values: no string is made to compare.
+                let Some(new) = text::write(bytes, index, value) else {
+                    return false;
+                };
+                *bytes = new;
                 let present = u8::from(!value.is_missing());
                 row::set_u8(self.row_mut(c), field.present, present);
             }

@@ -67,8 +67,9 @@ pub fn write(text: &[u8], index: u32, value: &Value) -> Option<Box<[u8]>> {
     ));
     out.extend_from_slice(&encoded);
     out.extend_from_slice(text.get(start + old_len..).unwrap_or(&[]));
-    // Trailing missing entries take no bytes.
-    while out.last() == Some(&MISSING) && ends_with_missing_entry(&out) {
+    // Trailing missing entries take no bytes (only a missing value can leave one at the end:
+    // the bytes never end with one).
+    while value.is_missing() && out.last() == Some(&MISSING) && ends_with_missing_entry(&out) {
         out.pop();
     }
     Some(out.into_boxed_slice())

@@ -352,6 +352,9 @@ impl Env for WithoutRecords<'_> {
     fn profile(&self, slot: ProfileSlot) -> Value {
         self.0.profile(slot)
     }
+    fn profile_is_set(&self, slot: ProfileSlot) -> bool {
+        self.0.profile_is_set(slot)
+    }
     fn score_points(&self, score: ScoreId) -> i64 {
         self.0.score_points(score)
     }
