@@ -7,10 +7,9 @@
 //! history calls, duration and instant literals, and puts parentheses only where the
 //! language's precedence needs them.
 
-use journey_check::types::Type;
 use journey_ir::{
     ArithOp, ClockTime, ClockZone, Const, EventId, ExprId, ExprKind, History, HistoryFunction,
-    HistoryId, HistoryWindow, Journey, JourneyId, Program, TimeSpec,
+    HistoryId, HistoryWindow, Journey, JourneyId, Program, TimeSpec, Type,
 };
 use journey_runtime::output::{format_date, format_instant};
 

@@ -58,9 +58,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 
-use journey_check::types::{Type, TypeDisplay};
 use journey_ir::eval::Value;
-use journey_ir::{EventId, ProfileSlot, Program};
+use journey_ir::{EventId, ProfileSlot, Program, Type};
 use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
 
@@ -119,7 +118,7 @@ impl Slot {
             path: format!("{prefix}.{name}").into(),
             ty: ty.unwrap_optional().clone(),
             optional: matches!(ty, Type::Optional(_)),
-            expected: TypeDisplay { ty, enums }.to_string().into(),
+            expected: ty.display(enums).to_string().into(),
         }
     }
 }

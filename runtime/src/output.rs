@@ -7,9 +7,8 @@
 mod emit;
 mod json;
 
-use journey_check::types::Type;
 use journey_ir::eval::Value;
-use journey_ir::Channel;
+use journey_ir::{Channel, Type};
 use xxhash_rust::xxh3::{xxh3_64, Xxh3};
 
 pub use json::{format_date, format_instant, value_json};

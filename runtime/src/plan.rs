@@ -15,6 +15,8 @@ pub(crate) struct Plan {
     pub(crate) histories_of: Vec<Vec<HistoryId>>,
     /// Per event type: the score `on` rules that look at it, as (score, rule).
     pub(crate) score_rules_of: Vec<Vec<(ScoreId, usize)>>,
+    /// Per score, per `on` rule: its window number among all capped rules, if it has a cap.
+    pub(crate) award_windows: Vec<Vec<Option<u32>>>,
     /// Per event type: the journeys with a `goal ... on` or `exit on` rule for it.
     pub(crate) rules_of: Vec<Vec<JourneyId>>,
     /// Per event type: the journeys with a `wait for` step for it.
@@ -50,6 +52,7 @@ impl Plan {
         let mut plan = Plan {
             histories_of: vec![Vec::new(); events],
             score_rules_of: vec![Vec::new(); events],
+            award_windows: Vec::new(),
             rules_of: vec![Vec::new(); events],
             waits_of: vec![Vec::new(); events],
             entries_of: vec![Vec::new(); events],
@@ -79,10 +82,17 @@ impl Plan {
                 plan.since_enter[journey.index()].push(HistoryId(i as u32));
             }
         }
+        let mut windows = 0;
         for (s, score) in program.scores.iter().enumerate() {
+            let mut of_score = Vec::with_capacity(score.on_rules.len());
             for (r, rule) in score.on_rules.iter().enumerate() {
                 plan.score_rules_of[rule.event.index()].push((ScoreId(s as u32), r));
+                of_score.push(rule.cap.map(|_| {
+                    windows += 1;
+                    windows - 1
+                }));
             }
+            plan.award_windows.push(of_score);
         }
         for (j, journey) in program.journeys.iter().enumerate() {
             let id = JourneyId(j as u32);

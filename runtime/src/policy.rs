@@ -1,14 +1,13 @@
 //! The policy of sends: quiet hours, channel choice (`best_channel`), consent, frequency caps,
 //! and the engagement counters behind `best_time` and `best_channel`.
 
-use std::collections::VecDeque;
-
 use journey_ir::{Channel, EventId, JourneyId, Send, StepId};
 
 use crate::clock;
 use crate::engine::{Handler, Sink};
 use crate::output::{ActionKind, ActionSource, SuppressReason};
-use crate::store::{Engagement, Phase};
+use crate::store::contact::drop_expired;
+use crate::store::{Engagement, Phase, Sent};
 
 impl<'p> Handler<'_, 'p> {
     /// Delivers a send now, or parks it until quiet hours end; `true` when it was delivered.
@@ -56,26 +55,19 @@ impl<'p> Handler<'_, 'p> {
             Some(SuppressReason::Consent)
         } else {
             let has_cap = policy.caps.iter().any(|(capped, _, _)| *capped == channel);
-            let sends: &mut [VecDeque<i64>] = if has_cap {
-                let side = self.state.contacts.side_mut(c);
-                if side.sends.is_empty() {
-                    side.sends = vec![VecDeque::new(); policy.caps.len()].into_boxed_slice();
-                }
-                &mut side.sends
-            } else {
-                &mut []
+            let capped = has_cap && {
+                let sends = &mut self.state.contacts.side_mut(c).sends;
+                policy
+                    .caps
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, (capped, _, _))| *capped == channel)
+                    .any(|(cap, (_, limit, window))| {
+                        let cap = cap as u32;
+                        drop_expired(sends, |s| s.cap == cap, |s| s.at <= now - window);
+                        sends.iter().filter(|s| s.cap == cap).count() as i64 >= *limit
+                    })
             };
-            let capped = policy
-                .caps
-                .iter()
-                .zip(sends.iter_mut())
-                .filter(|((capped, _, _), _)| *capped == channel)
-                .any(|((_, limit, window), times)| {
-                    while times.front().is_some_and(|t| *t <= now - window) {
-                        times.pop_front();
-                    }
-                    times.len() as i64 >= *limit
-                });
             capped.then_some(SuppressReason::Cap)
         };
         let template = send.template.as_str();
@@ -88,10 +80,13 @@ impl<'p> Handler<'_, 'p> {
             },
             None => {
                 if policy.caps.iter().any(|(capped, _, _)| *capped == channel) {
-                    let side = self.state.contacts.side_mut(c);
-                    for ((capped, _, _), times) in policy.caps.iter().zip(side.sends.iter_mut()) {
+                    let sends = &mut self.state.contacts.side_mut(c).sends;
+                    for (cap, (capped, _, _)) in policy.caps.iter().enumerate() {
                         if *capped == channel {
-                            times.push_back(now);
+                            sends.push(Sent {
+                                at: now,
+                                cap: cap as u32,
+                            });
                         }
                     }
                 }

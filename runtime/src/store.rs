@@ -4,7 +4,7 @@
 //! under a format version.
 
 mod apply;
-mod contact;
+pub(crate) mod contact;
 mod contacts;
 mod history;
 mod profile;
@@ -17,8 +17,8 @@ mod zones;
 use serde::{Deserialize, Serialize};
 
 pub use contact::{
-    Aggregate, Engagement, HistoryState, JourneyState, KeyedGroup, OptionalTime, Phase, ScoreState,
-    Side,
+    Aggregate, Award, Engagement, HistoryState, JourneyState, KeyedGroup, OptionalTime, Phase,
+    ScoreState, Sent, Side,
 };
 pub use contacts::Contacts;
 pub use strings::{StringId, Strings};

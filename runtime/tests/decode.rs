@@ -50,9 +50,9 @@ fn value(program: &Program, enum_of: Option<usize>, v: &Value) -> String {
     }
 }
 
-fn enum_index(ty: &journey_check::types::Type) -> Option<usize> {
+fn enum_index(ty: &journey_ir::Type) -> Option<usize> {
     match ty.unwrap_optional() {
-        journey_check::types::Type::Enum(id) => Some(id.0 as usize),
+        journey_ir::Type::Enum(id) => Some(id.0 as usize),
         _ => None,
     }
 }

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use journey_check::types::Type;
+use crate::types::Type;
 
 macro_rules! id {
     ($(#[$doc:meta])* $name:ident) => {

@@ -13,9 +13,8 @@
 //! contacts, so a shared table would only add an entry per contact. `journey ir` prints the
 //! layout (`tests/ir/*.snap`).
 
-use journey_check::types::Type;
-
 use crate::ir::{Calendar, Entry, HistoryFunction, HistoryWindow, Program};
+use crate::types::Type;
 
 /// Where a contact's fixed state lives in its row.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

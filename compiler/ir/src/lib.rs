@@ -9,6 +9,8 @@ pub mod ir;
 pub mod layout;
 mod lower;
 pub mod print;
+pub mod types;
 
 pub use ir::*;
 pub use lower::{lower, LowerError};
+pub use types::{EnumId, Type, TypeDisplay};

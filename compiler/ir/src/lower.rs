@@ -8,13 +8,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use journey_check::program::{span_key, Resolution, SpanKey};
-use journey_check::types::Type;
+use journey_check::types::Type as CheckedType;
 use journey_check::Analysis;
 use journey_syntax::ast::{self, BinaryOp, DeclKind, ExprKind as AstExpr, Literal, UnaryOp};
 use journey_syntax::Span;
 
 use crate::filters::read_time_key;
 use crate::ir::*;
+use crate::types::{EnumId, Type};
 
 /// Why a program could not be lowered.
 #[derive(Debug, PartialEq, Eq)]
@@ -129,7 +130,7 @@ impl Lowering<'_> {
                             .iter()
                             .map(|f| Field {
                                 name: f.name.clone(),
-                                ty: f.ty.clone(),
+                                ty: ir_type(&f.ty),
                             })
                             .collect(),
                     });
@@ -164,7 +165,7 @@ impl Lowering<'_> {
         for field in &analysis.program.profile {
             self.program.profile.push(ProfileField {
                 name: field.name.clone(),
-                ty: field.ty.clone(),
+                ty: ir_type(&field.ty),
                 default: None,
             });
         }
@@ -861,8 +862,7 @@ impl Lowering<'_> {
             .program
             .types
             .get(&span_key(span))
-            .cloned()
-            .unwrap_or(Type::Error)
+            .map_or(Type::Unknown, ir_type)
     }
 
     fn expr(&mut self, expr: &ast::Expr, context: &Context) -> Result<ExprId, LowerError> {
@@ -1232,6 +1232,25 @@ fn expected_record(expectation: &ast::Expectation) -> Result<ExpectedRecord, Low
 
 fn channel_of(name: &str) -> Result<Channel, LowerError> {
     Channel::from_name(name).map_or_else(|| unsupported(format!("channel `{name}`")), Ok)
+}
+
+/// The IR's type of a checked type: the checker's `Unknown` (the element type of `[]`) and
+/// `Error` both fit any value and print `_`, and both become `Unknown`.
+fn ir_type(ty: &CheckedType) -> Type {
+    match ty {
+        CheckedType::Bool => Type::Bool,
+        CheckedType::Int => Type::Int,
+        CheckedType::Float => Type::Float,
+        CheckedType::String => Type::String,
+        CheckedType::Duration => Type::Duration,
+        CheckedType::Time => Type::Time,
+        CheckedType::Date => Type::Date,
+        CheckedType::TimeOfDay => Type::TimeOfDay,
+        CheckedType::Enum(id) => Type::Enum(EnumId(id.0)),
+        CheckedType::List(element) => Type::List(Box::new(ir_type(element))),
+        CheckedType::Optional(inner) => Type::Optional(Box::new(ir_type(inner))),
+        CheckedType::Unknown | CheckedType::Error => Type::Unknown,
+    }
 }
 
 fn constant(literal: &Literal) -> Result<Const, LowerError> {

@@ -7,10 +7,9 @@
 
 use std::fmt::Write as _;
 
-use journey_check::types::{Type, TypeDisplay};
-
 use crate::ir::*;
 use crate::layout::ContactLayout;
+use crate::types::Type;
 
 /// Prints a whole program.
 pub fn print(program: &Program) -> String {
@@ -145,11 +144,7 @@ struct Printer<'a> {
 
 impl Printer<'_> {
     fn ty(&self, ty: &Type) -> String {
-        TypeDisplay {
-            ty,
-            enums: &self.program.enums,
-        }
-        .to_string()
+        ty.display(&self.program.enums).to_string()
     }
 
     fn event(&self, id: EventId) -> &str {
@@ -231,7 +226,7 @@ impl Printer<'_> {
                     Type::Enum(id) => self
                         .program
                         .enums
-                        .get(id.0 as usize)
+                        .get(id.index())
                         .and_then(|vs| vs.get(*v as usize))
                         .cloned()
                         .unwrap_or_else(|| format!("variant{v}")),

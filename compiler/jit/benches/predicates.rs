@@ -31,8 +31,8 @@ use std::hint::black_box;
 use std::sync::Arc;
 use std::time::Instant;
 
-use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
+use journey_ir::Type;
 use journey_ir::{
     BindingId, Entry, EventId, ExprId, ExprKind, HistoryId, ProfileSlot, Program, ScoreId, Step,
 };
@@ -172,7 +172,7 @@ fn plausible(name: &str, ty: &Type, literals: &[Arc<str>], enums: &[Vec<String>]
             enums.get(id.0 as usize).is_some_and(|v| v.len() > 1),
         )),
         Type::List(_) => Value::List(Arc::from(Vec::new())),
-        Type::Optional(_) | Type::Unknown | Type::Error => Value::Missing,
+        Type::Optional(_) | Type::Unknown => Value::Missing,
     }
 }
 

@@ -12,9 +12,8 @@ use std::cell::{RefCell, RefMut};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 
-use journey_check::types::Type;
 use journey_ir::eval::{equal, Env, Value};
-use journey_ir::{BindingId, EventId, HistoryId, ProfileSlot, ScoreId};
+use journey_ir::{BindingId, EventId, HistoryId, ProfileSlot, ScoreId, Type};
 
 /// The tags of values in compiled code (the `u8` half of a value; the `u64` half is its bits).
 pub(crate) mod tag {
@@ -172,7 +171,7 @@ impl Tags {
             Type::Enum(_) => Tags::one(tag::ENUM),
             Type::List(_) => Tags::one(tag::LIST),
             Type::Optional(inner) => Tags::of_type(inner),
-            Type::Unknown | Type::Error => Tags::ALL,
+            Type::Unknown => Tags::ALL,
         }
     }
 }

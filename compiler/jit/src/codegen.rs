@@ -17,10 +17,9 @@ use cranelift_frontend::{FunctionBuilder, Switch};
 use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Module};
 
-use journey_check::types::Type;
 use journey_ir::eval::Value;
 use journey_ir::layout::{Codec, ContactLayout, ProfileValue};
-use journey_ir::{ArithOp, CompareOp, Const, ExprId, ExprKind, Program, ScoreId, SegmentId};
+use journey_ir::{ArithOp, CompareOp, Const, ExprId, ExprKind, Program, ScoreId, SegmentId, Type};
 
 use crate::abi::{
     self, tag, BindingRead, Helper, Tags, BINDING_BASE, BINDING_LEN_OFFSET, BINDING_PTR_OFFSET,

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 mod common;
 
-use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
 use journey_ir::filters::{EventFilters, FilterBits};
+use journey_ir::Type;
 use journey_ir::{
     BindingId, CompareOp, Const, EventId, Expr, ExprId, ExprKind, HistoryId, ProfileSlot, Program,
     ScoreId, ScoreWhile, Segment, SegmentId,
@@ -329,7 +329,7 @@ fn records_are_read_directly_and_the_environment_answers_the_rest() {
             Value::Date(-3),
         ),
         (
-            Type::Enum(journey_check::types::EnumId(0)),
+            Type::Enum(journey_ir::EnumId(0)),
             ExprKind::EventField(EventId(0), 6),
             Value::Enum(2),
         ),
@@ -1066,7 +1066,7 @@ fn profile_fields_are_loaded_from_the_contact_row_when_the_environment_lends_one
         Type::Duration,
         Type::Time,
         Type::Date,
-        Type::Enum(journey_check::types::EnumId(0)),
+        Type::Enum(journey_ir::EnumId(0)),
         Type::Bool,
         Type::String,
         Type::List(Box::new(Type::String)),

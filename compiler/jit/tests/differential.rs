@@ -38,10 +38,10 @@ use proptest::sample::select;
 use proptest::strategy::{BoxedStrategy, Union};
 use proptest::test_runner::{Config, RngSeed, TestRunner};
 
-use journey_check::types::Type;
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
 use journey_ir::filters::{EventFilters, FilterBits};
 use journey_ir::layout::{Codec, ContactLayout, ProfileValue};
+use journey_ir::Type;
 use journey_ir::{
     ArithOp, BindingId, CompareOp, Const, Entry, EventId, Expr, ExprId, ExprKind, HistoryId,
     ProfileSlot, Program, ScoreId, ScoreOn, ScoreWhile, SegmentId,
@@ -198,7 +198,7 @@ impl T {
             T::Dur => Type::Duration,
             T::Time => Type::Time,
             T::Date => Type::Date,
-            T::Enum => Type::Enum(journey_check::types::EnumId(0)),
+            T::Enum => Type::Enum(journey_ir::EnumId(0)),
             T::ListStr => Type::List(Box::new(Type::String)),
             T::ListInt => Type::List(Box::new(Type::Int)),
         }
@@ -419,7 +419,7 @@ fn lazy(t: T, depth: u32, leaves: Arc<Leaves>) -> BoxedStrategy<Tree> {
         .boxed()
 }
 
-/// The result type of arithmetic, as the checker gives it (`Error` when it has none).
+/// The result type of arithmetic, as lowering gives it (`Unknown` when the checker has none).
 fn arith_type(op: ArithOp, a: &Type, b: &Type) -> Type {
     use Type::*;
     match (op, a.unwrap_optional(), b.unwrap_optional()) {
@@ -431,7 +431,7 @@ fn arith_type(op: ArithOp, a: &Type, b: &Type) -> Type {
         (ArithOp::Mul, Duration, Int) | (ArithOp::Mul, Int, Duration) => Duration,
         (ArithOp::Div, Duration, Int) => Duration,
         (ArithOp::Add, String, String) => String,
-        _ => Error,
+        _ => Unknown,
     }
 }
 

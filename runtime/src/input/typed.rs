@@ -9,8 +9,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::sync::Arc;
 
-use journey_check::types::Type;
 use journey_ir::eval::Value;
+use journey_ir::Type;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 /// The outcome of typing one value.

@@ -17,9 +17,7 @@ impl<'p> Handler<'_, 'p> {
                 continue;
             };
             let held = self.t.evaluator.eval_bool(condition, &self.scope(c, now));
-            let was = self.state.contacts.update_journey(c, j, |state| {
-                std::mem::replace(&mut state.condition_held, held)
-            });
+            let was = self.state.contacts.swap_condition_held(c, j, held);
             if held && !was {
                 self.enter(c, j, now, Cause::When, None, sink);
             }

@@ -80,18 +80,16 @@ impl<'p> Handler<'_, 'p> {
         let program = self.t.program;
         let plan = &self.t.plan;
         for &j in &plan.waits_of[event.index()] {
-            let instance = self.state.contacts.journey(c, j);
-            if !instance.inside || instance.phase != Phase::Awaiting {
+            let Some(waiting) = self.state.contacts.awaiting(c, j) else {
                 continue;
-            }
-            let waiting = instance.step;
+            };
             let Step::WaitFor {
                 event: awaited,
                 binding,
                 filter,
                 then,
                 ..
-            } = &program.journeys[j.index()].steps[instance.step.index()]
+            } = &program.journeys[j.index()].steps[waiting.index()]
             else {
                 continue;
             };

@@ -3,9 +3,8 @@
 
 use std::fmt::Write as _;
 
-use journey_check::types::Type;
 use journey_ir::eval::Value;
-use journey_ir::Program;
+use journey_ir::{Program, Type};
 
 use super::{Action, ActionKind, Payload};
 

@@ -4,11 +4,8 @@
 use std::sync::Arc;
 
 use journey_ir::eval::Value;
-use std::collections::VecDeque;
 
 use journey_ir::{Calendar, Entry, ProfileSlot, ScoreId};
-
-use super::scores::{award_window, capped_rules};
 
 use crate::engine::{Arrival, Handler, Sink};
 use crate::trace::Trace;
@@ -172,15 +169,11 @@ impl<'p> Handler<'_, 'p> {
         for &(s, r) in &awards {
             let mut state = self.state.contacts.score(c, s);
             let before = state.points;
-            let window = award_window(program, s, r);
-            let windows = capped_rules(program);
-            let awards = window.map(|w| {
-                let side = self.state.contacts.side_mut(c);
-                if side.awards.is_empty() {
-                    side.awards = vec![VecDeque::new(); windows].into_boxed_slice();
-                }
-                &mut side.awards[w]
-            });
+            let awards = plan.award_windows[s.index()]
+                .get(r)
+                .copied()
+                .flatten()
+                .map(|w| (&mut self.state.contacts.side_mut(c).awards, w));
             state.award(&program.scores[s.index()], r, now, awards);
             self.state.contacts.set_score(c, s, &state);
             if self.traced() {

@@ -49,17 +49,55 @@ pub struct ScoreState {
 pub struct Side {
     /// The aggregates kept aside (`ContactLayout::histories`' `Side` entries, in order).
     pub histories: Box<[HistoryState]>,
-    /// Per `on` rule with a cap, over all scores in order: `(time, points)` awarded inside its
-    /// window.
-    pub awards: Box<[VecDeque<(i64, i64)>]>,
-    /// Per cap of the policy: the times of delivered sends still inside its window.
-    pub sends: Box<[VecDeque<i64>]>,
+    /// The points capped `on` rules awarded, oldest first, each with its rule's window number
+    /// (over all scores' capped rules in order); an award leaves once its window has passed.
+    pub awards: Vec<Award>,
+    /// The delivered sends counted by the policy's caps, oldest first, each with its cap's
+    /// number; a send leaves a cap once the cap's window has passed.
+    pub sends: Vec<Sent>,
     /// The event record held by each binding of the contact's instances, over all journeys'
     /// bindings in order (journey `j`'s from `Contacts::binding_base(j)`); empty until a
     /// contact enters a journey with bindings.
     pub bindings: Bindings,
     /// Engagement counters, kept only when the program uses `best_time` or `best_channel`.
     pub engagement: Option<Box<Engagement>>,
+}
+
+/// Points a capped `on` rule awarded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Award {
+    /// When.
+    pub at: i64,
+    /// How many (the absolute value; a cap limits the size of awards either way).
+    pub points: i64,
+    /// The rule's window number.
+    pub window: u32,
+}
+
+/// A delivered send, as one cap counts it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sent {
+    /// When.
+    pub at: i64,
+    /// The cap's number in the policy.
+    pub cap: u32,
+}
+
+/// Drops the oldest entries of `list` that `mine` picks out while `expired` holds for them,
+/// stopping at the first that has not expired (entries arrive in time order, so the rest are
+/// younger; a late event's entry stays until those before it have left, as a queue's would).
+pub fn drop_expired<T>(list: &mut Vec<T>, mine: impl Fn(&T) -> bool, expired: impl Fn(&T) -> bool) {
+    let mut dropping = true;
+    list.retain(|entry| {
+        if !dropping || !mine(entry) {
+            return true;
+        }
+        if expired(entry) {
+            return false;
+        }
+        dropping = false;
+        true
+    });
 }
 
 /// The records held by bindings, in binding order.

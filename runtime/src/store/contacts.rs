@@ -8,12 +8,12 @@ use std::sync::Arc;
 
 use hashbrown::HashTable;
 use journey_ir::eval::Value;
-use journey_ir::layout::{ContactLayout, HistoryRow};
+use journey_ir::layout::{ContactLayout, HistoryRow, JourneyRow};
 use journey_ir::{JourneyId, ProfileSlot, Program, ScoreId, StepId};
 use serde::{Deserialize, Serialize};
 
 use super::row;
-use super::{HistoryState, JourneyState, ScoreState, Side, Strings, ZoneId};
+use super::{HistoryState, JourneyState, Phase, ScoreState, Side, Strings, ZoneId};
 
 /// All contacts of a run.
 #[derive(Clone, Debug, Default)]
@@ -33,6 +33,9 @@ pub struct Contacts {
     pub(super) texts: Vec<Box<[u8]>>,
     /// The empty list that reading an empty list field hands out (not stored).
     pub(super) empty_list: Arc<[Value]>,
+    /// The row and text of the last new contact, and the profile they were made from (not
+    /// stored): new contacts start from the same defaults, which are then copied, not encoded.
+    fresh: Option<Box<Fresh>>,
     /// Per contact: its side storage, if it has any.
     sides: Vec<Option<Box<Side>>>,
     /// The strings the rows hold by number.
@@ -74,6 +77,7 @@ impl Contacts {
             ));
         }
         self.layout = layout;
+        self.fresh = None;
         self.side_histories = side_histories(program);
         self.binding_bases = binding_bases(program);
         Ok(())
@@ -129,10 +133,23 @@ impl Contacts {
             IndexEntry::new(c as u32, id),
             |entry| hasher.hash_one(id_of(entry.number)),
         );
-        self.rows.extend_from_slice(&row::blank(&self.layout));
-        self.texts.push(Box::default());
-        for (slot, value) in profile.iter().enumerate() {
-            self.set_profile(c, ProfileSlot(slot as u32), value);
+        match &self.fresh {
+            Some(fresh) if *fresh.profile == *profile => {
+                self.rows.extend_from_slice(&fresh.row);
+                self.texts.push(fresh.text.clone());
+            }
+            _ => {
+                self.rows.extend_from_slice(&row::blank(&self.layout));
+                self.texts.push(Box::default());
+                for (slot, value) in profile.iter().enumerate() {
+                    self.set_profile(c, ProfileSlot(slot as u32), value);
+                }
+                self.fresh = Some(Box::new(Fresh {
+                    profile: profile.into(),
+                    row: self.row(c).into(),
+                    text: self.texts[c].clone(),
+                }));
+            }
         }
         self.sides.push(None);
         self.set_zone(c, zone);
@@ -239,9 +256,35 @@ impl Contacts {
 
     /// Whether contact `c` is inside journey `j` (one byte of the row read).
     pub fn inside(&self, c: usize, j: JourneyId) -> bool {
-        self.layout.journeys.get(j.index()).is_some_and(|at| {
-            row::u8_at(self.row(c), at.flags) & journey_ir::layout::JourneyRow::INSIDE != 0
-        })
+        self.layout
+            .journeys
+            .get(j.index())
+            .is_some_and(|at| row::u8_at(self.row(c), at.flags) & JourneyRow::INSIDE != 0)
+    }
+
+    /// Records whether journey `j`'s `enter when` condition holds for contact `c` now; whether
+    /// it held before (one byte of the row read and written).
+    pub fn swap_condition_held(&mut self, c: usize, j: JourneyId, held: bool) -> bool {
+        let Some(at) = self.layout.journeys.get(j.index()).map(|at| at.flags) else {
+            return false;
+        };
+        let row = self.row_mut(c);
+        let flags = row::u8_at(row, at);
+        let was = flags & JourneyRow::CONDITION_HELD != 0;
+        if was != held {
+            row::set_u8(row, at, flags ^ JourneyRow::CONDITION_HELD);
+        }
+        was
+    }
+
+    /// The step contact `c`'s instance in journey `j` is at, when it is inside and waiting for
+    /// an event (`wait for`).
+    pub fn awaiting(&self, c: usize, j: JourneyId) -> Option<StepId> {
+        let at = self.layout.journeys.get(j.index())?;
+        let row = self.row(c);
+        let inside = row::u8_at(row, at.flags) & JourneyRow::INSIDE != 0;
+        let awaiting = Phase::from_byte(row::u8_at(row, at.phase)) == Phase::Awaiting;
+        (inside && awaiting).then(|| StepId(row::u32_at(row, at.step)))
     }
 
     /// How many times contact `c` entered journey `j`.
@@ -329,6 +372,14 @@ impl Contacts {
         let field = self.layout.zone;
         row::set_u32(self.row_mut(c), field, zone);
     }
+}
+
+/// A new contact's row and text, made from `profile`.
+#[derive(Clone, Debug)]
+struct Fresh {
+    profile: Box<[Value]>,
+    row: Box<[u8]>,
+    text: Box<[u8]>,
 }
 
 /// An entry of the id index: the contact's number and, for an id of up to [`INLINE`] bytes,

@@ -10,10 +10,9 @@
 //! when the aggregate is read, with the bindings of that moment. A group holds one of the plain
 //! states, and reading combines the groups whose key passes.
 
-use journey_check::types::Type;
 use journey_ir::eval::Value;
 use journey_ir::layout::{Codec, HistoryRow};
-use journey_ir::{History, HistoryFunction, HistoryId, HistoryWindow};
+use journey_ir::{History, HistoryFunction, HistoryId, HistoryWindow, Type};
 
 use super::row;
 use super::{Aggregate, Contacts, HistoryState, KeyedGroup, OptionalTime, Strings};

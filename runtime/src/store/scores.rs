@@ -4,11 +4,10 @@
 //! passed since the anchor is applied ([`ScoreState::settle`]), so a score read at `now` is
 //! the one the reference defines without a timer per contact.
 
-use std::collections::VecDeque;
+use journey_ir::{Decay, Score};
 
-use journey_ir::{Decay, Program, Score, ScoreId};
-
-use crate::store::ScoreState;
+use crate::store::contact::drop_expired;
+use crate::store::{Award, ScoreState};
 
 /// Parts per million of a percentage, so that decay is exact integer arithmetic.
 const MILLION: i128 = 1_000_000;
@@ -33,27 +32,34 @@ impl ScoreState {
     }
 
     /// Adds the points of `rule` (an index into `score.on_rules`), cut to what its cap leaves;
-    /// `awards` is the rule's window of awards when it has a cap.
+    /// `awards` is the contact's list of capped awards and the rule's window number in it, when
+    /// the rule has a cap.
     pub fn award(
         &mut self,
         score: &Score,
         rule: usize,
         now: i64,
-        awards: Option<&mut VecDeque<(i64, i64)>>,
+        awards: Option<(&mut Vec<Award>, u32)>,
     ) {
         let Some(on) = score.on_rules.get(rule) else {
             return;
         };
         let mut points = on.points;
-        if let (Some((limit, window)), Some(awards)) = (on.cap, awards) {
-            while awards.front().is_some_and(|(t, _)| *t <= now - window) {
-                awards.pop_front();
-            }
-            let used: i64 = awards.iter().map(|(_, p)| p).sum();
+        if let (Some((limit, span)), Some((awards, window))) = (on.cap, awards) {
+            drop_expired(awards, |a| a.window == window, |a| a.at <= now - span);
+            let used: i64 = awards
+                .iter()
+                .filter(|a| a.window == window)
+                .map(|a| a.points)
+                .sum();
             let left = (limit.abs() - used).max(0);
             points = points.signum() * points.abs().min(left);
             if points != 0 {
-                awards.push_back((now, points.abs()));
+                awards.push(Award {
+                    at: now,
+                    points: points.abs(),
+                    window,
+                });
             }
         }
         self.adjust(points, now);
@@ -67,31 +73,4 @@ impl ScoreState {
         }
         self.points = self.points.saturating_add(points);
     }
-}
-
-/// The position of score `s`'s capped rule `rule` among all capped rules of the program (the
-/// index of its window in a contact's side storage), if it has a cap.
-pub fn award_window(program: &Program, s: ScoreId, rule: usize) -> Option<usize> {
-    let score = program.scores.get(s.index())?;
-    score.on_rules.get(rule)?.cap?;
-    let before: usize = program.scores[..s.index()]
-        .iter()
-        .map(|score| score.on_rules.iter().filter(|r| r.cap.is_some()).count())
-        .sum();
-    Some(
-        before
-            + score.on_rules[..rule]
-                .iter()
-                .filter(|r| r.cap.is_some())
-                .count(),
-    )
-}
-
-/// How many `on` rules of the program have a cap.
-pub fn capped_rules(program: &Program) -> usize {
-    program
-        .scores
-        .iter()
-        .map(|score| score.on_rules.iter().filter(|r| r.cap.is_some()).count())
-        .sum()
 }

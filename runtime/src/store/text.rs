@@ -48,31 +48,29 @@ pub fn str_at(text: &[u8], index: u32) -> Option<&str> {
 /// `text` with entry `index` holding `value` instead; `None` when it held an equal value.
 pub fn write(text: &[u8], index: u32, value: &Value) -> Option<Box<[u8]>> {
     let start = offset(text, index);
-    let old = text.get(start..).unwrap_or(&[]);
-    let old_len = skip(old);
-    let mut encoded = Vec::new();
-    encode(value, &mut encoded);
-    let old_bytes = old.get(..old_len).unwrap_or(&[]);
-    let unchanged = old_bytes == encoded.as_slice() || (old_bytes.is_empty() && value.is_missing());
-    if unchanged {
+    let before = text.get(..start).unwrap_or(text);
+    let after = text.get(start..).unwrap_or(&[]);
+    let old_len = skip(after);
+    if old_len == 0 && value.is_missing() {
+        // Past the end (missing) and still missing.
         return None;
     }
-    let mut out = Vec::with_capacity(text.len() + encoded.len());
-    out.extend_from_slice(text.get(..start).unwrap_or(text));
+    let mut out = Vec::with_capacity(text.len() + 16);
+    out.extend_from_slice(before);
     // Entries before `index` that the bytes did not reach yet are missing.
-    let reached = entries(text.get(..start).unwrap_or(text));
+    let reached = entries(before);
     out.extend(std::iter::repeat_n(
         MISSING,
         index.saturating_sub(reached) as usize,
     ));
-    out.extend_from_slice(&encoded);
-    out.extend_from_slice(text.get(start + old_len..).unwrap_or(&[]));
+    encode(value, &mut out);
+    out.extend_from_slice(after.get(old_len..).unwrap_or(&[]));
     // Trailing missing entries take no bytes (only a missing value can leave one at the end:
     // the bytes never end with one).
     while value.is_missing() && out.last() == Some(&MISSING) && ends_with_missing_entry(&out) {
         out.pop();
     }
-    Some(out.into_boxed_slice())
+    (out.as_slice() != text).then(|| out.into_boxed_slice())
 }
 
 /// Whether the last entry of `text` is a lone missing tag.

@@ -5,8 +5,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use journey_check::types::Type;
 use journey_ir::eval::{Env, Value};
+use journey_ir::Type;
 use journey_ir::{BindingId, EventId, ExprKind, HistoryId, ProfileSlot, Program, ScoreId};
 use journey_syntax::SourceMap;
 
@@ -172,7 +172,7 @@ fn present_value(ty: &Type, rng: &mut Rng, enums: &[Vec<String>]) -> Value {
             Value::List(items.into())
         }
         Type::Optional(inner) => present_value(inner, rng, enums),
-        Type::Unknown | Type::Error => Value::Missing,
+        Type::Unknown => Value::Missing,
     }
 }
 
