@@ -16,12 +16,23 @@
 use crate::ir::{Calendar, Entry, HistoryFunction, HistoryWindow, Program};
 use crate::types::Type;
 
+/// The width of an *instant* field: a time that may be absent, stored as a 4-byte offset from
+/// [`INSTANT_BASE`] (`i32::MIN`: none; [`INSTANT_ASIDE`]: the instant does not fit and is kept
+/// outside the row). Offsets reach from 1970-01-01T00:00:02Z to 2106-02-07T06:28:15Z.
+pub const INSTANT: u32 = 4;
+
+/// The instant an offset of 0 stands for: 2038-01-19T03:14:08Z (2^31 seconds after the epoch).
+pub const INSTANT_BASE: i64 = 1 << 31;
+
+/// The offset that marks an instant kept outside the row.
+pub const INSTANT_ASIDE: i32 = i32::MIN + 1;
+
 /// Where a contact's fixed state lives in its row.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ContactLayout {
     /// Bytes in a row (a multiple of 8).
     pub size: u32,
-    /// `i64`: the time of the contact's latest input.
+    /// Instant: the time of the contact's latest input.
     pub last_input: u32,
     /// `u32`: the contact's time-zone number.
     pub zone: u32,
@@ -81,7 +92,7 @@ pub enum ProfileValue {
 pub struct ScoreRow {
     /// `i64`: event points after decay.
     pub points: u32,
-    /// `i64`: when points were first earned (`i64::MIN`: never); decay counts from here.
+    /// Instant: when points were first earned (none: never); decay counts from here.
     pub anchor: u32,
     /// `i64`: decay periods already applied.
     pub periods: u32,
@@ -90,7 +101,7 @@ pub struct ScoreRow {
 /// A journey's standing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct JourneyRow {
-    /// `i64`: the time of the latest entry (`i64::MIN`: never).
+    /// Instant: the time of the latest entry (none: never).
     pub last_entry: u32,
     /// `u32`: entries so far.
     pub entries: u32,
@@ -104,7 +115,7 @@ pub struct JourneyRow {
     pub flags: u32,
     /// `u32`, yearly scheduled entries only: bumped when the next entry is planned again.
     pub schedule_generation: Option<u32>,
-    /// `i64`, `enter when inactive` only: the input a timer is set for (`i64::MIN`: none).
+    /// Instant, `enter when inactive` only: the input a timer is set for.
     pub inactivity_armed: Option<u32>,
 }
 
@@ -118,7 +129,7 @@ impl JourneyRow {
 /// Where a history aggregate's state lives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum HistoryRow {
-    /// `since(E)`: `i64`, the latest matching event's time (`i64::MIN`: none).
+    /// `since(E)`: an instant, the latest matching event's time.
     Since {
         /// Offset of the time.
         at: u32,
@@ -126,7 +137,7 @@ pub enum HistoryRow {
     /// `last(E).f` of a scalar field: the latest event's time, whether it had the field, and
     /// the field's value.
     Last {
-        /// `i64`: the event's time (`i64::MIN`: none).
+        /// Instant: the event's time (none: no event yet).
         at: u32,
         /// `u8`: 1 when the event had the field.
         present: u32,
@@ -262,7 +273,7 @@ impl ContactLayout {
     /// The layout of `program`'s contacts.
     pub fn of(program: &Program) -> ContactLayout {
         let mut fields = Fields::default();
-        let last_input = fields.ask(8, "last input".to_owned());
+        let last_input = fields.ask(INSTANT, "last input".to_owned());
         let zone = fields.ask(4, "zone".to_owned());
         let mut texts = 0u32;
         let profile: Vec<(usize, AskedProfile)> = program
@@ -290,7 +301,7 @@ impl ContactLayout {
                 let name = &score.name;
                 [
                     fields.ask(8, format!("score {name}: points")),
-                    fields.ask(8, format!("score {name}: anchor")),
+                    fields.ask(INSTANT, format!("score {name}: anchor")),
                     fields.ask(8, format!("score {name}: periods")),
                 ]
             })
@@ -309,14 +320,14 @@ impl ContactLayout {
                 );
                 let inactive = matches!(journey.entry, Entry::Inactive(_));
                 [
-                    Some(fields.ask(8, format!("journey {name}: last entry"))),
+                    Some(fields.ask(INSTANT, format!("journey {name}: last entry"))),
                     Some(fields.ask(4, format!("journey {name}: entries"))),
                     Some(fields.ask(4, format!("journey {name}: timer generation"))),
                     Some(fields.ask(4, format!("journey {name}: step"))),
                     Some(fields.ask(1, format!("journey {name}: phase"))),
                     Some(fields.ask(1, format!("journey {name}: flags"))),
                     yearly.then(|| fields.ask(4, format!("journey {name}: schedule generation"))),
-                    inactive.then(|| fields.ask(8, format!("journey {name}: inactivity armed"))),
+                    inactive.then(|| fields.ask(INSTANT, format!("journey {name}: inactivity armed"))),
                 ]
             })
             .collect();
@@ -336,10 +347,10 @@ impl ContactLayout {
                 let running = !matches!(history.window, HistoryWindow::Within(_));
                 match (history.function, field_ty.and_then(Codec::of)) {
                     (HistoryFunction::Since, _) if !keyed => {
-                        Asked::Since(fields.ask(8, format!("h{h}: since")))
+                        Asked::Since(fields.ask(INSTANT, format!("h{h}: since")))
                     }
                     (HistoryFunction::Last, Some(codec)) if !keyed => Asked::Last(
-                        fields.ask(8, format!("h{h}: last at")),
+                        fields.ask(INSTANT, format!("h{h}: last at")),
                         fields.ask(1, format!("h{h}: last present")),
                         fields.ask(codec.width(), format!("h{h}: last value")),
                         codec,

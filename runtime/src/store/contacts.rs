@@ -40,6 +40,8 @@ pub struct Contacts {
     sides: Vec<Option<Box<Side>>>,
     /// The strings the rows hold by number.
     pub strings: Strings,
+    /// The instants that do not fit a row's 4 bytes.
+    pub(super) aside: row::Aside,
     /// The empty states of the aggregates kept in side storage, in order (from the program;
     /// not stored): a contact's side aggregates start from these.
     side_histories: Vec<HistoryState>,
@@ -238,19 +240,20 @@ impl Contacts {
             .rows
             .get_mut(c * size..(c + 1) * size)
             .unwrap_or(&mut []);
-        (
+        ContactParts {
             row,
-            &mut self.sides[c],
-            &mut self.strings,
-            &self.side_histories,
-        )
+            side: &mut self.sides[c],
+            strings: &mut self.strings,
+            templates: &self.side_histories,
+            aside: &mut self.aside,
+        }
     }
 
     /// Contact `c`'s standing in journey `j`.
     pub fn journey(&self, c: usize, j: JourneyId) -> JourneyState {
         match self.layout.journeys.get(j.index()) {
-            Some(at) => row::journey(self.row(c), at),
-            None => row::journey(&[], &Default::default()),
+            Some(at) => row::journey(self.row(c), at, &self.aside, c),
+            None => row::journey(&[], &Default::default(), &self.aside, c),
         }
     }
 
@@ -304,7 +307,7 @@ impl Contacts {
         ) else {
             return;
         };
-        row::set_journey(row, at, state);
+        row::set_journey(row, at, state, &mut self.aside, c);
     }
 
     /// Changes contact `c`'s standing in journey `j` with `change`, and returns what it returns.
@@ -336,7 +339,9 @@ impl Contacts {
         self.layout
             .scores
             .get(s.index())
-            .map_or_else(ScoreState::default, |at| row::score(self.row(c), at))
+            .map_or_else(ScoreState::default, |at| {
+                row::score(self.row(c), at, &self.aside, c)
+            })
     }
 
     /// Writes contact `c`'s standing in score `s`.
@@ -348,18 +353,22 @@ impl Contacts {
         ) else {
             return;
         };
-        row::set_score(row, at, state);
+        row::set_score(row, at, state, &mut self.aside, c);
     }
 
-    /// The time of contact `c`'s latest input.
+    /// The time of contact `c`'s latest input (0 before its first).
     pub fn last_input(&self, c: usize) -> i64 {
-        row::i64_at(self.row(c), self.layout.last_input)
+        row::instant_at(self.row(c), self.layout.last_input, &self.aside, c)
+            .get()
+            .unwrap_or(0)
     }
 
     /// Sets the time of contact `c`'s latest input.
     pub fn set_last_input(&mut self, c: usize, at: i64) {
-        let field = self.layout.last_input;
-        row::set_i64(self.row_mut(c), field, at);
+        let (field, size) = (self.layout.last_input, self.layout.size as usize);
+        if let Some(row) = self.rows.get_mut(c * size..(c + 1) * size) {
+            row::set_instant(row, field, Some(at).into(), &mut self.aside, c);
+        }
     }
 
     /// Contact `c`'s zone number.
@@ -415,13 +424,19 @@ impl IndexEntry {
     }
 }
 
-/// A contact's row, its side storage, the table of strings and the empty side aggregates.
-pub(crate) type ContactParts<'a> = (
-    &'a mut [u8],
-    &'a mut Option<Box<Side>>,
-    &'a mut Strings,
-    &'a [HistoryState],
-);
+/// A contact's row and side storage, with the tables they refer to.
+pub(crate) struct ContactParts<'a> {
+    /// The row.
+    pub row: &'a mut [u8],
+    /// The side storage, if any.
+    pub side: &'a mut Option<Box<Side>>,
+    /// The strings rows hold by number.
+    pub strings: &'a mut Strings,
+    /// The empty side aggregates a new side storage starts from.
+    pub templates: &'a [HistoryState],
+    /// The instants that do not fit a row.
+    pub aside: &'a mut row::Aside,
+}
 
 /// Where each journey's bindings start among all journeys', and after the last, how many.
 fn binding_bases(program: &Program) -> Vec<usize> {
@@ -466,6 +481,8 @@ struct SavedContacts {
     ids: Vec<Box<str>>,
     rows: Vec<u8>,
     texts: Vec<Box<[u8]>>,
+    /// `(contact, field offset, instant)` of the instants kept aside.
+    aside: Vec<(u32, u32, i64)>,
     sides: Vec<Option<Box<Side>>>,
     strings: Strings,
 }
@@ -479,6 +496,11 @@ impl From<&Contacts> for SavedContacts {
                 .collect(),
             rows: contacts.rows.clone(),
             texts: contacts.texts.clone(),
+            aside: {
+                let mut aside: Vec<_> = contacts.aside.entries().collect();
+                aside.sort_unstable();
+                aside
+            },
             sides: contacts.sides.clone(),
             strings: contacts.strings.clone(),
         }
@@ -494,6 +516,13 @@ impl From<SavedContacts> for Contacts {
             },
             rows: saved.rows,
             texts: saved.texts,
+            aside: {
+                let mut aside = row::Aside::default();
+                for (c, at, time) in saved.aside {
+                    aside.insert(c, at, time);
+                }
+                aside
+            },
             sides: saved.sides,
             strings: saved.strings,
             ..Contacts::default()

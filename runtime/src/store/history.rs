@@ -14,6 +14,7 @@ use journey_ir::eval::Value;
 use journey_ir::layout::{Codec, HistoryRow};
 use journey_ir::{History, HistoryFunction, HistoryId, HistoryWindow, Type};
 
+use super::contacts::ContactParts;
 use super::row;
 use super::{Aggregate, Contacts, HistoryState, KeyedGroup, OptionalTime, Strings};
 
@@ -303,9 +304,17 @@ impl Contacts {
         let Some(&place) = self.layout().histories.get(h.index()) else {
             return;
         };
-        let (row, side, strings, templates) = self.parts_mut(c);
+        let ContactParts {
+            row,
+            side,
+            strings,
+            templates,
+            aside,
+        } = self.parts_mut(c);
         match place {
-            HistoryRow::Since { at: field } => row::set_i64(row, field, at),
+            HistoryRow::Since { at: field } => {
+                row::set_instant(row, field, Some(at).into(), aside, c)
+            }
             HistoryRow::Last {
                 at: field,
                 present,
@@ -313,7 +322,7 @@ impl Contacts {
                 codec,
             } => {
                 forget_last(row, present, slot, codec, strings);
-                row::set_i64(row, field, at);
+                row::set_instant(row, field, Some(at).into(), aside, c);
                 if let Some(()) = row::write_scalar(row, slot, codec, &value, strings) {
                     row::set_u8(row, present, 1);
                 }
@@ -343,9 +352,15 @@ impl Contacts {
         let Some(&place) = self.layout().histories.get(h.index()) else {
             return;
         };
-        let (row, side, strings, _) = self.parts_mut(c);
+        let ContactParts {
+            row,
+            side,
+            strings,
+            aside,
+            ..
+        } = self.parts_mut(c);
         match place {
-            HistoryRow::Since { at } => row::set_i64(row, at, OptionalTime::NONE.raw()),
+            HistoryRow::Since { at } => row::set_instant(row, at, OptionalTime::NONE, aside, c),
             HistoryRow::Last {
                 at,
                 present,
@@ -353,7 +368,7 @@ impl Contacts {
                 codec,
             } => {
                 forget_last(row, present, value, codec, strings);
-                row::set_i64(row, at, OptionalTime::NONE.raw());
+                row::set_instant(row, at, OptionalTime::NONE, aside, c);
             }
             HistoryRow::Count { count } => row::set_i64(row, count, 0),
             HistoryRow::Side { index } => {
@@ -383,7 +398,7 @@ impl Contacts {
         };
         let row = self.row(c);
         match place {
-            HistoryRow::Since { at } => match OptionalTime::from_raw(row::i64_at(row, at)).get() {
+            HistoryRow::Since { at } => match row::instant_at(row, at, &self.aside, c).get() {
                 Some(t) => Value::Duration(now.saturating_sub(t)),
                 None => Value::Missing,
             },
@@ -393,7 +408,7 @@ impl Contacts {
                 value,
                 codec,
             } => {
-                if OptionalTime::from_raw(row::i64_at(row, at)).is_none()
+                if row::instant_at(row, at, &self.aside, c).is_none()
                     || row::u8_at(row, present) == 0
                 {
                     return Value::Missing;

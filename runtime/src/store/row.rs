@@ -1,11 +1,14 @@
 //! Reading and writing the fields of a contact's row at the offsets of its
 //! [`ContactLayout`](journey_ir::layout::ContactLayout): little-endian integers of 8, 4 and 1
-//! bytes, and the journey and score standings built from them.
+//! bytes, instants as 4-byte offsets (those that do not fit kept [`Aside`]), and the journey and
+//! score standings built from them.
+
+use std::collections::HashMap;
 
 use std::sync::Arc;
 
 use journey_ir::eval::Value;
-use journey_ir::layout::{Codec, ContactLayout, JourneyRow, ScoreRow};
+use journey_ir::layout::{Codec, ContactLayout, JourneyRow, ScoreRow, INSTANT_ASIDE, INSTANT_BASE};
 use journey_ir::StepId;
 
 use super::{JourneyState, OptionalTime, Phase, ScoreState, Strings};
@@ -58,49 +61,103 @@ pub fn set_u8(row: &mut [u8], at: u32, value: u8) {
     }
 }
 
-/// The row of a contact not seen before: times that may be absent are absent, all else zero.
+/// The instants of rows that do not fit their 4 bytes (before 1970-01-01T00:00:02Z or after
+/// 2106-02-07T06:28:15Z), by contact and field offset: rare, so a map.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Aside(HashMap<(u32, u32), i64, foldhash::fast::RandomState>);
+
+impl Aside {
+    /// Every instant kept aside: `(contact, field offset, instant)`, in no particular order.
+    pub fn entries(&self) -> impl Iterator<Item = (u32, u32, i64)> + '_ {
+        self.0.iter().map(|(&(c, at), &t)| (c, at, t))
+    }
+
+    /// Keeps an instant aside.
+    pub fn insert(&mut self, c: u32, at: u32, time: i64) {
+        self.0.insert((c, at), time);
+    }
+}
+
+/// The instant field at `at` of contact `c`'s row.
+pub fn instant_at(row: &[u8], at: u32, aside: &Aside, c: usize) -> OptionalTime {
+    match u32_at(row, at) as i32 {
+        i32::MIN => OptionalTime::NONE,
+        INSTANT_ASIDE => aside.0.get(&(c as u32, at)).copied().into(),
+        offset => OptionalTime::from_raw(INSTANT_BASE + i64::from(offset)),
+    }
+}
+
+/// Writes the instant field at `at` of contact `c`'s row, keeping it aside when it does not fit.
+pub fn set_instant(row: &mut [u8], at: u32, time: OptionalTime, aside: &mut Aside, c: usize) {
+    if u32_at(row, at) as i32 == INSTANT_ASIDE {
+        aside.0.remove(&(c as u32, at));
+    }
+    let raw = match time.get() {
+        None => i32::MIN,
+        Some(t) => {
+            let offset = t
+                .checked_sub(INSTANT_BASE)
+                .and_then(|o| i32::try_from(o).ok())
+                .filter(|&o| o > INSTANT_ASIDE);
+            offset.unwrap_or_else(|| {
+                aside.0.insert((c as u32, at), t);
+                INSTANT_ASIDE
+            })
+        }
+    };
+    set_u32(row, at, raw as u32);
+}
+
+/// The row of a contact not seen before: instants are absent, all else zero.
 pub fn blank(layout: &ContactLayout) -> Vec<u8> {
     let mut row = vec![0; layout.size as usize];
-    let none = OptionalTime::NONE.raw();
+    let none = i32::MIN as u32;
+    set_u32(&mut row, layout.last_input, none);
     for journey in &layout.journeys {
-        set_i64(&mut row, journey.last_entry, none);
+        set_u32(&mut row, journey.last_entry, none);
         if let Some(armed) = journey.inactivity_armed {
-            set_i64(&mut row, armed, none);
+            set_u32(&mut row, armed, none);
         }
     }
     for score in &layout.scores {
-        set_i64(&mut row, score.anchor, none);
+        set_u32(&mut row, score.anchor, none);
     }
     for history in &layout.histories {
         match *history {
             journey_ir::layout::HistoryRow::Since { at }
-            | journey_ir::layout::HistoryRow::Last { at, .. } => set_i64(&mut row, at, none),
+            | journey_ir::layout::HistoryRow::Last { at, .. } => set_u32(&mut row, at, none),
             _ => {}
         }
     }
     row
 }
 
-/// A journey standing read from a row.
-pub fn journey(row: &[u8], at: &JourneyRow) -> JourneyState {
+/// A journey standing read from contact `c`'s row.
+pub fn journey(row: &[u8], at: &JourneyRow, aside: &Aside, c: usize) -> JourneyState {
     let flags = u8_at(row, at.flags);
     JourneyState {
         entries: u32_at(row, at.entries),
-        last_entry: OptionalTime::from_raw(i64_at(row, at.last_entry)),
+        last_entry: instant_at(row, at.last_entry, aside, c),
         condition_held: flags & JourneyRow::CONDITION_HELD != 0,
         inside: flags & JourneyRow::INSIDE != 0,
         step: StepId(u32_at(row, at.step)),
         phase: Phase::from_byte(u8_at(row, at.phase)),
         timer_generation: u32_at(row, at.timer_generation),
         schedule_generation: at.schedule_generation.map_or(0, |g| u32_at(row, g)),
-        inactivity_armed: at.inactivity_armed.map_or(OptionalTime::NONE, |a| {
-            OptionalTime::from_raw(i64_at(row, a))
-        }),
+        inactivity_armed: at
+            .inactivity_armed
+            .map_or(OptionalTime::NONE, |a| instant_at(row, a, aside, c)),
     }
 }
 
-/// Writes a journey standing into a row.
-pub fn set_journey(row: &mut [u8], at: &JourneyRow, state: &JourneyState) {
+/// Writes a journey standing into contact `c`'s row.
+pub fn set_journey(
+    row: &mut [u8],
+    at: &JourneyRow,
+    state: &JourneyState,
+    aside: &mut Aside,
+    c: usize,
+) {
     let mut flags = 0;
     if state.condition_held {
         flags |= JourneyRow::CONDITION_HELD;
@@ -109,7 +166,7 @@ pub fn set_journey(row: &mut [u8], at: &JourneyRow, state: &JourneyState) {
         flags |= JourneyRow::INSIDE;
     }
     set_u32(row, at.entries, state.entries);
-    set_i64(row, at.last_entry, state.last_entry.raw());
+    set_instant(row, at.last_entry, state.last_entry, aside, c);
     set_u8(row, at.flags, flags);
     set_u32(row, at.step, state.step.0);
     set_u8(row, at.phase, state.phase as u8);
@@ -118,23 +175,23 @@ pub fn set_journey(row: &mut [u8], at: &JourneyRow, state: &JourneyState) {
         set_u32(row, generation, state.schedule_generation);
     }
     if let Some(armed) = at.inactivity_armed {
-        set_i64(row, armed, state.inactivity_armed.raw());
+        set_instant(row, armed, state.inactivity_armed, aside, c);
     }
 }
 
-/// A score standing read from a row.
-pub fn score(row: &[u8], at: &ScoreRow) -> ScoreState {
+/// A score standing read from contact `c`'s row.
+pub fn score(row: &[u8], at: &ScoreRow, aside: &Aside, c: usize) -> ScoreState {
     ScoreState {
         points: i64_at(row, at.points),
-        anchor: OptionalTime::from_raw(i64_at(row, at.anchor)),
+        anchor: instant_at(row, at.anchor, aside, c),
         periods: i64_at(row, at.periods),
     }
 }
 
-/// Writes a score standing into a row.
-pub fn set_score(row: &mut [u8], at: &ScoreRow, state: &ScoreState) {
+/// Writes a score standing into contact `c`'s row.
+pub fn set_score(row: &mut [u8], at: &ScoreRow, state: &ScoreState, aside: &mut Aside, c: usize) {
     set_i64(row, at.points, state.points);
-    set_i64(row, at.anchor, state.anchor.raw());
+    set_instant(row, at.anchor, state.anchor, aside, c);
     set_i64(row, at.periods, state.periods);
 }
 
@@ -173,5 +230,51 @@ pub fn read_scalar(row: &[u8], at: u32, codec: Codec, strings: &Strings) -> Valu
         Codec::Str => strings
             .get(u32_at(row, at))
             .map_or(Value::Missing, |text| Value::Str(Arc::clone(text))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Any instant, or none, reads back as written; those that do not fit 4 bytes are kept
+        /// aside, and leave it when overwritten.
+        #[test]
+        fn instants_read_back_as_written(
+            writes in prop::collection::vec(
+                (0usize..3, 0u32..2, prop_oneof![
+                    Just(None),
+                    (INSTANT_BASE - (1 << 31) - 3..INSTANT_BASE + (1 << 31) + 3).prop_map(Some),
+                    any::<i64>().prop_map(Some),
+                ]),
+                1..40,
+            )
+        ) {
+            let mut rows = vec![vec![0u8; 8]; 3];
+            let mut aside = Aside::default();
+            let mut model = [[None; 2]; 3];
+            for row in &mut rows {
+                set_u32(row, 0, i32::MIN as u32);
+                set_u32(row, 4, i32::MIN as u32);
+            }
+            for (c, field, time) in writes {
+                set_instant(&mut rows[c], field * 4, time.into(), &mut aside, c);
+                model[c][field as usize] = time;
+                for (c, fields) in model.iter().enumerate() {
+                    for (f, expected) in fields.iter().enumerate() {
+                        prop_assert_eq!(instant_at(&rows[c], f as u32 * 4, &aside, c).get(), *expected);
+                    }
+                }
+                let wide = model
+                    .iter()
+                    .flatten()
+                    .flatten()
+                    .filter(|&&t| !(INSTANT_BASE + i64::from(INSTANT_ASIDE) + 1..=INSTANT_BASE + i64::from(i32::MAX)).contains(&t))
+                    .count();
+                prop_assert_eq!(aside.entries().count(), wide);
+            }
+        }
     }
 }
