@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 pub use contact::{
     Aggregate, Award, Engagement, HistoryState, JourneyState, KeyedGroup, OptionalTime, Phase,
-    ScoreState, Sent, Side,
+    ScoreState, Sent, Side, Stamps,
 };
 pub use contacts::Contacts;
 pub use strings::{StringId, Strings};

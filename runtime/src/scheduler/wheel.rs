@@ -120,6 +120,7 @@ impl<T: Due> Wheel<T> {
         }
         level.occupied &= !(1 << slot);
         out.append(&mut level.slots[slot]);
+        release_if_large(&mut level.slots[slot]);
     }
 
     /// Moves the wheel's time to `now`; every entry due by then must have been taken.
@@ -185,6 +186,19 @@ impl<T: Due> Wheel<T> {
         let level = &mut self.levels[at.level];
         if level.slots[at.slot].is_empty() {
             level.slots[at.slot] = entries;
+            release_if_large(&mut level.slots[at.slot]);
         }
+    }
+}
+
+/// The most entries an emptied slot keeps room for: a slot reuses its storage from one turn of
+/// the wheel to the next, but the storage of a rare crowded second (a newsletter due for a whole
+/// zone) is given back instead of being held for the rest of the run.
+const RETAINED: usize = 1024;
+
+/// Frees an empty slot's storage when it has room for more than [`RETAINED`] entries.
+fn release_if_large<T>(slot: &mut Vec<T>) {
+    if slot.capacity() > RETAINED {
+        *slot = Vec::new();
     }
 }

@@ -8,6 +8,7 @@ use std::collections::VecDeque;
 use journey_ir::eval::Value;
 use journey_ir::{History, HistoryFunction, HistoryWindow, StepId};
 use serde::{Deserialize, Serialize};
+use smallvec::SmallVec;
 
 /// A contact's standing in one journey, as stored in its row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,10 +52,10 @@ pub struct Side {
     pub histories: Box<[HistoryState]>,
     /// The points capped `on` rules awarded, oldest first, each with its rule's window number
     /// (over all scores' capped rules in order); an award leaves once its window has passed.
-    pub awards: Vec<Award>,
+    pub awards: SmallVec<[Award; 2]>,
     /// The delivered sends counted by the policy's caps, oldest first, each with its cap's
     /// number; a send leaves a cap once the cap's window has passed.
-    pub sends: Vec<Sent>,
+    pub sends: SmallVec<[Sent; 2]>,
     /// The event record held by each binding of the contact's instances, over all journeys'
     /// bindings in order (journey `j`'s from `Contacts::binding_base(j)`); empty until a
     /// contact enters a journey with bindings.
@@ -86,7 +87,11 @@ pub struct Sent {
 /// Drops the oldest entries of `list` that `mine` picks out while `expired` holds for them,
 /// stopping at the first that has not expired (entries arrive in time order, so the rest are
 /// younger; a late event's entry stays until those before it have left, as a queue's would).
-pub fn drop_expired<T>(list: &mut Vec<T>, mine: impl Fn(&T) -> bool, expired: impl Fn(&T) -> bool) {
+pub fn drop_expired<A: smallvec::Array>(
+    list: &mut SmallVec<A>,
+    mine: impl Fn(&A::Item) -> bool,
+    expired: impl Fn(&A::Item) -> bool,
+) {
     let mut dropping = true;
     list.retain(|entry| {
         if !dropping || !mine(entry) {
@@ -99,6 +104,10 @@ pub fn drop_expired<T>(list: &mut Vec<T>, mine: impl Fn(&T) -> bool, expired: im
         true
     });
 }
+
+/// The times of a window's events, oldest first; the first two are kept without a heap block
+/// of their own.
+pub type Stamps = SmallVec<[i64; 2]>;
 
 /// The records held by bindings, in binding order.
 pub type Bindings = Box<[Option<Box<[Value]>>]>;
@@ -118,7 +127,7 @@ impl Side {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum HistoryState {
     /// `count(... within D)`: the times of the matching events still inside the window.
-    Times(VecDeque<i64>),
+    Times(Stamps),
     /// `sum/min/max/avg(... within D)`: the matching events still inside the window,
     /// `(time, field value)`.
     Window(VecDeque<(i64, Value)>),
@@ -173,7 +182,7 @@ impl HistoryState {
         match (function, window) {
             (HistoryFunction::Last | HistoryFunction::Since, _) => HistoryState::Latest(None),
             (HistoryFunction::Count, HistoryWindow::Within(_)) => {
-                HistoryState::Times(VecDeque::new())
+                HistoryState::Times(Stamps::new())
             }
             (_, HistoryWindow::Within(_)) => HistoryState::Window(VecDeque::new()),
             _ => HistoryState::Running(Box::default()),

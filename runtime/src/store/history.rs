@@ -16,7 +16,7 @@ use journey_ir::{History, HistoryFunction, HistoryId, HistoryWindow, Type};
 
 use super::contacts::ContactParts;
 use super::row;
-use super::{Aggregate, Contacts, HistoryState, KeyedGroup, OptionalTime, Strings};
+use super::{Aggregate, Contacts, HistoryState, KeyedGroup, OptionalTime, Stamps, Strings};
 
 impl HistoryState {
     /// Adds an event of a keyed aggregate (`history.key` is set): `record` is the event's record,
@@ -64,11 +64,7 @@ impl HistoryState {
     /// Drops the events at or before `horizon` (the start of a window).
     fn expire(&mut self, horizon: i64) {
         match self {
-            HistoryState::Times(times) => {
-                while times.front().is_some_and(|t| *t <= horizon) {
-                    times.pop_front();
-                }
-            }
+            HistoryState::Times(times) => drop_leading(times, horizon),
             HistoryState::Window(events) => {
                 while events.front().is_some_and(|(t, _)| *t <= horizon) {
                     events.pop_front();
@@ -94,11 +90,9 @@ impl HistoryState {
         match self {
             HistoryState::Times(times) => {
                 if let HistoryWindow::Within(window) = history.window {
-                    while times.front().is_some_and(|t| *t <= at - window) {
-                        times.pop_front();
-                    }
+                    drop_leading(times, at - window);
                 }
-                times.push_back(at);
+                times.push(at);
             }
             HistoryState::Window(events) => {
                 if let HistoryWindow::Within(window) = history.window {
@@ -202,6 +196,14 @@ impl HistoryState {
             }
             HistoryState::Latest(None) | HistoryState::Keyed(_) => {}
         }
+    }
+}
+
+/// Drops the leading times at or before `horizon` (times are kept oldest first).
+fn drop_leading(times: &mut Stamps, horizon: i64) {
+    let expired = times.iter().take_while(|t| **t <= horizon).count();
+    if expired > 0 {
+        times.drain(..expired);
     }
 }
 

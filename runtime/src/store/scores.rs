@@ -5,6 +5,7 @@
 //! the one the reference defines without a timer per contact.
 
 use journey_ir::{Decay, Score};
+use smallvec::SmallVec;
 
 use crate::store::contact::drop_expired;
 use crate::store::{Award, ScoreState};
@@ -39,7 +40,7 @@ impl ScoreState {
         score: &Score,
         rule: usize,
         now: i64,
-        awards: Option<(&mut Vec<Award>, u32)>,
+        awards: Option<(&mut SmallVec<[Award; 2]>, u32)>,
     ) {
         let Some(on) = score.on_rules.get(rule) else {
             return;
