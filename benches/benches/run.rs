@@ -293,6 +293,22 @@ fn main() -> Result<(), Box<dyn Error>> {
                 ),
             ));
             rows.push(Row::new(
+                format!("{name}: latency event → its own actions, p50 / p99"),
+                format!(
+                    "{} / {}",
+                    micros(latency.event_p50_ns),
+                    micros(latency.event_p99_ns)
+                ),
+                format!(
+                    "every {LATENCY_EVERY}th line, half-way between the above: the timers due by \
+                     its time fired first, untimed; then start of `handle_line` to each action \
+                     the event causes; {} samples from {} lines, max {}",
+                    group(latency.event_samples as u64),
+                    group(latency.event_lines as u64),
+                    micros(latency.event_max_ns)
+                ),
+            ));
+            rows.push(Row::new(
                 format!("{name}: slowest line"),
                 micros(latency.worst_line.as_nanos() as u64),
                 format!(

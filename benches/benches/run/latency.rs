@@ -2,6 +2,11 @@
 //! start of `handle_line` to each action it emits. A timed line that emits more than
 //! [`STORM_ACTIONS`] actions is a schedule storm (a newsletter due for a whole zone at once):
 //! its samples are counted apart, so that the percentiles say what one event costs.
+//!
+//! A second sample, every [`LATENCY_EVERY`]th line half-way between the first's, measures the
+//! event alone: the timers due by the line's time are fired first, untimed (as `handle_line`
+//! would fire them before the event), and then the line is timed to each action the event itself
+//! causes.
 
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -53,6 +58,12 @@ pub(super) struct Latency {
     pub(super) max_ns: u64,
     /// Timed lines left out as storms, and their samples.
     pub(super) storm_lines: usize,
+    /// The event alone: lines sampled, their samples and percentiles.
+    pub(super) event_lines: usize,
+    pub(super) event_samples: usize,
+    pub(super) event_p50_ns: u64,
+    pub(super) event_p99_ns: u64,
+    pub(super) event_max_ns: u64,
     pub(super) storm_samples: usize,
     /// The most actions one timed line emitted.
     pub(super) burst: usize,
@@ -68,6 +79,8 @@ pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path)
     let mut timed = 0;
     let mut burst = 0;
     let mut samples = Vec::new();
+    let mut event_samples = Vec::new();
+    let mut event_lines = 0;
     let (mut storm_lines, mut storm_samples) = (0, 0);
     // Every line is timed as a whole (two clock reads, well under 1% of a line's cost), to find
     // the slowest one, which sampling would likely miss.
@@ -90,6 +103,15 @@ pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path)
             } else {
                 samples.append(&mut sink.line_samples);
             }
+        } else if (number - 1) % LATENCY_EVERY as u64 == LATENCY_EVERY as u64 / 2 {
+            if let Some(at) = timestamp(line) {
+                engine.finish(Some(at), &mut sink);
+            }
+            event_lines += 1;
+            sink.start = Some(Instant::now());
+            engine.handle_line(number, line, &mut sink);
+            sink.start = None;
+            event_samples.append(&mut sink.line_samples);
         } else {
             engine.handle_line(number, line, &mut sink);
         }
@@ -101,12 +123,14 @@ pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path)
     engine.finish(None, &mut sink);
     drop(engine);
     samples.sort_unstable();
-    let at = |q: f64| {
+    event_samples.sort_unstable();
+    let quantile = |samples: &[u64], q: f64| {
         samples
             .get(((samples.len() as f64 * q) as usize).min(samples.len().saturating_sub(1)))
             .copied()
             .unwrap_or(0)
     };
+    let at = |q: f64| quantile(&samples, q);
     Latency {
         lines: timed,
         samples: samples.len(),
@@ -114,10 +138,24 @@ pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path)
         p99_ns: at(0.99),
         max_ns: samples.last().copied().unwrap_or(0),
         storm_lines,
+        event_lines,
+        event_samples: event_samples.len(),
+        event_p50_ns: quantile(&event_samples, 0.50),
+        event_p99_ns: quantile(&event_samples, 0.99),
+        event_max_ns: event_samples.last().copied().unwrap_or(0),
         storm_samples,
         burst,
         worst_line: worst.0,
         worst_line_number: worst.1,
         worst_line_actions: worst.2,
     }
+}
+
+/// The instant of a line's `timestamp` (the generated stream writes it as an RFC 3339 string).
+fn timestamp(line: &[u8]) -> Option<i64> {
+    const KEY: &[u8] = b"\"timestamp\":\"";
+    let start = line.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let len = line.get(start..)?.iter().position(|&b| b == b'"')?;
+    let text = std::str::from_utf8(line.get(start..start + len)?).ok()?;
+    journey_runtime::input::parse_instant(text)
 }

@@ -327,7 +327,8 @@ impl ContactLayout {
                     Some(fields.ask(1, format!("journey {name}: phase"))),
                     Some(fields.ask(1, format!("journey {name}: flags"))),
                     yearly.then(|| fields.ask(4, format!("journey {name}: schedule generation"))),
-                    inactive.then(|| fields.ask(INSTANT, format!("journey {name}: inactivity armed"))),
+                    inactive
+                        .then(|| fields.ask(INSTANT, format!("journey {name}: inactivity armed"))),
                 ]
             })
             .collect();

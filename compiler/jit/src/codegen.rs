@@ -18,7 +18,9 @@ use cranelift_jit::JITModule;
 use cranelift_module::{FuncId, Module};
 
 use journey_ir::eval::Value;
-use journey_ir::layout::{Codec, ContactLayout, ProfileValue};
+use journey_ir::layout::{
+    Codec, ContactLayout, HistoryRow, ProfileValue, INSTANT_ASIDE, INSTANT_BASE,
+};
 use journey_ir::{ArithOp, CompareOp, Const, ExprId, ExprKind, Program, ScoreId, SegmentId, Type};
 
 use crate::abi::{
@@ -182,7 +184,8 @@ pub(crate) mod reads {
     pub const EVENT: u8 = 2;
     /// It reads the profile.
     pub const PROFILE: u8 = 4;
-    /// It reads the contact's row (a score's points, a profile field's presence or value).
+    /// It reads the contact's row (a score's points, a profile field's presence or value, a
+    /// history aggregate the row holds).
     pub const ROW: u8 = 0x80;
     /// It reads a field of binding `b` (`b < BINDING_RECORDS`): bit `FIRST_BINDING << b`.
     pub const FIRST_BINDING: u8 = 8;
@@ -315,7 +318,12 @@ fn tags_of(
             touched |= reads::binding(binding.0);
             Tags::of_type(&expr.ty)
         }
-        ExprKind::History(_) => Tags::of_type(&expr.ty),
+        ExprKind::History(history) => {
+            // An aggregate the row holds is loaded from there (the environment answering when
+            // no row holding it was lent, or the row keeps its instant aside).
+            reads_row = HistoryInRow::of(layout, history.0).is_some();
+            Tags::of_type(&expr.ty)
+        }
         ExprKind::Score(score) => {
             reads_row = true;
             if let Some(score) = program.scores.get(score.index()) {
@@ -423,6 +431,76 @@ impl ProfileInRow {
     }
 }
 
+/// Where a contact's row holds a history aggregate compiled code can read, with offsets that
+/// fit an instruction's.
+#[derive(Clone, Copy)]
+enum HistoryInRow {
+    /// `count(E)`, running: an `i64` at this offset.
+    Count(i32),
+    /// `since(E)`: the instant of the latest matching event at this offset.
+    Since(i32),
+    /// `last(E).f` of a scalar other than a string: the instant of the latest event, its present
+    /// byte and its value (stored as the codec says).
+    Last {
+        at: i32,
+        present: i32,
+        value: i32,
+        codec: Codec,
+    },
+}
+
+impl HistoryInRow {
+    /// Where `layout` puts aggregate `history` (none for one it does not have, one kept in side
+    /// storage, a `last` of a string, whose value is a number in a table compiled code does not
+    /// have, or offsets past `i32::MAX`).
+    fn of(layout: &ContactLayout, history: u32) -> Option<HistoryInRow> {
+        let place = layout.histories.get(usize::try_from(history).ok()?)?;
+        let offset = |at: u32| i32::try_from(at).ok();
+        Some(match *place {
+            HistoryRow::Count { count } => HistoryInRow::Count(offset(count)?),
+            HistoryRow::Since { at } => HistoryInRow::Since(offset(at)?),
+            HistoryRow::Last {
+                at,
+                present,
+                value,
+                codec,
+            } if codec != Codec::Str => HistoryInRow::Last {
+                at: offset(at)?,
+                present: offset(present)?,
+                value: offset(value)?,
+                codec,
+            },
+            HistoryRow::Last { .. } | HistoryRow::Side { .. } => return None,
+        })
+    }
+
+    /// The tag of the values it reads besides missing.
+    fn tag(self) -> u8 {
+        match self {
+            HistoryInRow::Count(_) => tag::INT,
+            HistoryInRow::Since(_) => tag::DURATION,
+            HistoryInRow::Last { codec, .. } => codec_tag(codec),
+        }
+    }
+
+    /// How long a row must be to hold every byte the read loads.
+    fn end(self) -> i64 {
+        let end = |at: i32, width: u32| i64::from(at) + i64::from(width);
+        match self {
+            HistoryInRow::Count(count) => end(count, 8),
+            HistoryInRow::Since(at) => end(at, journey_ir::layout::INSTANT),
+            HistoryInRow::Last {
+                at,
+                present,
+                value,
+                codec,
+            } => end(at, journey_ir::layout::INSTANT)
+                .max(end(present, 1))
+                .max(end(value, codec.width())),
+        }
+    }
+}
+
 /// The tag of the values a codec stores (missing for a string's, which the row does not hold).
 fn codec_tag(codec: Codec) -> u8 {
     match codec {
@@ -486,8 +564,8 @@ pub(crate) struct FnGen<'u, 'a, 'f> {
 pub(crate) struct Unit<'a> {
     /// The program.
     pub program: &'a Program,
-    /// Where a contact's row holds each score's points and each profile field's presence and
-    /// scalar value (the runtime's layout).
+    /// Where a contact's row holds each score's points, each profile field's presence and
+    /// scalar value, and the history aggregates that fit it (the runtime's layout).
     pub layout: ContactLayout,
     /// The module the functions go into.
     pub module: &'a mut JITModule,
@@ -882,11 +960,12 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             .icmp_imm_s(IntCC::UnsignedGreaterThan, len, end - 1)
     }
 
-    /// The tag and bits of a profile field the row at `row` holds: missing when its present
-    /// byte (at `present`) is 0, else the value stored at `at` as `codec` says, in the bits
-    /// [`FnGen::load_value`] gives the same [`Value`] (a date's days sign-extended, an enum's
-    /// variant zero-extended, a bool 0 or 1). A value of a tag outside `tags` reads as missing,
-    /// as there. `row` must hold both (see [`ProfileInRow::end`]).
+    /// The tag and bits of a profile field (or a `last(E).f`) the row at `row` holds: missing
+    /// when its present byte (at `present`) is 0, else the value stored at `at` as `codec`
+    /// says, in the bits [`FnGen::load_value`] gives the same [`Value`] (a date's days
+    /// sign-extended, an enum's variant zero-extended, a bool 0 or 1). A value of a tag outside
+    /// `tags` reads as missing, as there. `row` must hold both (see [`ProfileInRow::end`] and
+    /// [`HistoryInRow::end`]).
     fn row_value(
         &mut self,
         row: ir::Value,
@@ -1234,9 +1313,137 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
         )
     }
 
+    /// A history aggregate: one the layout keeps in the contact's row is loaded from there
+    /// when the environment lent a row that holds it ([`FnGen::history_in_row`]); otherwise it
+    /// is asked of the environment.
     fn history(&mut self, history: u32, tags: Tags) -> Result<Val, Refusal> {
+        match HistoryInRow::of(&self.unit.layout, history) {
+            Some(place) => self.history_in_row(history, place, tags),
+            None => self.history_call(history, tags),
+        }
+    }
+
+    /// A history aggregate asked of the environment ([`Env::history`], a helper).
+    ///
+    /// [`Env::history`]: journey_ir::eval::Env::history
+    fn history_call(&mut self, history: u32, tags: Tags) -> Result<Val, Refusal> {
         let args = [self.u32_const(history), self.u32_const(tags.0)];
         self.call_value(Helper::History, &args, tags)
+    }
+
+    /// A history aggregate the row holds at `place`, with the tag and bits of the [`Value`] the
+    /// runtime's `Env::history` reads from the same row (a value of a tag outside `tags` reads
+    /// as missing, as from the helper):
+    /// - `count(E)`: the `i64` there, an `int`;
+    /// - `since(E)`: missing for no event (the instant `i32::MIN`), else the `duration`
+    ///   `now - instant`, saturating, `now` asked of the environment as for `now`; an instant
+    ///   kept aside (`INSTANT_ASIDE`) is not in the row: the environment answers instead;
+    /// - `last(E).f`: missing for no event or an event without the field (its present byte 0),
+    ///   else the value stored as the codec says, as [`FnGen::row_value`] reads a profile
+    ///   field's (the event's time, kept aside or not, is not needed).
+    ///
+    /// When the environment lent no row, or one too short for any of these bytes, the
+    /// environment answers.
+    fn history_in_row(
+        &mut self,
+        history: u32,
+        place: HistoryInRow,
+        tags: Tags,
+    ) -> Result<Val, Refusal> {
+        let pointer = self.unit.module.target_config().pointer_type();
+        let direct = self.row_holds(place.end());
+        let load_block = self.b.create_block();
+        let call_block = self.b.create_block();
+        let merge = self.b.create_block();
+        let tag = self.b.append_block_param(merge, I8);
+        let bits = self.b.append_block_param(merge, I64);
+        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
+
+        self.b.switch_to_block(load_block);
+        self.b.seal_block(load_block);
+        let flags = MemFlagsData::trusted().with_endianness(ir::Endianness::Little);
+        let (t, v) = match place {
+            // A value of a tag the expression cannot have: missing, as from the helper.
+            _ if !tags.has(place.tag()) => (self.tag_const(tag::MISSING), self.i64_const(0)),
+            HistoryInRow::Count(count) => {
+                let row = self.load_ctx(pointer, ROW_PTR_OFFSET);
+                let value = self.b.ins().load(I64, flags, row, count);
+                (self.tag_const(tag::INT), value)
+            }
+            HistoryInRow::Since(at) => {
+                let row = self.load_ctx(pointer, ROW_PTR_OFFSET);
+                let offset = self.b.ins().load(I32, flags, row, at);
+                // No event: missing.
+                let none = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, offset, i64::from(i32::MIN));
+                let check_block = self.b.create_block();
+                let since_block = self.b.create_block();
+                let missing = self.tag_const(tag::MISSING);
+                let zero = self.i64_const(0);
+                self.b.ins().brif(
+                    none,
+                    merge,
+                    &[missing.into(), zero.into()],
+                    check_block,
+                    &[],
+                );
+                self.b.switch_to_block(check_block);
+                self.b.seal_block(check_block);
+                // Kept aside: the environment answers.
+                let aside = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, offset, i64::from(INSTANT_ASIDE));
+                self.b.ins().brif(aside, call_block, &[], since_block, &[]);
+                self.b.switch_to_block(since_block);
+                self.b.seal_block(since_block);
+                let offset = self.b.ins().sextend(I64, offset);
+                let instant = self.b.ins().iadd_imm_s(offset, INSTANT_BASE);
+                let now = self.call1(Helper::Now, &[])?;
+                let since = self.sat_sub(now, instant);
+                (self.tag_const(tag::DURATION), since)
+            }
+            HistoryInRow::Last {
+                at,
+                present,
+                value,
+                codec,
+            } => {
+                let row = self.load_ctx(pointer, ROW_PTR_OFFSET);
+                let (t, v) = self.row_value(row, present, value, codec, tags);
+                // No event yet: missing, whatever the present byte says.
+                let offset = self.b.ins().load(I32, flags, row, at);
+                let none = self
+                    .b
+                    .ins()
+                    .icmp_imm_s(IntCC::Equal, offset, i64::from(i32::MIN));
+                let missing = self.tag_const(tag::MISSING);
+                let zero = self.i64_const(0);
+                let t = self.b.ins().select(none, missing, t);
+                let v = self.b.ins().select(none, zero, v);
+                (t, v)
+            }
+        };
+        self.b.ins().jump(merge, &[t.into(), v.into()]);
+
+        self.b.switch_to_block(call_block);
+        self.b.seal_block(call_block);
+        self.b.set_cold_block(call_block);
+        let value = self.history_call(history, tags)?;
+        self.b
+            .ins()
+            .jump(merge, &[value.tag.into(), value.bits.into()]);
+
+        self.b.switch_to_block(merge);
+        self.b.seal_block(merge);
+        Ok(Val {
+            tag,
+            bits,
+            tags,
+            addr: None,
+        })
     }
 
     /// A score: its event points from the environment, plus the points of each `while` rule

@@ -56,6 +56,23 @@
 //! made to answer it. A profile string or list is never read from the row (the runtime keeps
 //! it elsewhere).
 //!
+//! The row also holds the history aggregates that fit a few bytes (the layout's `HistoryRow`),
+//! which `History(h)` loads the same way, after checking that the row holds every byte it
+//! reads, giving the tag and bits of the `Value` the runtime's [`Env::history`] reads from the
+//! same row (a value of a tag outside the read's static tags is missing, as from the helper):
+//! - a running `count(E)` is the `i64` at its offset, an `int`;
+//! - `since(E)` is an *instant*, a 4-byte offset `o` from `layout::INSTANT_BASE`: `i32::MIN`
+//!   (no event) is missing, `layout::INSTANT_ASIDE` (an instant the runtime keeps outside the
+//!   row) falls back to the helper, any other is the `duration` `now - (INSTANT_BASE + o)`,
+//!   saturating, `now` asked of [`Env::now`] as for `now`;
+//! - `last(E).f` of a scalar other than a string is missing when its instant is `i32::MIN` (no
+//!   event) or its present byte 0 (the event lacked the field), else its value as its `Codec`
+//!   says, as for a profile field (an instant kept aside still means an event was seen).
+//!
+//! A `last` of a string (a number in the runtime's table of strings), an aggregate kept in the
+//! contact's side storage (windows, sums and extremes, keyed aggregates), and any aggregate when
+//! no row holding it was lent, are asked of [`Env::history`] (a helper).
+//!
 //! Bindings are a journey's own, numbered from 0, and a journey has few: the context points to a
 //! `#[repr(C)]` *binding table* of `abi::BINDING_RECORDS` (4) records indexed by binding id, two
 //! fixed arrays `ptr[b]` and `len[b]` (and the slices, for the helpers). When the expression reads
@@ -125,22 +142,23 @@
 //! to the `ptr` and `len` arrays) and then the Rust side's. A score's points are an 8-byte
 //! little-endian load from the contact's row at the offset `journey_ir::layout::ContactLayout`
 //! gives, when the environment lent a row (`Env::contact_row`) long enough to hold it; a
-//! profile field's present byte and scalar value are loads from the row the same way (see
-//! above). A value is a pair: a tag (`u8`: missing, bool, int, float, string, duration, time,
-//! date, enum, list) and 64 bits (the integer, the IEEE bits of a float, 0/1 for a bool, days
-//! for a date, the variant for an enum, 0 for missing, a handle for a string or a list). A
-//! function returns the tag and leaves the bits in `ctx.ret`.
+//! profile field's present byte and scalar value, and a history aggregate's instant, present
+//! byte, value or count, are loads from the row the same way (see above). A value is a pair: a
+//! tag (`u8`: missing, bool, int, float, string, duration, time, date, enum, list) and 64 bits
+//! (the integer, the IEEE bits of a float, 0/1 for a bool, days for a date, the variant for an
+//! enum, 0 for missing, a handle for a string or a list). A function returns the tag and leaves
+//! the bits in `ctx.ret`.
 //!
 //! Compiled code computes scalars natively (tags and missing values, saturating `int` and
 //! `duration`/`time` arithmetic, `int / 0`, IEEE floats and `int` → `float` widening,
 //! comparisons, `and`/`or`/`??` with branches, `is set`, `not`, `-`) and reads record slots
 //! itself. It calls nothing but a fixed table of `extern "C"` helpers, linked by name with
 //! `JITBuilder::symbol`: the leaf reads that go to the [`Env`] (event field, profile and binding
-//! field when the records cannot answer, whether a profile field is set when the row cannot,
-//! score points, history, now), and the string and list operations (`==` and ordering on
-//! strings, `+` on strings, `in`, `contains`, `starts_with`, `ends_with`, list literals). Every
-//! helper takes the context pointer first; the context holds the `&dyn Env` (a reference stored
-//! in a field, never a transmuted fat pointer).
+//! field when the records cannot answer; whether a profile field is set, score points and a
+//! history aggregate when the row cannot; now), and the string and list operations (`==` and
+//! ordering on strings, `+` on strings, `in`, `contains`, `starts_with`, `ends_with`, list
+//! literals). Every helper takes the context pointer first; the context holds the `&dyn Env` (a
+//! reference stored in a field, never a transmuted fat pointer).
 //!
 //! # Why it is sound
 //!
@@ -164,9 +182,10 @@
 //! - Compiled code stores only `ctx.ret`; it loads the context's fields, and memory at four
 //!   kinds of address, each within a live, immutable allocation for the whole call:
 //!   - `row_ptr + offset .. + width` for an offset of the layout and a width of 1, 4 or 8 (a
-//!     score's points; a profile field's present byte and its scalar value), only after
-//!     checking `offset + width <= row_len` (for a profile field, against the end of the
-//!     present byte and of the value both): the context copied the pointer and length from the
+//!     score's points; a profile field's present byte and its scalar value; a history
+//!     aggregate's count, instant, present byte and value), only after checking
+//!     `offset + width <= row_len` (for a profile field or a `last`, against the end of every
+//!     one of its fields the read loads): the context copied the pointer and length from the
 //!     `&[u8]` the environment lent (or an empty slice) and holds that borrow for the call, as
 //!     below;
 //!   - `event_ptr + slot * 24 + {0, 8, 16}` (and the same with `profile_ptr`, and with

@@ -1280,3 +1280,332 @@ fn profile_fields_are_loaded_from_the_contact_row_when_the_environment_lends_one
         );
     }
 }
+
+/// An environment that lends a contact row holding history aggregates (or none), while
+/// `history` answers from `asked` (and counts its calls), so that a test sees which of them a
+/// read used.
+struct HistoryRow {
+    row: Option<Vec<u8>>,
+    asked: Vec<Value>,
+    now: i64,
+    calls: std::cell::Cell<u32>,
+}
+
+impl HistoryRow {
+    fn new(row: Option<Vec<u8>>, asked: Vec<Value>, now: i64) -> HistoryRow {
+        HistoryRow {
+            row,
+            asked,
+            now,
+            calls: std::cell::Cell::new(0),
+        }
+    }
+}
+
+impl Env for HistoryRow {
+    fn event_field(&self, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn binding_field(&self, _binding: BindingId, _event: EventId, _slot: u32) -> Value {
+        Value::Missing
+    }
+    fn profile(&self, _slot: ProfileSlot) -> Value {
+        Value::Missing
+    }
+    fn score_points(&self, _score: ScoreId) -> i64 {
+        0
+    }
+    fn history(&self, history: HistoryId) -> Value {
+        self.calls.set(self.calls.get() + 1);
+        self.asked
+            .get(history.index())
+            .cloned()
+            .unwrap_or(Value::Missing)
+    }
+    fn now(&self) -> i64 {
+        self.now
+    }
+    fn contact_row(&self) -> Option<&[u8]> {
+        self.row.as_deref()
+    }
+}
+
+#[test]
+fn history_aggregates_are_loaded_from_the_contact_row_when_the_environment_lends_one() {
+    use journey_ir::layout::{self, Codec, ContactLayout, HistoryRow as Place};
+    use journey_ir::{EventType, Field, History, HistoryFunction, HistoryWindow};
+    // `last` of a field of every scalar kind, strings included.
+    let types = [
+        Type::Int,
+        Type::Float,
+        Type::Duration,
+        Type::Time,
+        Type::Date,
+        Type::Enum(journey_ir::EnumId(0)),
+        Type::Bool,
+        Type::String,
+    ];
+    let optional = |ty: &Type| Type::Optional(Box::new(ty.clone()));
+    let history = |function, field, window| History {
+        function,
+        event: EventId(0),
+        filter: None,
+        field,
+        window,
+        key: None,
+    };
+    let mut histories = vec![
+        history(HistoryFunction::Count, None, HistoryWindow::All),
+        history(HistoryFunction::Since, None, HistoryWindow::All),
+        // Kept in side storage: always asked.
+        history(HistoryFunction::Count, None, HistoryWindow::Within(60)),
+    ];
+    let [count, since, windowed] = [0usize, 1, 2];
+    let first_last = histories.len();
+    for slot in 0..types.len() {
+        histories.push(history(
+            HistoryFunction::Last,
+            Some(slot as u32),
+            HistoryWindow::All,
+        ));
+    }
+    let last = |slot: usize| first_last + slot;
+    let string = last(7);
+    let mut program = Program {
+        enums: vec![vec!["a".into(), "b".into()]],
+        events: vec![EventType {
+            name: "t.e".into(),
+            fields: types
+                .iter()
+                .enumerate()
+                .map(|(i, ty)| Field {
+                    name: format!("f{i}"),
+                    ty: optional(ty),
+                })
+                .collect(),
+        }],
+        histories,
+        ..Program::default()
+    };
+    let mut history_types = vec![Type::Int, optional(&Type::Duration), Type::Int];
+    history_types.extend(types.iter().map(optional));
+    let reads: Vec<ExprId> = history_types
+        .iter()
+        .enumerate()
+        .map(|(h, ty)| {
+            push(
+                &mut program,
+                ty.clone(),
+                ExprKind::History(HistoryId(h as u32)),
+            )
+        })
+        .collect();
+    // Reads whose static type does not allow the row's value: missing, as from the helper.
+    let mistyped = [
+        push(
+            &mut program,
+            Type::Bool,
+            ExprKind::History(HistoryId(count as u32)),
+        ),
+        push(
+            &mut program,
+            Type::Int,
+            ExprKind::History(HistoryId(since as u32)),
+        ),
+        push(
+            &mut program,
+            Type::Date,
+            ExprKind::History(HistoryId(last(0) as u32)),
+        ),
+    ];
+    let layout = ContactLayout::of(&program);
+
+    // The row: every aggregate's state, and the length a row needs to hold each read's bytes.
+    let now = layout::INSTANT_BASE + 10_000;
+    let row_values = [
+        Value::Int(-5),
+        Value::Float(-0.5),
+        Value::Duration(3_600),
+        Value::Time(77),
+        Value::Date(-3),
+        Value::Enum(u32::MAX),
+        Value::Bool(true),
+    ];
+    let mut row = vec![0u8; layout.size as usize];
+    let put = |row: &mut Vec<u8>, at: u32, bytes: &[u8]| {
+        row[at as usize..at as usize + bytes.len()].copy_from_slice(bytes);
+    };
+    let instant = |o: i32| o.to_le_bytes();
+    let mut ends = vec![0usize; program.histories.len()];
+    for (h, place) in layout.histories.iter().enumerate() {
+        match *place {
+            Place::Count { count: at } => {
+                assert_eq!(h, count);
+                put(&mut row, at, &(1i64 << 40).to_le_bytes());
+                ends[h] = at as usize + 8;
+            }
+            Place::Since { at } => {
+                assert_eq!(h, since);
+                // 2500 s before now.
+                put(&mut row, at, &instant(7_500));
+                ends[h] = at as usize + 4;
+            }
+            Place::Last {
+                at,
+                present,
+                value,
+                codec,
+            } => {
+                let slot = h - first_last;
+                put(&mut row, at, &instant(-1_000_000));
+                row[present as usize] = 1;
+                let bytes = match (codec, row_values.get(slot)) {
+                    (Codec::Int, Some(Value::Int(v)))
+                    | (Codec::Duration, Some(Value::Duration(v)))
+                    | (Codec::Time, Some(Value::Time(v))) => v.to_le_bytes().to_vec(),
+                    (Codec::Float, Some(Value::Float(v))) => v.to_bits().to_le_bytes().to_vec(),
+                    (Codec::Date, Some(Value::Date(v))) => v.to_le_bytes().to_vec(),
+                    (Codec::Enum, Some(Value::Enum(v))) => v.to_le_bytes().to_vec(),
+                    (Codec::Bool, Some(Value::Bool(v))) => vec![u8::from(*v)],
+                    // A number in the runtime's table of strings.
+                    (Codec::Str, None) => 0u32.to_le_bytes().to_vec(),
+                    other => panic!("aggregate {h}: {other:?}"),
+                };
+                put(&mut row, value, &bytes);
+                ends[h] = (at as usize + 4)
+                    .max(present as usize + 1)
+                    .max(value as usize + bytes.len());
+            }
+            Place::Side { .. } => assert_eq!(h, windowed),
+        }
+    }
+    let from_row = |h: usize| h != windowed && h != string;
+    let jit = journey_jit::compile(&program).unwrap();
+
+    // The environment's answers differ from the row's.
+    let asked: Vec<Value> = (0..program.histories.len())
+        .map(|h| match h {
+            h if h == windowed => Value::Int(3),
+            h if h == string => Value::Str(Arc::from("asked")),
+            h if h == since => Value::Duration(-1),
+            _ => Value::Missing,
+        })
+        .collect();
+    let mut expected = vec![
+        Value::Int(1 << 40),
+        Value::Duration(2_500),
+        asked[windowed].clone(),
+    ];
+    expected.extend(row_values.iter().cloned());
+    expected.push(asked[string].clone());
+    let lent = HistoryRow::new(Some(row.clone()), asked.clone(), now);
+    for (h, read) in reads.iter().enumerate() {
+        let calls = lent.calls.get();
+        assert_eq!(jit.eval(*read, &lent), expected[h], "aggregate {h}");
+        let asked_now = lent.calls.get() - calls;
+        assert_eq!(asked_now, u32::from(!from_row(h)), "aggregate {h}: asked");
+    }
+    assert!(jit.eval_bool(reads[last(6)], &lent));
+    for read in mistyped {
+        assert_eq!(jit.eval(read, &lent), Value::Missing);
+    }
+
+    // `since` saturates, as `i64::saturating_sub`.
+    let early = HistoryRow::new(Some(row.clone()), asked.clone(), i64::MIN + 5);
+    assert_eq!(jit.eval(reads[since], &early), Value::Duration(i64::MIN));
+    let late = HistoryRow::new(Some(row.clone()), asked.clone(), i64::MAX);
+    assert_eq!(
+        jit.eval(reads[since], &late),
+        Value::Duration(i64::MAX - (layout::INSTANT_BASE + 7_500))
+    );
+
+    // No event (the instant `i32::MIN`): missing, whatever the other bytes say; the event
+    // lacked the field (present byte 0): missing; a `last` whose instant is kept aside has
+    // still seen an event: its value is read from the row. A `since` kept aside is not in the
+    // row: the environment answers.
+    let place = |h: usize| layout.histories[h];
+    let Place::Since { at: since_at } = place(since) else {
+        unreachable!()
+    };
+    for (h, o, present, expected) in [
+        (since, i32::MIN, None, Value::Missing),
+        (last(0), i32::MIN, None, Value::Missing),
+        (last(6), i32::MIN, None, Value::Missing),
+        (last(0), 5, Some(0u8), Value::Missing),
+        (last(4), 5, Some(0), Value::Missing),
+        (last(6), 5, Some(0), Value::Missing),
+        (last(0), layout::INSTANT_ASIDE, None, row_values[0].clone()),
+        (last(5), layout::INSTANT_ASIDE, None, row_values[5].clone()),
+        (last(3), i32::MAX, Some(2), row_values[3].clone()),
+    ] {
+        let mut changed = row.clone();
+        let at = match place(h) {
+            Place::Since { at } => at,
+            Place::Last { at, present: p, .. } => {
+                if let Some(byte) = present {
+                    changed[p as usize] = byte;
+                }
+                at
+            }
+            other => panic!("{other:?}"),
+        };
+        put(&mut changed, at, &instant(o));
+        let env = HistoryRow::new(Some(changed), asked.clone(), now);
+        assert_eq!(
+            jit.eval(reads[h], &env),
+            expected,
+            "aggregate {h}, instant {o}"
+        );
+        assert_eq!(env.calls.get(), 0, "aggregate {h}, instant {o}: asked");
+    }
+    let mut aside = row.clone();
+    put(&mut aside, since_at, &instant(layout::INSTANT_ASIDE));
+    let env = HistoryRow::new(Some(aside), asked.clone(), now);
+    assert_eq!(jit.eval(reads[since], &env), Value::Duration(-1));
+    assert_eq!(env.calls.get(), 1);
+    // An instant one past `INSTANT_ASIDE` is in the row.
+    let mut earliest = row.clone();
+    put(&mut earliest, since_at, &instant(layout::INSTANT_ASIDE + 1));
+    let env = HistoryRow::new(Some(earliest), asked.clone(), 0);
+    assert_eq!(
+        jit.eval(reads[since], &env),
+        Value::Duration(-(layout::INSTANT_BASE + i64::from(layout::INSTANT_ASIDE) + 1))
+    );
+    assert_eq!(env.calls.get(), 0);
+
+    // A row one byte too short to hold a read's bytes: the environment answers; long enough:
+    // the row. No row: the environment.
+    for (h, read) in reads.iter().enumerate() {
+        if !from_row(h) {
+            continue;
+        }
+        for (len, from_row) in [(ends[h], true), (ends[h] - 1, false), (0, false)] {
+            let env = HistoryRow::new(Some(row[..len].to_vec()), asked.clone(), now);
+            let want = if from_row {
+                expected[h].clone()
+            } else {
+                asked[h].clone()
+            };
+            assert_eq!(
+                jit.eval(*read, &env),
+                want,
+                "aggregate {h}, a row of {len} bytes"
+            );
+            assert_eq!(
+                env.calls.get(),
+                u32::from(!from_row),
+                "aggregate {h}, {len} bytes"
+            );
+        }
+        let env = HistoryRow::new(None, asked.clone(), now);
+        assert_eq!(jit.eval(*read, &env), asked[h], "aggregate {h}, no row");
+    }
+
+    // The interpreter, asking `history`, agrees with an environment whose answers are the
+    // row's.
+    let interpreter = Interpreter::new(&program);
+    let env = HistoryRow::new(Some(row.clone()), expected.clone(), now);
+    for read in &reads {
+        assert_eq!(jit.eval(*read, &env), interpreter.eval(*read, &env));
+    }
+}

@@ -16,7 +16,12 @@
 //! fields (the present byte of each, the value of each scalar): the profile has a field of every
 //! kind, optional and not, so that compiled code loads each codec from the row, reads `is set`
 //! from the present byte, and asks `profile` and `profile_is_set` for the rest, while the
-//! interpreter asks them for everything.
+//! interpreter asks them for everything. The row also holds the history aggregates the layout
+//! puts there (running `count`s, `since`, `last` of a scalar field of every codec), written as
+//! the runtime would (an instant none, kept aside, or near the contact's `now`; a present byte;
+//! a value), with `history` answering what the runtime reads from it: compiled code loads them
+//! (asking `history` for an instant kept aside, a `last` of a string, and aggregates kept
+//! elsewhere), while the interpreter asks `history` for all.
 //!
 //! The root is also the filter of the journey's `enter on`, and each case adds generated
 //! filters over the event's own fields as score rules: both backends' `eval_event_filters` for
@@ -40,7 +45,8 @@ use proptest::test_runner::{Config, RngSeed, TestRunner};
 
 use journey_ir::eval::{Env, Evaluator, Interpreter, Value};
 use journey_ir::filters::{EventFilters, FilterBits};
-use journey_ir::layout::{Codec, ContactLayout, ProfileValue};
+use journey_ir::layout::{Codec, ContactLayout, HistoryRow, ProfileValue};
+use journey_ir::layout::{INSTANT_ASIDE, INSTANT_BASE};
 use journey_ir::Type;
 use journey_ir::{
     ArithOp, BindingId, CompareOp, Const, Entry, EventId, Expr, ExprId, ExprKind, HistoryId,
@@ -126,6 +132,20 @@ journey j {
     g: avg(t.f.v within 30d),
     h: last(t.f).label,
     i: since(t.f),
+    // Kept in the contact's row (see `Contact::with_row`): running counts, `since`, and `last`
+    // of a scalar field of every codec.
+    q: count(t.f since enter),
+    r: count(t.e since enter),
+    s: since(t.e),
+    t: last(t.f).v,
+    u: last(t.f).r,
+    v: last(t.e).x,
+    w: last(t.e).m,
+    x: last(t.e).d,
+    y: last(t.e).w,
+    z: last(t.e).day,
+    aa: last(t.e).flag,
+    ab: last(t.e).kind,
     k: lead,
     l: big,
     m: heat,
@@ -662,7 +682,12 @@ struct Contact {
     /// The profile, handed out as the profile record when the contact lends no row; it may be
     /// shorter than the profile (the missing slots read as missing through `profile` too).
     profile: Vec<Value>,
+    /// Each history aggregate's value, as `history` answers it.
     histories: Vec<Value>,
+    /// For each history aggregate the row holds the instant of (`since`, `last`), the offset
+    /// its row holds: `i32::MIN` (no event), `INSTANT_ASIDE` (kept outside the row), or an
+    /// instant (see [`Contact::with_row`]).
+    instants: Vec<i32>,
     /// Each score's event points.
     points: [i64; 2],
     /// The contact's row lent to compiled code (`None`: none), holding `points` and the profile
@@ -715,7 +740,8 @@ impl Contact {
     /// value as its codec says. It then gives no profile record, so that compiled code reads
     /// the row, or asks `profile` and `profile_is_set` (which answer from the same values). An
     /// `int` in a `float` field is stored, as the runtime stores it, as a `float`: it is made
-    /// one in the profile too.
+    /// one in the profile too. The row holds the history aggregates the layout puts there too,
+    /// `history` answering as the runtime reads them (see [`Contact::write_histories`]).
     fn with_row(mut self, layout: &ContactLayout) -> Contact {
         let mut row = vec![0u8; layout.size as usize];
         for (at, points) in layout.scores.iter().zip(self.points) {
@@ -737,23 +763,103 @@ impl Contact {
             if let (Codec::Float, Value::Int(v)) = (codec, &*value) {
                 *value = Value::Float(*v as f64);
             }
-            let bytes = match (codec, &*value) {
-                (Codec::Int, Value::Int(v))
-                | (Codec::Duration, Value::Duration(v))
-                | (Codec::Time, Value::Time(v)) => v.to_le_bytes().to_vec(),
-                (Codec::Float, Value::Float(v)) => v.to_bits().to_le_bytes().to_vec(),
-                (Codec::Date, Value::Date(v)) => v.to_le_bytes().to_vec(),
-                (Codec::Enum, Value::Enum(v)) => v.to_le_bytes().to_vec(),
-                (Codec::Bool, Value::Bool(v)) => vec![u8::from(*v)],
-                other => panic!("profile slot {slot}: a value of another codec: {other:?}"),
-            };
+            let bytes = scalar_bytes(codec, value).unwrap_or_else(|| {
+                panic!("profile slot {slot}: a value of another codec: {codec:?}, {value:?}")
+            });
             let at = at as usize;
             row[at..at + bytes.len()].copy_from_slice(&bytes);
         }
+        self.write_histories(layout, &mut row);
         row.truncate(self.row_len as usize);
         self.row = Some(row);
         self
     }
+}
+
+impl Contact {
+    /// Writes into `row` the history aggregates `layout` keeps there, and makes the values
+    /// `history` answers for them those the runtime reads from such a row: a running count is
+    /// its `int` (0 for a generated missing one); `since` is missing when its instant (from
+    /// `instants`) is none, the saturating `now - instant` when it is in the row, and the
+    /// generated value when it is kept aside (which compiled code must ask for); `last` is
+    /// missing when its instant is none, else its present byte and value (an `int` in a
+    /// `float` field made a `float`, as for the profile). A `last` of a string that saw an
+    /// event keeps its generated value (the row holds a number in the runtime's table of
+    /// strings, which compiled code does not read: it asks).
+    fn write_histories(&mut self, layout: &ContactLayout, row: &mut [u8]) {
+        let put = |row: &mut [u8], at: u32, bytes: &[u8]| {
+            row[at as usize..at as usize + bytes.len()].copy_from_slice(bytes);
+        };
+        for (h, place) in layout.histories.iter().enumerate() {
+            let Some(value) = self.histories.get_mut(h) else {
+                continue;
+            };
+            let o = self.instants.get(h).copied().unwrap_or(i32::MIN);
+            match *place {
+                HistoryRow::Count { count } => {
+                    let v = match value {
+                        Value::Int(v) => *v,
+                        _ => 0,
+                    };
+                    *value = Value::Int(v);
+                    put(row, count, &v.to_le_bytes());
+                }
+                HistoryRow::Since { at } => {
+                    put(row, at, &o.to_le_bytes());
+                    match o {
+                        i32::MIN => *value = Value::Missing,
+                        INSTANT_ASIDE => {}
+                        o => {
+                            let instant = INSTANT_BASE + i64::from(o);
+                            *value = Value::Duration(self.now.saturating_sub(instant));
+                        }
+                    }
+                }
+                HistoryRow::Last {
+                    at,
+                    present,
+                    value: value_at,
+                    codec,
+                } => {
+                    // An `int` in a `float` field is stored as a `float`.
+                    if let (Codec::Float, Value::Int(v)) = (codec, &*value) {
+                        *value = Value::Float(*v as f64);
+                    }
+                    put(row, at, &o.to_le_bytes());
+                    row[present as usize] = u8::from(!value.is_missing());
+                    if !value.is_missing() {
+                        let bytes = match (codec, &*value) {
+                            (Codec::Str, Value::Str(_)) => 0u32.to_le_bytes().to_vec(),
+                            (codec, value) => scalar_bytes(codec, value)
+                                .unwrap_or_else(|| panic!("aggregate {h}: {codec:?}, {value:?}")),
+                        };
+                        put(row, value_at, &bytes);
+                    }
+                    // With no event, the present byte and value are written all the same: the
+                    // instant alone says the aggregate is missing.
+                    if o == i32::MIN {
+                        *value = Value::Missing;
+                    }
+                }
+                HistoryRow::Side { .. } => {}
+            }
+        }
+    }
+}
+
+/// The bytes a row stores a scalar value in, as `codec` says (none for a value of another kind
+/// and for a string, which the row keeps as a number in the runtime's table).
+fn scalar_bytes(codec: Codec, value: &Value) -> Option<Vec<u8>> {
+    Some(match (codec, value) {
+        (Codec::Int, Value::Int(v))
+        | (Codec::Duration, Value::Duration(v))
+        | (Codec::Time, Value::Time(v)) => v.to_le_bytes().to_vec(),
+        (Codec::Float, Value::Float(v)) => v.to_bits().to_le_bytes().to_vec(),
+        (Codec::Date, Value::Date(v)) => v.to_le_bytes().to_vec(),
+        (Codec::Enum, Value::Enum(v)) => v.to_le_bytes().to_vec(),
+        (Codec::Bool, Value::Bool(v)) => vec![u8::from(*v)],
+        _ => return None,
+    })
 }
 
 impl Env for Contact {
@@ -847,6 +953,28 @@ fn record(types: Vec<Type>) -> BoxedStrategy<Vec<Value>> {
         .boxed()
 }
 
+/// The time of an input: any `int`, or one an instant of the row can be near.
+fn now() -> BoxedStrategy<i64> {
+    prop_oneof![
+        3 => int(),
+        2 => (-200_000i64..200_000).prop_map(|d| INSTANT_BASE + d),
+    ]
+    .boxed()
+}
+
+/// The 4 bytes of an instant in a row, as an offset from `INSTANT_BASE`: none, kept aside, the
+/// earliest, any, or one near `INSTANT_BASE` (and so near some generated `now`s).
+fn instant() -> BoxedStrategy<i32> {
+    prop_oneof![
+        1 => Just(i32::MIN),
+        1 => Just(INSTANT_ASIDE),
+        1 => Just(INSTANT_ASIDE + 1),
+        1 => any::<i32>(),
+        3 => -100_000i32..100_000,
+    ]
+    .boxed()
+}
+
 fn contact(program: &Program) -> BoxedStrategy<Contact> {
     // Each binding's fields, and its record: none, all of them, or a prefix.
     let bindings: Vec<BoxedStrategy<BindingFields>> = BINDINGS
@@ -890,8 +1018,9 @@ fn contact(program: &Program) -> BoxedStrategy<Contact> {
         record(profile),
         histories,
         (int(), int()),
-        (int(), prop_oneof![2 => Just(u32::MAX), 1 => 0u32..256]),
+        (now(), prop_oneof![2 => Just(u32::MAX), 1 => 0u32..256]),
         any::<bool>(),
+        proptest::collection::vec(instant(), program.histories.len()),
     )
         .prop_map(
             |(
@@ -902,12 +1031,14 @@ fn contact(program: &Program) -> BoxedStrategy<Contact> {
                 (p0, p1),
                 (now, row_len),
                 interned,
+                instants,
             )| Contact {
                 events: [e, f],
                 current,
                 bindings,
                 profile,
                 histories,
+                instants,
                 points: [p0, p1],
                 row: None,
                 row_len,
@@ -1039,6 +1170,7 @@ fn jit_and_interpreter_agree_on_random_expressions() {
     let direct = std::cell::Cell::new(0usize);
     let (whole, partial) = (std::cell::Cell::new(0usize), std::cell::Cell::new(0usize));
     let row_reads = std::cell::Cell::new(0usize);
+    let history_reads = std::cell::Cell::new(0usize);
     let result = runner.run(&strategy, |(case, contacts)| {
         let mut program = base.clone();
         program.exprs.clear();
@@ -1114,6 +1246,22 @@ fn jit_and_interpreter_agree_on_random_expressions() {
                     .filter(|slot| (layout.profile[slot.index()].present as usize) < row.len())
                     .count();
                 row_reads.set(row_reads.get() + held);
+                // The history reads of an aggregate the row holds (whole or partly).
+                let held = program
+                    .exprs
+                    .iter()
+                    .filter_map(|expr| match expr.kind {
+                        ExprKind::History(h) => Some(layout.histories[h.index()]),
+                        _ => None,
+                    })
+                    .filter(|place| match *place {
+                        HistoryRow::Count { count: at }
+                        | HistoryRow::Since { at }
+                        | HistoryRow::Last { at, .. } => (at as usize) < row.len(),
+                        HistoryRow::Side { .. } => false,
+                    })
+                    .count();
+                history_reads.set(history_reads.get() + held);
             }
             if contact.current == 0 && contact.events[0].len() == base.events[0].fields.len() {
                 direct.set(direct.get() + 1);
@@ -1195,13 +1343,15 @@ fn jit_and_interpreter_agree_on_random_expressions() {
     println!(
         "{cases} cases, {} expressions, {} event filters, all agree, {} contacts with a whole \
          record of the trees' main event, {} whole and {} partial binding records, {} profile \
-         reads and `is set`s over a row that holds the field, in {:.1} s",
+         reads and `is set`s over a row that holds the field, {} history reads over a row that \
+         holds the aggregate (or part of it), in {:.1} s",
         nodes.get(),
         batches.get(),
         direct.get(),
         whole.get(),
         partial.get(),
         row_reads.get(),
+        history_reads.get(),
         start.elapsed().as_secs_f64()
     );
 }
