@@ -4,6 +4,7 @@
 //! under a format version.
 
 mod apply;
+mod arena;
 pub(crate) mod contact;
 mod contacts;
 mod history;

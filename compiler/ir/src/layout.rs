@@ -107,8 +107,11 @@ pub struct JourneyRow {
     pub entries: u32,
     /// `u32`: bumped when the instance's pending timer changes.
     pub timer_generation: u32,
-    /// `u32`: the current step of the instance.
+    /// The current step of the instance: a `u16`, or a `u32` in a journey of more than 65,535
+    /// steps ([`JourneyRow::step_width`]).
     pub step: u32,
+    /// The step's width in bytes (2 or 4).
+    pub step_width: u32,
     /// `u8`: what the current step waits for.
     pub phase: u32,
     /// `u8`: [`JourneyRow::INSIDE`] and [`JourneyRow::CONDITION_HELD`].
@@ -261,6 +264,15 @@ impl Placed {
 /// number of a text field.
 type AskedProfile = Result<(usize, Codec), u32>;
 
+/// The width of a journey's step number: 2 bytes unless it has more steps than that counts.
+fn step_width(journey: &crate::ir::Journey) -> u32 {
+    if journey.steps.len() <= usize::from(u16::MAX) {
+        2
+    } else {
+        4
+    }
+}
+
 /// Where one history aggregate goes, before placing.
 enum Asked {
     Since(usize),
@@ -323,7 +335,7 @@ impl ContactLayout {
                     Some(fields.ask(INSTANT, format!("journey {name}: last entry"))),
                     Some(fields.ask(4, format!("journey {name}: entries"))),
                     Some(fields.ask(4, format!("journey {name}: timer generation"))),
-                    Some(fields.ask(4, format!("journey {name}: step"))),
+                    Some(fields.ask(step_width(journey), format!("journey {name}: step"))),
                     Some(fields.ask(1, format!("journey {name}: phase"))),
                     Some(fields.ask(1, format!("journey {name}: flags"))),
                     yearly.then(|| fields.ask(4, format!("journey {name}: schedule generation"))),
@@ -397,11 +409,13 @@ impl ContactLayout {
                 .collect(),
             journeys: journeys
                 .iter()
-                .map(|j| JourneyRow {
+                .zip(&program.journeys)
+                .map(|(j, journey)| JourneyRow {
                     last_entry: opt(j[0]).unwrap_or_default(),
                     entries: opt(j[1]).unwrap_or_default(),
                     timer_generation: opt(j[2]).unwrap_or_default(),
                     step: opt(j[3]).unwrap_or_default(),
+                    step_width: step_width(journey),
                     phase: opt(j[4]).unwrap_or_default(),
                     flags: opt(j[5]).unwrap_or_default(),
                     schedule_generation: opt(j[6]),

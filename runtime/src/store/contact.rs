@@ -3,8 +3,6 @@
 //! vary in size ([`Side`]: windows, keyed aggregates, capped awards, send logs, the bindings of
 //! journey instances, engagement counters), made only for contacts that need one.
 
-use std::collections::VecDeque;
-
 use journey_ir::eval::Value;
 use journey_ir::{History, HistoryFunction, HistoryWindow, StepId};
 use serde::{Deserialize, Serialize};
@@ -130,17 +128,20 @@ pub enum HistoryState {
     Times(Stamps),
     /// `sum/min/max/avg(... within D)`: the matching events still inside the window,
     /// `(time, field value)`.
-    Window(VecDeque<(i64, Value)>),
+    Window(Vec<(i64, Value)>),
     /// `since enter` (reset at each entry) and all-time aggregates (boxed: rare and large).
     Running(Box<Aggregate>),
-    /// `last(E)` and `since(E)`: the latest matching event.
-    Latest(Option<(i64, Value)>),
+    /// `last(E)` and `since(E)`: the latest matching event (boxed, so that a state is 32 bytes).
+    Latest(Option<Box<(i64, Value)>>),
     /// An aggregate whose filter reads a binding: every event of its type, grouped by the values
     /// of the fields the filter reads, each group holding the plain state above. The filter is
     /// evaluated per group when the aggregate is read. Groups are in the order of their latest
     /// event, and a windowed group is dropped once its events have left the window.
     Keyed(Vec<KeyedGroup>),
 }
+
+// Every contact with a side aggregate holds one state per side aggregate of the program.
+const _: () = assert!(std::mem::size_of::<HistoryState>() == 32);
 
 /// The events of a keyed aggregate that agree on the fields its filter reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -184,7 +185,7 @@ impl HistoryState {
             (HistoryFunction::Count, HistoryWindow::Within(_)) => {
                 HistoryState::Times(Stamps::new())
             }
-            (_, HistoryWindow::Within(_)) => HistoryState::Window(VecDeque::new()),
+            (_, HistoryWindow::Within(_)) => HistoryState::Window(Vec::new()),
             _ => HistoryState::Running(Box::default()),
         }
     }

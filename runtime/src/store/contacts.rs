@@ -12,6 +12,7 @@ use journey_ir::layout::{ContactLayout, HistoryRow, JourneyRow};
 use journey_ir::{JourneyId, ProfileSlot, Program, ScoreId, StepId};
 use serde::{Deserialize, Serialize};
 
+use super::arena::TextArena;
 use super::row;
 use super::{HistoryState, JourneyState, Phase, ScoreState, Side, Strings, ZoneId};
 
@@ -30,7 +31,7 @@ pub struct Contacts {
     /// The rows, `layout.size` bytes each.
     pub(super) rows: Vec<u8>,
     /// Per contact: the profile fields kept as text (see [`super::text`]).
-    pub(super) texts: Vec<Box<[u8]>>,
+    pub(super) texts: TextArena,
     /// The empty list that reading an empty list field hands out (not stored).
     pub(super) empty_list: Arc<[Value]>,
     /// The row and text of the last new contact, and the profile they were made from (not
@@ -138,18 +139,18 @@ impl Contacts {
         match &self.fresh {
             Some(fresh) if *fresh.profile == *profile => {
                 self.rows.extend_from_slice(&fresh.row);
-                self.texts.push(fresh.text.clone());
+                self.texts.push(&fresh.text);
             }
             _ => {
                 self.rows.extend_from_slice(&row::blank(&self.layout));
-                self.texts.push(Box::default());
+                self.texts.push(&[]);
                 for (slot, value) in profile.iter().enumerate() {
                     self.set_profile(c, ProfileSlot(slot as u32), value);
                 }
                 self.fresh = Some(Box::new(Fresh {
                     profile: profile.into(),
                     row: self.row(c).into(),
-                    text: self.texts[c].clone(),
+                    text: self.texts.get(c).into(),
                 }));
             }
         }
@@ -287,7 +288,7 @@ impl Contacts {
         let row = self.row(c);
         let inside = row::u8_at(row, at.flags) & JourneyRow::INSIDE != 0;
         let awaiting = Phase::from_byte(row::u8_at(row, at.phase)) == Phase::Awaiting;
-        (inside && awaiting).then(|| StepId(row::u32_at(row, at.step)))
+        (inside && awaiting).then(|| row::step_at(row, at))
     }
 
     /// How many times contact `c` entered journey `j`.
@@ -495,7 +496,9 @@ impl From<&Contacts> for SavedContacts {
                 .map(|c| Box::from(contacts.id(c)))
                 .collect(),
             rows: contacts.rows.clone(),
-            texts: contacts.texts.clone(),
+            texts: (0..contacts.len())
+                .map(|c| Box::from(contacts.texts.get(c)))
+                .collect(),
             aside: {
                 let mut aside: Vec<_> = contacts.aside.entries().collect();
                 aside.sort_unstable();
@@ -515,7 +518,13 @@ impl From<SavedContacts> for Contacts {
                 ..ContactLayout::default()
             },
             rows: saved.rows,
-            texts: saved.texts,
+            texts: {
+                let mut arena = TextArena::default();
+                for text in &saved.texts {
+                    arena.push(text);
+                }
+                arena
+            },
             aside: {
                 let mut aside = row::Aside::default();
                 for (c, at, time) in saved.aside {

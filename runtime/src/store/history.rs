@@ -65,11 +65,7 @@ impl HistoryState {
     fn expire(&mut self, horizon: i64) {
         match self {
             HistoryState::Times(times) => drop_leading(times, horizon),
-            HistoryState::Window(events) => {
-                while events.front().is_some_and(|(t, _)| *t <= horizon) {
-                    events.pop_front();
-                }
-            }
+            HistoryState::Window(events) => drop_leading_events(events, horizon),
             HistoryState::Running(_) | HistoryState::Latest(_) | HistoryState::Keyed(_) => {}
         }
     }
@@ -96,14 +92,12 @@ impl HistoryState {
             }
             HistoryState::Window(events) => {
                 if let HistoryWindow::Within(window) = history.window {
-                    while events.front().is_some_and(|(t, _)| *t <= at - window) {
-                        events.pop_front();
-                    }
+                    drop_leading_events(events, at - window);
                 }
-                events.push_back((at, value));
+                events.push((at, value));
             }
             HistoryState::Running(aggregate) => aggregate.add(value),
-            HistoryState::Latest(latest) => *latest = Some((at, value)),
+            HistoryState::Latest(latest) => *latest = Some(Box::new((at, value))),
             // Only `add_keyed` knows the key.
             HistoryState::Keyed(_) => {}
         }
@@ -152,9 +146,11 @@ impl HistoryState {
                 aggregate.value(history.function, int_field)
             }
             HistoryState::Running(aggregate) => aggregate.value(history.function, int_field),
-            HistoryState::Latest(latest) => {
-                latest_value(history.function, latest.as_ref().map(|(t, v)| (*t, v)), now)
-            }
+            HistoryState::Latest(latest) => latest_value(
+                history.function,
+                latest.as_deref().map(|(t, v)| (*t, v)),
+                now,
+            ),
             HistoryState::Keyed(groups) => {
                 let mut reading = Reading::default();
                 for group in groups {
@@ -188,7 +184,8 @@ impl HistoryState {
                 }
             }
             HistoryState::Running(aggregate) => reading.aggregate.merge(aggregate),
-            HistoryState::Latest(Some((t, value))) => {
+            HistoryState::Latest(Some(latest)) => {
+                let (t, value) = &**latest;
                 // Groups come in the order of their latest event: a later group wins a tie.
                 if reading.latest.is_none_or(|(seen, _)| *t >= seen) {
                     reading.latest = Some((*t, value));
@@ -204,6 +201,14 @@ fn drop_leading(times: &mut Stamps, horizon: i64) {
     let expired = times.iter().take_while(|t| **t <= horizon).count();
     if expired > 0 {
         times.drain(..expired);
+    }
+}
+
+/// Drops the leading events at or before `horizon` (events are kept oldest first).
+fn drop_leading_events(events: &mut Vec<(i64, Value)>, horizon: i64) {
+    let expired = events.iter().take_while(|(t, _)| *t <= horizon).count();
+    if expired > 0 {
+        events.drain(..expired);
     }
 }
 

@@ -67,14 +67,11 @@ impl Contacts {
                 row::set_u8(row, field.present, u8::from(stored.is_some()));
             }
             ProfileValue::Text { index } => {
-                let Some(bytes) = self.texts.get_mut(c) else {
-                    return false;
-                };
                 // The bytes are compared, not the values: no string is made to compare.
-                let Some(new) = text::write(bytes, index, value) else {
+                let Some(new) = text::write(self.texts.get(c), index, value) else {
                     return false;
                 };
-                *bytes = new;
+                self.texts.set(c, &new);
                 let present = u8::from(!value.is_missing());
                 row::set_u8(self.row_mut(c), field.present, present);
             }
@@ -84,7 +81,7 @@ impl Contacts {
 
     /// Contact `c`'s text storage.
     fn text(&self, c: usize) -> &[u8] {
-        self.texts.get(c).map_or(&[], |text| text)
+        self.texts.get(c)
     }
 }
 

@@ -49,6 +49,32 @@ pub fn set_u32(row: &mut [u8], at: u32, value: u32) {
     }
 }
 
+/// The 2 bytes at `at` as a `u16`.
+pub fn u16_at(row: &[u8], at: u32) -> u16 {
+    let at = at as usize;
+    let mut bytes = [0; 2];
+    if let Some(field) = row.get(at..at + 2) {
+        bytes.copy_from_slice(field);
+    }
+    u16::from_le_bytes(bytes)
+}
+
+/// Writes a `u16` at `at`.
+pub fn set_u16(row: &mut [u8], at: u32, value: u16) {
+    let at = at as usize;
+    if let Some(field) = row.get_mut(at..at + 2) {
+        field.copy_from_slice(&value.to_le_bytes());
+    }
+}
+
+/// The step of a journey standing, as wide as the layout made it.
+pub fn step_at(row: &[u8], at: &JourneyRow) -> StepId {
+    StepId(match at.step_width {
+        2 => u32::from(u16_at(row, at.step)),
+        _ => u32_at(row, at.step),
+    })
+}
+
 /// The byte at `at`.
 pub fn u8_at(row: &[u8], at: u32) -> u8 {
     row.get(at as usize).copied().unwrap_or(0)
@@ -140,7 +166,7 @@ pub fn journey(row: &[u8], at: &JourneyRow, aside: &Aside, c: usize) -> JourneyS
         last_entry: instant_at(row, at.last_entry, aside, c),
         condition_held: flags & JourneyRow::CONDITION_HELD != 0,
         inside: flags & JourneyRow::INSIDE != 0,
-        step: StepId(u32_at(row, at.step)),
+        step: step_at(row, at),
         phase: Phase::from_byte(u8_at(row, at.phase)),
         timer_generation: u32_at(row, at.timer_generation),
         schedule_generation: at.schedule_generation.map_or(0, |g| u32_at(row, g)),
@@ -168,7 +194,11 @@ pub fn set_journey(
     set_u32(row, at.entries, state.entries);
     set_instant(row, at.last_entry, state.last_entry, aside, c);
     set_u8(row, at.flags, flags);
-    set_u32(row, at.step, state.step.0);
+    if at.step_width == 2 {
+        set_u16(row, at.step, state.step.0 as u16);
+    } else {
+        set_u32(row, at.step, state.step.0);
+    }
     set_u8(row, at.phase, state.phase as u8);
     set_u32(row, at.timer_generation, state.timer_generation);
     if let Some(generation) = at.schedule_generation {
@@ -237,6 +267,38 @@ pub fn read_scalar(row: &[u8], at: u32, codec: Codec, strings: &Strings) -> Valu
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn a_journey_standing_reads_back_with_either_step_width() {
+        for (width, step) in [(2, 65_535), (4, 65_536), (4, u32::MAX)] {
+            let at = JourneyRow {
+                last_entry: 0,
+                entries: 4,
+                timer_generation: 8,
+                step: 12,
+                step_width: width,
+                phase: 16,
+                flags: 17,
+                schedule_generation: None,
+                inactivity_armed: None,
+            };
+            let mut row = vec![0u8; 24];
+            let mut aside = Aside::default();
+            let state = JourneyState {
+                entries: 3,
+                last_entry: Some(1_780_000_000).into(),
+                condition_held: true,
+                inside: true,
+                step: StepId(step),
+                phase: Phase::Awaiting,
+                timer_generation: 9,
+                schedule_generation: 0,
+                inactivity_armed: OptionalTime::NONE,
+            };
+            set_journey(&mut row, &at, &state, &mut aside, 0);
+            assert_eq!(journey(&row, &at, &aside, 0), state, "step width {width}");
+        }
+    }
 
     proptest! {
         /// Any instant, or none, reads back as written; those that do not fit 4 bytes are kept
