@@ -546,6 +546,14 @@ enum Addr {
     Const(u32),
 }
 
+/// The blocks a hot path of [`FnGen::hot_or_cold`] may jump to: where the results meet, and
+/// the cold block that asks the environment.
+#[derive(Clone, Copy)]
+struct Fork {
+    merge: ir::Block,
+    cold: ir::Block,
+}
+
 /// Generates the body of one function.
 pub(crate) struct FnGen<'u, 'a, 'f> {
     b: FunctionBuilder<'f>,
@@ -908,47 +916,88 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
         let pointer = self.unit.module.target_config().pointer_type();
         let strings = tags.has(tag::STR);
         let direct = self.row_holds(end);
-        let load_block = self.b.create_block();
-        let call_block = self.b.create_block();
+        let mut results = vec![I8, I64];
+        if strings {
+            results.push(pointer);
+        }
+        let merged = self.hot_or_cold(
+            direct,
+            &results,
+            |g, _| {
+                let row = g.load_ctx(pointer, ROW_PTR_OFFSET);
+                let (t, v) = g.row_value(row, present, at, codec, tags);
+                let mut values = vec![t, v];
+                if strings {
+                    values.push(g.b.ins().iconst(pointer, 0));
+                }
+                Ok(values)
+            },
+            |g| {
+                let value = g.profile_record_or_call(slot, tags)?;
+                let mut values = vec![value.tag, value.bits];
+                if strings {
+                    values.push(match value.addr {
+                        Some(Addr::Dynamic(at)) => at,
+                        _ => g.b.ins().iconst(pointer, 0),
+                    });
+                }
+                Ok(values)
+            },
+        )?;
+        Ok(Val {
+            tag: merged[0],
+            bits: merged[1],
+            tags,
+            addr: merged.get(2).copied().map(Addr::Dynamic),
+        })
+    }
+
+    /// `hot` when `direct` holds, else `cold` in a block marked cold (a call asking the
+    /// environment); the values each gives, of the types `results`, meet in one block, whose
+    /// parameters are returned. `hot` may also jump to the [`Fork`]'s blocks itself (with the
+    /// results, or to the cold block without).
+    fn hot_or_cold(
+        &mut self,
+        direct: ir::Value,
+        results: &[ir::Type],
+        hot: impl FnOnce(&mut Self, Fork) -> Result<Vec<ir::Value>, Refusal>,
+        cold: impl FnOnce(&mut Self) -> Result<Vec<ir::Value>, Refusal>,
+    ) -> Result<Vec<ir::Value>, Refusal> {
+        let hot_block = self.b.create_block();
+        let cold_block = self.b.create_block();
         let merge = self.b.create_block();
-        let tag = self.b.append_block_param(merge, I8);
-        let bits = self.b.append_block_param(merge, I64);
-        let addr = strings.then(|| self.b.append_block_param(merge, pointer));
-        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
+        let merged: Vec<ir::Value> = results
+            .iter()
+            .map(|&ty| self.b.append_block_param(merge, ty))
+            .collect();
+        self.b.ins().brif(direct, hot_block, &[], cold_block, &[]);
 
-        self.b.switch_to_block(load_block);
-        self.b.seal_block(load_block);
-        let row = self.load_ctx(pointer, ROW_PTR_OFFSET);
-        let (t, v) = self.row_value(row, present, at, codec, tags);
-        let mut args = vec![t.into(), v.into()];
-        if strings {
-            let none = self.b.ins().iconst(pointer, 0);
-            args.push(none.into());
-        }
-        self.b.ins().jump(merge, &args);
+        self.b.switch_to_block(hot_block);
+        self.b.seal_block(hot_block);
+        let values = hot(
+            self,
+            Fork {
+                merge,
+                cold: cold_block,
+            },
+        )?;
+        self.jump_with(merge, &values);
 
-        self.b.switch_to_block(call_block);
-        self.b.seal_block(call_block);
-        self.b.set_cold_block(call_block);
-        let value = self.profile_record_or_call(slot, tags)?;
-        let mut args = vec![value.tag.into(), value.bits.into()];
-        if strings {
-            let at = match value.addr {
-                Some(Addr::Dynamic(at)) => at,
-                _ => self.b.ins().iconst(pointer, 0),
-            };
-            args.push(at.into());
-        }
-        self.b.ins().jump(merge, &args);
+        self.b.switch_to_block(cold_block);
+        self.b.seal_block(cold_block);
+        self.b.set_cold_block(cold_block);
+        let values = cold(self)?;
+        self.jump_with(merge, &values);
 
         self.b.switch_to_block(merge);
         self.b.seal_block(merge);
-        Ok(Val {
-            tag,
-            bits,
-            tags,
-            addr: addr.map(Addr::Dynamic),
-        })
+        Ok(merged)
+    }
+
+    /// A jump to `block` with `values` as its arguments.
+    fn jump_with(&mut self, block: ir::Block, values: &[ir::Value]) {
+        let args: Vec<_> = values.iter().map(|&v| v.into()).collect();
+        self.b.ins().jump(block, &args);
     }
 
     /// Whether the environment lent a row at least `end` bytes long, as an `i8` 0 or 1 (the
@@ -1004,29 +1053,18 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
     fn profile_set(&mut self, slot: u32, present: i32, tags: Tags) -> Result<ir::Value, Refusal> {
         let pointer = self.unit.module.target_config().pointer_type();
         let direct = self.row_holds(i64::from(present) + 1);
-        let load_block = self.b.create_block();
-        let call_block = self.b.create_block();
-        let merge = self.b.create_block();
-        let set = self.b.append_block_param(merge, I8);
-        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
-
-        self.b.switch_to_block(load_block);
-        self.b.seal_block(load_block);
-        let row = self.load_ctx(pointer, ROW_PTR_OFFSET);
-        let flags = MemFlagsData::trusted().with_endianness(ir::Endianness::Little);
-        let byte = self.b.ins().load(I8, flags, row, present);
-        let held = self.b.ins().icmp_imm_s(IntCC::NotEqual, byte, 0);
-        self.b.ins().jump(merge, &[held.into()]);
-
-        self.b.switch_to_block(call_block);
-        self.b.seal_block(call_block);
-        self.b.set_cold_block(call_block);
-        let asked = self.profile_set_elsewhere(slot, tags)?;
-        self.b.ins().jump(merge, &[asked.into()]);
-
-        self.b.switch_to_block(merge);
-        self.b.seal_block(merge);
-        Ok(set)
+        let merged = self.hot_or_cold(
+            direct,
+            &[I8],
+            |g, _| {
+                let row = g.load_ctx(pointer, ROW_PTR_OFFSET);
+                let flags = MemFlagsData::trusted().with_endianness(ir::Endianness::Little);
+                let byte = g.b.ins().load(I8, flags, row, present);
+                Ok(vec![g.b.ins().icmp_imm_s(IntCC::NotEqual, byte, 0)])
+            },
+            |g| Ok(vec![g.profile_set_elsewhere(slot, tags)?]),
+        )?;
+        Ok(merged[0])
     }
 
     /// Whether a profile field has a value, without the row: from the tag of its slot in the
@@ -1051,33 +1089,21 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             .b
             .ins()
             .icmp_imm_s(IntCC::UnsignedGreaterThan, len, i64::from(slot));
-        let load_block = self.b.create_block();
-        let call_block = self.b.create_block();
-        let merge = self.b.create_block();
-        let set = self.b.append_block_param(merge, I8);
-        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
-
-        self.b.switch_to_block(load_block);
-        self.b.seal_block(load_block);
-        let record = self.load_ctx(pointer, PROFILE_PTR_OFFSET);
-        let raw = self
-            .b
-            .ins()
-            .load(I8, MemFlagsData::trusted(), record, offset);
-        let known = self.known_tag(raw, tags);
-        self.b.ins().jump(merge, &[known.into()]);
-
-        self.b.switch_to_block(call_block);
-        self.b.seal_block(call_block);
-        self.b.set_cold_block(call_block);
-        let id = self.u32_const(slot);
-        let answer = self.call1(Helper::ProfileIsSet, &[id])?;
-        let held = self.b.ins().icmp_imm_s(IntCC::NotEqual, answer, 0);
-        self.b.ins().jump(merge, &[held.into()]);
-
-        self.b.switch_to_block(merge);
-        self.b.seal_block(merge);
-        Ok(set)
+        let merged = self.hot_or_cold(
+            direct,
+            &[I8],
+            |g, _| {
+                let record = g.load_ctx(pointer, PROFILE_PTR_OFFSET);
+                let raw = g.b.ins().load(I8, MemFlagsData::trusted(), record, offset);
+                Ok(vec![g.known_tag(raw, tags)])
+            },
+            |g| {
+                let id = g.u32_const(slot);
+                let answer = g.call1(Helper::ProfileIsSet, &[id])?;
+                Ok(vec![g.b.ins().icmp_imm_s(IntCC::NotEqual, answer, 0)])
+            },
+        )?;
+        Ok(merged[0])
     }
 
     /// A profile field from the profile record when the environment gave one that holds the
@@ -1125,47 +1151,39 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             return call(self);
         };
         let strings = tags.has(tag::STR);
-        let load_block = self.b.create_block();
-        let call_block = self.b.create_block();
-        let merge = self.b.create_block();
-        let tag = self.b.append_block_param(merge, I8);
-        let bits = self.b.append_block_param(merge, I64);
-        let addr = strings.then(|| self.b.append_block_param(merge, pointer));
-        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
-
-        self.b.switch_to_block(load_block);
-        self.b.seal_block(load_block);
-        let Record::At(holder, ptr_offset) = record;
-        let record = self
-            .b
-            .ins()
-            .load(pointer, MemFlagsData::trusted(), holder, ptr_offset);
-        let (t, v) = self.load_value(record, offset, base + u64::from(slot), tags);
-        let mut args = vec![t.into(), v.into()];
+        let mut results = vec![I8, I64];
         if strings {
-            let at = self.b.ins().iadd_imm_s(record, i64::from(offset));
-            args.push(at.into());
+            results.push(pointer);
         }
-        self.b.ins().jump(merge, &args);
-
-        self.b.switch_to_block(call_block);
-        self.b.seal_block(call_block);
-        self.b.set_cold_block(call_block);
-        let value = call(self)?;
-        let mut args = vec![value.tag.into(), value.bits.into()];
-        if strings {
-            let none = self.b.ins().iconst(pointer, 0);
-            args.push(none.into());
-        }
-        self.b.ins().jump(merge, &args);
-
-        self.b.switch_to_block(merge);
-        self.b.seal_block(merge);
+        let merged = self.hot_or_cold(
+            direct,
+            &results,
+            |g, _| {
+                let Record::At(holder, ptr_offset) = record;
+                let record =
+                    g.b.ins()
+                        .load(pointer, MemFlagsData::trusted(), holder, ptr_offset);
+                let (t, v) = g.load_value(record, offset, base + u64::from(slot), tags);
+                let mut values = vec![t, v];
+                if strings {
+                    values.push(g.b.ins().iadd_imm_s(record, i64::from(offset)));
+                }
+                Ok(values)
+            },
+            |g| {
+                let value = call(g)?;
+                let mut values = vec![value.tag, value.bits];
+                if strings {
+                    values.push(g.b.ins().iconst(pointer, 0));
+                }
+                Ok(values)
+            },
+        )?;
         Ok(Val {
-            tag,
-            bits,
+            tag: merged[0],
+            bits: merged[1],
             tags,
-            addr: addr.map(Addr::Dynamic),
+            addr: merged.get(2).copied().map(Addr::Dynamic),
         })
     }
 
@@ -1350,17 +1368,34 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
         place: HistoryInRow,
         tags: Tags,
     ) -> Result<Val, Refusal> {
-        let pointer = self.unit.module.target_config().pointer_type();
         let direct = self.row_holds(place.end());
-        let load_block = self.b.create_block();
-        let call_block = self.b.create_block();
-        let merge = self.b.create_block();
-        let tag = self.b.append_block_param(merge, I8);
-        let bits = self.b.append_block_param(merge, I64);
-        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
+        let merged = self.hot_or_cold(
+            direct,
+            &[I8, I64],
+            |g, fork| g.history_from_row(place, tags, fork),
+            |g| {
+                let value = g.history_call(history, tags)?;
+                Ok(vec![value.tag, value.bits])
+            },
+        )?;
+        Ok(Val {
+            tag: merged[0],
+            bits: merged[1],
+            tags,
+            addr: None,
+        })
+    }
 
-        self.b.switch_to_block(load_block);
-        self.b.seal_block(load_block);
+    /// The hot path of [`FnGen::history_in_row`]: the tag and bits of the aggregate read from
+    /// the row (jumping to `fork.cold` for an instant kept aside, and to `fork.merge` for a
+    /// `since` with no event).
+    fn history_from_row(
+        &mut self,
+        place: HistoryInRow,
+        tags: Tags,
+        fork: Fork,
+    ) -> Result<Vec<ir::Value>, Refusal> {
+        let pointer = self.unit.module.target_config().pointer_type();
         let flags = MemFlagsData::trusted().with_endianness(ir::Endianness::Little);
         let (t, v) = match place {
             // A value of a tag the expression cannot have: missing, as from the helper.
@@ -1384,7 +1419,7 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
                 let zero = self.i64_const(0);
                 self.b.ins().brif(
                     none,
-                    merge,
+                    fork.merge,
                     &[missing.into(), zero.into()],
                     check_block,
                     &[],
@@ -1396,7 +1431,7 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
                     .b
                     .ins()
                     .icmp_imm_s(IntCC::Equal, offset, i64::from(INSTANT_ASIDE));
-                self.b.ins().brif(aside, call_block, &[], since_block, &[]);
+                self.b.ins().brif(aside, fork.cold, &[], since_block, &[]);
                 self.b.switch_to_block(since_block);
                 self.b.seal_block(since_block);
                 let offset = self.b.ins().sextend(I64, offset);
@@ -1426,24 +1461,7 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
                 (t, v)
             }
         };
-        self.b.ins().jump(merge, &[t.into(), v.into()]);
-
-        self.b.switch_to_block(call_block);
-        self.b.seal_block(call_block);
-        self.b.set_cold_block(call_block);
-        let value = self.history_call(history, tags)?;
-        self.b
-            .ins()
-            .jump(merge, &[value.tag.into(), value.bits.into()]);
-
-        self.b.switch_to_block(merge);
-        self.b.seal_block(merge);
-        Ok(Val {
-            tag,
-            bits,
-            tags,
-            addr: None,
-        })
+        Ok(vec![t, v])
     }
 
     /// A score: its event points from the environment, plus the points of each `while` rule
@@ -1482,35 +1500,21 @@ impl<'u, 'a, 'f> FnGen<'u, 'a, 'f> {
             return self.call1(Helper::ScorePoints, &[id]);
         };
         let pointer = self.unit.module.target_config().pointer_type();
-        let len = self.load_ctx(I64, ROW_LEN_OFFSET);
-        // The row holds the 8 bytes at `offset` when its length exceeds `offset + 7`.
-        let direct =
-            self.b
-                .ins()
-                .icmp_imm_s(IntCC::UnsignedGreaterThan, len, i64::from(offset) + 7);
-        let load_block = self.b.create_block();
-        let call_block = self.b.create_block();
-        let merge = self.b.create_block();
-        let points = self.b.append_block_param(merge, I64);
-        self.b.ins().brif(direct, load_block, &[], call_block, &[]);
-
-        self.b.switch_to_block(load_block);
-        self.b.seal_block(load_block);
-        let row = self.load_ctx(pointer, ROW_PTR_OFFSET);
-        let flags = MemFlagsData::trusted().with_endianness(ir::Endianness::Little);
-        let loaded = self.b.ins().load(I64, flags, row, offset);
-        self.b.ins().jump(merge, &[loaded.into()]);
-
-        self.b.switch_to_block(call_block);
-        self.b.seal_block(call_block);
-        self.b.set_cold_block(call_block);
-        let id = self.u32_const(score.0);
-        let asked = self.call1(Helper::ScorePoints, &[id])?;
-        self.b.ins().jump(merge, &[asked.into()]);
-
-        self.b.switch_to_block(merge);
-        self.b.seal_block(merge);
-        Ok(points)
+        let direct = self.row_holds(i64::from(offset) + 8);
+        let merged = self.hot_or_cold(
+            direct,
+            &[I64],
+            |g, _| {
+                let row = g.load_ctx(pointer, ROW_PTR_OFFSET);
+                let flags = MemFlagsData::trusted().with_endianness(ir::Endianness::Little);
+                Ok(vec![g.b.ins().load(I64, flags, row, offset)])
+            },
+            |g| {
+                let id = g.u32_const(score.0);
+                Ok(vec![g.call1(Helper::ScorePoints, &[id])?])
+            },
+        )?;
+        Ok(merged[0])
     }
 
     /// A segment: whether its condition holds (false for a segment that does not exist).
