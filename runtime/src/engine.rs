@@ -104,6 +104,8 @@ pub(crate) struct Handler<'a, 'p> {
     pub(crate) scratch: &'a mut Scratch,
     /// The number of the line being handled, kept only when tracing.
     pub(crate) line: Option<u64>,
+    /// See [`Engine::set_horizon`].
+    pub(crate) horizon: Option<(i64, i64)>,
 }
 
 /// Runs one program over a stream of inputs.
@@ -112,6 +114,8 @@ pub struct Engine<'p> {
     pub(crate) state: RunState,
     decoder: Decoder,
     scratch: Scratch,
+    /// `(wall clock, allowed lead)`: inputs further ahead are refused (`journey serve`).
+    horizon: Option<(i64, i64)>,
 }
 
 impl<'p> Engine<'p> {
@@ -159,6 +163,7 @@ impl<'p> Engine<'p> {
             state,
             decoder: Decoder::with_limits(program, options.limits),
             scratch: Scratch::default(),
+            horizon: None,
         }
     }
 
@@ -172,6 +177,17 @@ impl<'p> Engine<'p> {
         &self.state.stats
     }
 
+    /// Refuses inputs more than `allowed` seconds ahead of `wall` (reason `future`) until set
+    /// again; `None` accepts any time, as a batch run does.
+    pub fn set_horizon(&mut self, horizon: Option<(i64, i64)>) {
+        self.horizon = horizon;
+    }
+
+    /// Makes the run's state record which contacts change, for [`RunState::take_changes`].
+    pub fn track_changes(&mut self) {
+        self.state.contacts.track_changes();
+    }
+
     /// The handler of one input, borrowing the tables apart from the state.
     fn handler(&mut self, line: Option<u64>) -> Handler<'_, 'p> {
         Handler {
@@ -179,6 +195,7 @@ impl<'p> Engine<'p> {
             state: &mut self.state,
             scratch: &mut self.scratch,
             line: line.filter(|_| self.tables.options.trace),
+            horizon: self.horizon,
         }
     }
 
@@ -216,6 +233,18 @@ impl<'p> Engine<'p> {
         Ok(())
     }
 
+    /// Moves the clock to `now` if it is later (a service's wall clock), firing the timers due.
+    pub fn advance(&mut self, now: i64, sink: &mut dyn Sink) {
+        if self.state.clock.is_none_or(|clock| clock < now) {
+            self.finish(Some(now), sink);
+        }
+    }
+
+    /// The pieces of a checkpoint (see [`RunState::checkpoint`]).
+    pub fn checkpoint(&mut self) -> Result<crate::store::Checkpoint, String> {
+        self.state.checkpoint()
+    }
+
     /// Ends the input: time advances to `until` (if later than the clock) and due timers fire.
     pub fn finish(&mut self, until: Option<i64>, sink: &mut dyn Sink) {
         let end = match (self.state.clock, until) {
@@ -239,6 +268,7 @@ impl<'p> Handler<'_, 'p> {
         let at = match &input {
             Input::Track { at, .. } | Input::Identify { at, .. } => *at,
         };
+        crate::input::within_horizon(at, self.horizon)?;
         let now = crate::input::admit(at, self.state.clock, self.t.options.lateness)?;
         self.fire_due(now, sink);
         self.state.clock = Some(now);

@@ -63,7 +63,7 @@ use journey_ir::{EventId, ProfileSlot, Program, Type};
 use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
 
-pub use late::admit;
+pub use late::{admit, within_horizon};
 pub use limits::{read_line_bounded, Limits, MAX_DEPTH};
 pub use reject::{Reject, RejectReason};
 pub use typed::{parse_duration, parse_instant};

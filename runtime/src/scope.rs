@@ -97,17 +97,23 @@ impl Env for Scope<'_> {
     }
 
     fn binding_field(&self, binding: BindingId, _event: EventId, slot: u32) -> Value {
-        self.binding_record(binding)
-            .and_then(|record| record.get(slot as usize).cloned())
-            .unwrap_or(Value::Missing)
+        match self.binding {
+            Some((current, record)) if current == binding => {
+                record.get(slot as usize).cloned().unwrap_or(Value::Missing)
+            }
+            _ => self.journey.map_or(Value::Missing, |j| {
+                self.contacts
+                    .binding_field(self.contact, j, binding.index(), slot)
+            }),
+        }
     }
 
     fn binding_record(&self, binding: BindingId) -> Option<&[Value]> {
+        // A stored binding is bytes, not a record of values: compiled code asks
+        // `binding_field` for it, which decodes just the field read.
         match self.binding {
             Some((current, record)) if current == binding => Some(record),
-            _ => self
-                .journey
-                .and_then(|j| self.contacts.binding(self.contact, j, binding.index())),
+            _ => None,
         }
     }
 

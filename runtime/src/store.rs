@@ -5,9 +5,11 @@
 
 mod apply;
 mod arena;
+mod checkpoint;
 pub(crate) mod contact;
 mod contacts;
 mod history;
+mod packed;
 mod profile;
 pub(crate) mod row;
 mod scores;
@@ -17,9 +19,10 @@ mod zones;
 
 use serde::{Deserialize, Serialize};
 
+pub use checkpoint::{Checkpoint, Restoring};
 pub use contact::{
-    Aggregate, Award, Engagement, HistoryState, JourneyState, KeyedGroup, OptionalTime, Phase,
-    ScoreState, Sent, Side, Stamps,
+    Aggregate, Award, Engagement, HistoryState, JourneyState, KeyedGroup, Number, OptionalTime,
+    Phase, ScoreState, Sent, Side, Stamps,
 };
 pub use contacts::Contacts;
 pub use strings::{StringId, Strings};
@@ -30,7 +33,7 @@ use crate::scheduler::timers::Timers;
 use crate::scheduler::ZonedSchedules;
 
 /// The version of [`RunState`]'s stored form; a state of another version is refused.
-pub const STATE_VERSION: u32 = 3;
+pub const STATE_VERSION: u32 = 4;
 
 /// Everything a run remembers: contacts, timers and the clock.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -19,3 +19,15 @@ pub fn admit(at: i64, clock: Option<i64>, lateness: i64) -> Result<i64, RejectRe
         _ => Ok(at),
     }
 }
+
+/// Refuses an input at `at` that is further ahead of the wall clock than `horizon` allows:
+/// `horizon` is `(wall clock, allowed lead)`, set only by a service on the wall clock.
+pub fn within_horizon(at: i64, horizon: Option<(i64, i64)>) -> Result<(), RejectReason> {
+    match horizon {
+        Some((wall, allowed)) if at.saturating_sub(wall) > allowed => Err(RejectReason::Future {
+            by: at.saturating_sub(wall),
+            allowed,
+        }),
+        _ => Ok(()),
+    }
+}

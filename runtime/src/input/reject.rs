@@ -74,6 +74,15 @@ pub enum RejectReason {
         /// The allowed lateness, seconds.
         allowed: i64,
     },
+    /// The event is further ahead of the service's wall clock than `--max-future` allows (only
+    /// `journey serve` on the wall clock sets such a bound), so that one client with a wrong
+    /// clock cannot fire everyone's timers.
+    Future {
+        /// Seconds ahead of the wall clock.
+        by: i64,
+        /// The allowed lead, seconds.
+        allowed: i64,
+    },
 }
 
 impl RejectReason {
@@ -93,6 +102,7 @@ impl RejectReason {
             RejectReason::TooDeep => "too_deep",
             RejectReason::TooManyProperties { .. } => "too_many_properties",
             RejectReason::Late { .. } => "late",
+            RejectReason::Future { .. } => "future",
         }
     }
 }
@@ -137,6 +147,10 @@ impl fmt::Display for RejectReason {
             RejectReason::Late { by, allowed } => write!(
                 f,
                 "{by}s older than the run's clock, more than the allowed lateness of {allowed}s"
+            ),
+            RejectReason::Future { by, allowed } => write!(
+                f,
+                "{by}s ahead of the wall clock, more than the allowed {allowed}s (`--max-future`)"
             ),
         }
     }

@@ -70,7 +70,7 @@ impl<'p> Handler<'_, 'p> {
         if !journey.bindings.is_empty() {
             self.state.contacts.forget_bindings(c, j);
             if let Some((b, record)) = binding {
-                self.state.contacts.bind(c, j, b.index(), record);
+                self.state.contacts.bind(c, j, b.index(), &record);
             }
         }
         for &h in &self.t.plan.since_enter[j.index()] {

@@ -110,7 +110,7 @@ impl<'p> Handler<'_, 'p> {
                 state.phase = Phase::Ready;
             });
             if let Some(b) = binding {
-                self.state.contacts.bind(c, j, b.index(), record.into());
+                self.state.contacts.bind(c, j, b.index(), record);
             }
             if self.traced() {
                 let step = waiting;

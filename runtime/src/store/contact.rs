@@ -3,7 +3,6 @@
 //! vary in size ([`Side`]: windows, keyed aggregates, capped awards, send logs, the bindings of
 //! journey instances, engagement counters), made only for contacts that need one.
 
-use journey_ir::eval::Value;
 use journey_ir::{History, HistoryFunction, HistoryWindow, StepId};
 use serde::{Deserialize, Serialize};
 use smallvec::SmallVec;
@@ -55,8 +54,8 @@ pub struct Side {
     /// number; a send leaves a cap once the cap's window has passed.
     pub sends: SmallVec<[Sent; 2]>,
     /// The event record held by each binding of the contact's instances, over all journeys'
-    /// bindings in order (journey `j`'s from `Contacts::binding_base(j)`); empty until a
-    /// contact enters a journey with bindings.
+    /// bindings in order (journey `j`'s from `Contacts::binding_base(j)`), as bytes
+    /// ([`super::text::encode_record`]); empty until a contact enters a journey with bindings.
     pub bindings: Bindings,
     /// Engagement counters, kept only when the program uses `best_time` or `best_channel`.
     pub engagement: Option<Box<Engagement>>,
@@ -103,12 +102,17 @@ pub fn drop_expired<A: smallvec::Array>(
     });
 }
 
-/// The times of a window's events, oldest first; the first two are kept without a heap block
-/// of their own.
-pub type Stamps = SmallVec<[i64; 2]>;
+/// The times of a window's events, oldest first, in seconds since the epoch: 4 bytes each, which
+/// reach 2106 (a window with a time outside switches to [`HistoryState::WideTimes`]); the first
+/// four are kept without a heap block of their own.
+pub type Stamps = SmallVec<[u32; 4]>;
 
-/// The records held by bindings, in binding order.
-pub type Bindings = Box<[Option<Box<[Value]>>]>;
+/// A numeric field's value in 8 bytes: an `int`'s or a `float`'s bits, little-endian (the field's
+/// type says which, as only `int` and `float` fields are aggregated).
+pub type Number = [u8; 8];
+
+/// The records held by bindings, in binding order, as bytes ([`super::text::encode_record`]).
+pub type Bindings = Box<[Option<Box<[u8]>>]>;
 
 impl Side {
     /// Whether the side storage holds nothing.
@@ -121,18 +125,25 @@ impl Side {
     }
 }
 
-/// A contact's part of one history aggregate.
+/// A contact's part of one history aggregate. It holds no `Value` (nor any shared pointer): times
+/// and numbers as plain bytes, other values in the text codec ([`super::text`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum HistoryState {
     /// `count(... within D)`: the times of the matching events still inside the window.
     Times(Stamps),
-    /// `sum/min/max/avg(... within D)`: the matching events still inside the window,
-    /// `(time, field value)`.
-    Window(Vec<(i64, Value)>),
+    /// [`HistoryState::Times`] once a time does not fit 4 bytes (before 1970 or after 2106).
+    WideTimes(Vec<i64>),
+    /// `sum/min/max/avg(... within D)`: the matching events still inside the window that have a
+    /// value, `(time, value)`, 12 bytes each (the events whose field is missing are not kept:
+    /// these functions skip them).
+    Window(Vec<(u32, Number)>),
+    /// [`HistoryState::Window`] once a time does not fit 4 bytes.
+    WideWindow(Vec<(i64, Number)>),
     /// `since enter` (reset at each entry) and all-time aggregates (boxed: rare and large).
     Running(Box<Aggregate>),
-    /// `last(E)` and `since(E)`: the latest matching event (boxed, so that a state is 32 bytes).
-    Latest(Option<Box<(i64, Value)>>),
+    /// `last(E)` and `since(E)`: the latest matching event, its time (8 bytes, little-endian)
+    /// then its field's value in the text codec ([`super::text::encode_value`]).
+    Latest(Option<Box<[u8]>>),
     /// An aggregate whose filter reads a binding: every event of its type, grouped by the values
     /// of the fields the filter reads, each group holding the plain state above. The filter is
     /// evaluated per group when the aggregate is read. Groups are in the order of their latest
@@ -146,8 +157,9 @@ const _: () = assert!(std::mem::size_of::<HistoryState>() == 32);
 /// The events of a keyed aggregate that agree on the fields its filter reads.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct KeyedGroup {
-    /// The event record with only the filter's fields filled in (the others missing).
-    pub key: Box<[Value]>,
+    /// The event record with only the filter's fields filled in (the others missing), as bytes
+    /// ([`super::text::encode_record`]).
+    pub key: Box<[u8]>,
     /// The aggregate of the group's events.
     pub state: HistoryState,
 }
@@ -163,10 +175,10 @@ pub struct Aggregate {
     pub sum_int: i64,
     /// Their sum as a float.
     pub sum_float: f64,
-    /// The least value.
-    pub min: Option<Value>,
-    /// The greatest value.
-    pub max: Option<Value>,
+    /// The least value (meaningless while `values` is 0).
+    pub min: Number,
+    /// The greatest value (meaningless while `values` is 0).
+    pub max: Number,
 }
 
 impl HistoryState {

@@ -11,10 +11,11 @@ use journey_ir::eval::Value;
 use journey_ir::layout::{ContactLayout, HistoryRow, JourneyRow};
 use journey_ir::{JourneyId, ProfileSlot, Program, ScoreId, StepId};
 
+pub(super) mod changes;
 mod saved;
 
 use super::arena::TextArena;
-use super::row;
+use super::{row, text};
 use super::{HistoryState, JourneyState, Phase, ScoreState, Side, Strings, ZoneId};
 
 /// All contacts of a run.
@@ -50,6 +51,8 @@ pub struct Contacts {
     /// Per journey, where its bindings start among all journeys' (from the program; not
     /// stored), and after the last journey, how many there are.
     binding_bases: Vec<usize>,
+    /// The contacts changed since the last checkpoint (not stored; see `changes`).
+    pub(super) changed: changes::Changed,
 }
 
 impl Contacts {
@@ -66,6 +69,18 @@ impl Contacts {
     /// The layout of the rows.
     pub fn layout(&self) -> &ContactLayout {
         &self.layout
+    }
+
+    /// An empty table whose rows have `size` bytes, to be filled from storage and then adopt
+    /// the program's layout.
+    pub(super) fn with_row_size(size: u32) -> Contacts {
+        Contacts {
+            layout: ContactLayout {
+                size,
+                ..ContactLayout::default()
+            },
+            ..Contacts::default()
+        }
     }
 
     /// Uses `program`'s layout for rows read back from storage; refused when it does not fit.
@@ -123,20 +138,8 @@ impl Contacts {
     /// number.
     pub fn add(&mut self, id: &str, profile: &[Value], zone: ZoneId) -> usize {
         let c = self.len();
-        self.ids.push_str(id);
-        self.id_ends.push(self.ids.len() as u64);
-        let hasher = &self.hasher;
-        let (ids, ends) = (&self.ids, &self.id_ends);
-        let id_of = |c: u32| {
-            let c = c as usize;
-            let start = if c == 0 { 0 } else { ends[c - 1] as usize };
-            &ids[start..ends[c] as usize]
-        };
-        self.index.insert_unique(
-            hasher.hash_one(id),
-            IndexEntry::new(c as u32, id),
-            |entry| hasher.hash_one(id_of(entry.number)),
-        );
+        self.push_id(id);
+        self.changed.mark(c);
         match &self.fresh {
             Some(fresh) if *fresh.profile == *profile => {
                 self.rows.extend_from_slice(&fresh.row);
@@ -160,6 +163,25 @@ impl Contacts {
         c
     }
 
+    /// Gives `id` the next number in the id index.
+    fn push_id(&mut self, id: &str) {
+        let c = self.len();
+        self.ids.push_str(id);
+        self.id_ends.push(self.ids.len() as u64);
+        let hasher = &self.hasher;
+        let (ids, ends) = (&self.ids, &self.id_ends);
+        let id_of = |c: u32| {
+            let c = c as usize;
+            let start = if c == 0 { 0 } else { ends[c - 1] as usize };
+            &ids[start..ends[c] as usize]
+        };
+        self.index.insert_unique(
+            hasher.hash_one(id),
+            IndexEntry::new(c as u32, id),
+            |entry| hasher.hash_one(id_of(entry.number)),
+        );
+    }
+
     /// The row of contact `c`.
     pub fn row(&self, c: usize) -> &[u8] {
         let size = self.layout.size as usize;
@@ -168,6 +190,7 @@ impl Contacts {
 
     /// The row of contact `c`, to write.
     pub fn row_mut(&mut self, c: usize) -> &mut [u8] {
+        self.changed.mark(c);
         let size = self.layout.size as usize;
         self.rows
             .get_mut(c * size..(c + 1) * size)
@@ -181,20 +204,27 @@ impl Contacts {
 
     /// The side storage of contact `c`, made empty if it has none.
     pub fn side_mut(&mut self, c: usize) -> &mut Side {
+        self.changed.mark(c);
         if self.sides.len() <= c {
             self.sides.resize_with(c + 1, || None);
         }
         self.sides[c].get_or_insert_with(Box::default)
     }
 
-    /// The record bound to binding `b` of contact `c`'s instance in journey `j`, if any.
-    pub fn binding(&self, c: usize, j: JourneyId, b: usize) -> Option<&[Value]> {
-        let at = self.binding_bases.get(j.index())? + b;
-        self.side(c)?.bindings.get(at)?.as_deref()
+    /// Field `slot` of the record bound to binding `b` of contact `c`'s instance in journey `j`
+    /// (missing when nothing is bound): only that field is decoded.
+    pub fn binding_field(&self, c: usize, j: JourneyId, b: usize, slot: u32) -> Value {
+        let record = self.binding_bases.get(j.index()).and_then(|base| {
+            let bindings = &self.side(c)?.bindings;
+            bindings.get(base + b)?.as_deref()
+        });
+        record.map_or(Value::Missing, |bytes| {
+            text::record_field(bytes, slot, &self.empty_list)
+        })
     }
 
     /// Binds `record` to binding `b` of contact `c`'s instance in journey `j`.
-    pub fn bind(&mut self, c: usize, j: JourneyId, b: usize, record: Box<[Value]>) {
+    pub fn bind(&mut self, c: usize, j: JourneyId, b: usize, record: &[Value]) {
         let (Some(&base), Some(&all)) =
             (self.binding_bases.get(j.index()), self.binding_bases.last())
         else {
@@ -205,13 +235,14 @@ impl Contacts {
             side.bindings = vec![None; all].into_boxed_slice();
         }
         if let Some(slot) = side.bindings.get_mut(base + b) {
-            *slot = Some(record);
+            *slot = Some(text::encode_record(record, |_| true));
         }
     }
 
     /// Drops the records bound in contact `c`'s instance in journey `j` (it left or entered
     /// again), and the side storage with them when nothing else is in it.
     pub fn forget_bindings(&mut self, c: usize, j: JourneyId) {
+        self.changed.mark(c);
         let (Some(&start), Some(&end)) = (
             self.binding_bases.get(j.index()),
             self.binding_bases.get(j.index() + 1),
@@ -234,6 +265,7 @@ impl Contacts {
 
     /// The row and side storage of contact `c` together, with the table of strings.
     pub(crate) fn parts_mut(&mut self, c: usize) -> ContactParts<'_> {
+        self.changed.mark(c);
         let size = self.layout.size as usize;
         if self.sides.len() <= c {
             self.sides.resize_with(c + 1, || None);
@@ -248,6 +280,7 @@ impl Contacts {
             strings: &mut self.strings,
             templates: &self.side_histories,
             aside: &mut self.aside,
+            empty_list: &self.empty_list,
         }
     }
 
@@ -302,6 +335,7 @@ impl Contacts {
 
     /// Writes contact `c`'s standing in journey `j`.
     pub fn set_journey(&mut self, c: usize, j: JourneyId, state: &JourneyState) {
+        self.changed.mark(c);
         let size = self.layout.size as usize;
         let (Some(at), Some(row)) = (
             self.layout.journeys.get(j.index()),
@@ -348,6 +382,7 @@ impl Contacts {
 
     /// Writes contact `c`'s standing in score `s`.
     pub fn set_score(&mut self, c: usize, s: ScoreId, state: &ScoreState) {
+        self.changed.mark(c);
         let size = self.layout.size as usize;
         let (Some(at), Some(row)) = (
             self.layout.scores.get(s.index()),
@@ -367,6 +402,7 @@ impl Contacts {
 
     /// Sets the time of contact `c`'s latest input.
     pub fn set_last_input(&mut self, c: usize, at: i64) {
+        self.changed.mark(c);
         let (field, size) = (self.layout.last_input, self.layout.size as usize);
         if let Some(row) = self.rows.get_mut(c * size..(c + 1) * size) {
             row::set_instant(row, field, Some(at).into(), &mut self.aside, c);
@@ -438,6 +474,8 @@ pub(crate) struct ContactParts<'a> {
     pub templates: &'a [HistoryState],
     /// The instants that do not fit a row.
     pub aside: &'a mut row::Aside,
+    /// The empty list values read back share.
+    pub empty_list: &'a Arc<[Value]>,
 }
 
 /// Where each journey's bindings start among all journeys', and after the last, how many.

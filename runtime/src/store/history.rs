@@ -10,18 +10,28 @@
 //! when the aggregate is read, with the bindings of that moment. A group holds one of the plain
 //! states, and reading combines the groups whose key passes.
 
+use std::sync::Arc;
+
 use journey_ir::eval::Value;
 use journey_ir::layout::{Codec, HistoryRow};
 use journey_ir::{History, HistoryFunction, HistoryId, HistoryWindow, Type};
 
 use super::contacts::ContactParts;
-use super::row;
+use super::packed::{self, Stamp};
+use super::{row, text};
 use super::{Aggregate, Contacts, HistoryState, KeyedGroup, OptionalTime, Stamps, Strings};
 
 impl HistoryState {
     /// Adds an event of a keyed aggregate (`history.key` is set): `record` is the event's record,
     /// `value` its aggregated field (if any).
-    pub fn add_keyed(&mut self, history: &History, at: i64, record: &[Value], value: Value) {
+    pub fn add_keyed(
+        &mut self,
+        history: &History,
+        at: i64,
+        record: &[Value],
+        value: &Value,
+        empty_list: &Arc<[Value]>,
+    ) {
         let (HistoryState::Keyed(groups), Some(slots)) = (&mut *self, &history.key) else {
             return self.add(history, at, value);
         };
@@ -34,26 +44,17 @@ impl HistoryState {
             });
         }
         let same_key = |group: &KeyedGroup| {
-            slots
-                .iter()
-                .all(|&slot| group.key.get(slot as usize) == record.get(slot as usize))
+            slots.iter().all(|&slot| {
+                let value = record.get(slot as usize).unwrap_or(&Value::Missing);
+                text::record_field_equals(&group.key, slot, value, empty_list)
+            })
         };
         let mut group = match groups.iter().position(same_key) {
             Some(i) => groups.remove(i),
-            None => {
-                let mut key = vec![Value::Missing; record.len()].into_boxed_slice();
-                for &slot in slots {
-                    if let (Some(k), Some(v)) =
-                        (key.get_mut(slot as usize), record.get(slot as usize))
-                    {
-                        *k = v.clone();
-                    }
-                }
-                KeyedGroup {
-                    key,
-                    state: HistoryState::plain(history.function, history.window),
-                }
-            }
+            None => KeyedGroup {
+                key: text::encode_record(record, |i| slots.contains(&(i as u32))),
+                state: HistoryState::plain(history.function, history.window),
+            },
         };
         group.state.add(history, at, value);
         // Groups stay in the order of their latest event: `last` and `since` read the last
@@ -64,8 +65,18 @@ impl HistoryState {
     /// Drops the events at or before `horizon` (the start of a window).
     fn expire(&mut self, horizon: i64) {
         match self {
-            HistoryState::Times(times) => drop_leading(times, horizon),
-            HistoryState::Window(events) => drop_leading_events(events, horizon),
+            HistoryState::Times(times) => {
+                times.drain(..packed::leading(times, horizon, |t| t.time()));
+            }
+            HistoryState::WideTimes(times) => {
+                times.drain(..packed::leading(times, horizon, |t| *t));
+            }
+            HistoryState::Window(events) => {
+                events.drain(..packed::leading(events, horizon, |(t, _)| t.time()));
+            }
+            HistoryState::WideWindow(events) => {
+                events.drain(..packed::leading(events, horizon, |(t, _)| *t));
+            }
             HistoryState::Running(_) | HistoryState::Latest(_) | HistoryState::Keyed(_) => {}
         }
     }
@@ -74,7 +85,9 @@ impl HistoryState {
     fn is_empty(&self) -> bool {
         match self {
             HistoryState::Times(times) => times.is_empty(),
+            HistoryState::WideTimes(times) => times.is_empty(),
             HistoryState::Window(events) => events.is_empty(),
+            HistoryState::WideWindow(events) => events.is_empty(),
             HistoryState::Running(aggregate) => aggregate.count == 0,
             HistoryState::Latest(latest) => latest.is_none(),
             HistoryState::Keyed(groups) => groups.is_empty(),
@@ -82,22 +95,41 @@ impl HistoryState {
     }
 
     /// Adds a matching event at `at` whose aggregated field (if any) is `value`.
-    pub fn add(&mut self, history: &History, at: i64, value: Value) {
+    pub fn add(&mut self, history: &History, at: i64, value: &Value) {
+        if let HistoryWindow::Within(window) = history.window {
+            self.expire(at - window);
+        }
         match self {
-            HistoryState::Times(times) => {
-                if let HistoryWindow::Within(window) = history.window {
-                    drop_leading(times, at - window);
+            HistoryState::Times(times) => match packed::narrow(at) {
+                Some(t) => times.push(t),
+                None => {
+                    let mut wide: Vec<i64> = times.iter().map(|t| t.time()).collect();
+                    wide.push(at);
+                    *self = HistoryState::WideTimes(wide);
                 }
-                times.push(at);
-            }
+            },
+            HistoryState::WideTimes(times) => times.push(at),
             HistoryState::Window(events) => {
-                if let HistoryWindow::Within(window) = history.window {
-                    drop_leading_events(events, at - window);
+                let Some((number, _)) = packed::number_of(value) else {
+                    return;
+                };
+                match packed::narrow(at) {
+                    Some(t) => events.push((t, number)),
+                    None => {
+                        let mut wide: Vec<(i64, _)> =
+                            events.iter().map(|(t, n)| (t.time(), *n)).collect();
+                        wide.push((at, number));
+                        *self = HistoryState::WideWindow(wide);
+                    }
                 }
-                events.push((at, value));
+            }
+            HistoryState::WideWindow(events) => {
+                if let Some((number, _)) = packed::number_of(value) {
+                    events.push((at, number));
+                }
             }
             HistoryState::Running(aggregate) => aggregate.add(value),
-            HistoryState::Latest(latest) => *latest = Some(Box::new((at, value))),
+            HistoryState::Latest(latest) => *latest = Some(packed::pack_latest(at, value)),
             // Only `add_keyed` knows the key.
             HistoryState::Keyed(_) => {}
         }
@@ -107,7 +139,9 @@ impl HistoryState {
     pub fn reset(&mut self) {
         match self {
             HistoryState::Times(times) => times.clear(),
+            HistoryState::WideTimes(_) => *self = HistoryState::Times(Stamps::new()),
             HistoryState::Window(events) => events.clear(),
+            HistoryState::WideWindow(_) => *self = HistoryState::Window(Vec::new()),
             HistoryState::Running(aggregate) => **aggregate = Aggregate::default(),
             HistoryState::Latest(latest) => *latest = None,
             HistoryState::Keyed(groups) => groups.clear(),
@@ -116,11 +150,13 @@ impl HistoryState {
 
     /// The aggregate's value at `now`; `field_ty` is the aggregated field's type. For a keyed
     /// aggregate, `holds` answers whether the filter holds for a group's key record.
+    /// `empty_list` is the empty list a value read back shares.
     pub fn read(
         &self,
         history: &History,
         now: i64,
         field_ty: Option<&Type>,
+        empty_list: &Arc<[Value]>,
         holds: &mut dyn FnMut(&[Value]) -> bool,
     ) -> Value {
         let int_field = matches!(field_ty.map(Type::unwrap_optional), Some(Type::Int));
@@ -128,67 +164,72 @@ impl HistoryState {
             HistoryWindow::Within(window) => window,
             _ => i64::MAX,
         };
+        let from = now.saturating_sub(window);
         match self {
-            HistoryState::Times(times) => {
-                // Times are added in clock order, so the window is one run: two binary searches.
-                let from = now.saturating_sub(window);
-                let start = times.partition_point(|t| *t <= from);
-                let end = times.partition_point(|t| *t <= now);
-                Value::Int(end.saturating_sub(start) as i64)
-            }
-            HistoryState::Window(events) => {
-                let mut aggregate = Aggregate::default();
-                for (t, value) in events {
-                    if *t > now.saturating_sub(window) && *t <= now {
-                        aggregate.add(value.clone());
-                    }
-                }
-                aggregate.value(history.function, int_field)
-            }
+            HistoryState::Times(times) => count_in(times, from, now),
+            HistoryState::WideTimes(times) => count_in(times, from, now),
             HistoryState::Running(aggregate) => aggregate.value(history.function, int_field),
-            HistoryState::Latest(latest) => latest_value(
+            HistoryState::Latest(latest) => packed::latest_value(
                 history.function,
-                latest.as_deref().map(|(t, v)| (*t, v)),
+                latest.as_deref().and_then(packed::unpack_latest),
                 now,
+                empty_list,
             ),
             HistoryState::Keyed(groups) => {
                 let mut reading = Reading::default();
+                // One record to decode each group's key into.
+                let mut key = Vec::new();
                 for group in groups {
-                    if holds(&group.key) {
-                        group
-                            .state
-                            .gather(now.saturating_sub(window), now, &mut reading);
+                    text::decode_record(&group.key, empty_list, &mut key);
+                    if holds(&key) {
+                        group.state.gather(from, now, int_field, &mut reading);
                     }
                 }
                 match history.function {
                     HistoryFunction::Last | HistoryFunction::Since => {
-                        latest_value(history.function, reading.latest, now)
+                        packed::latest_value(history.function, reading.latest, now, empty_list)
                     }
                     function => reading.aggregate.value(function, int_field),
                 }
             }
+            HistoryState::Window(_) | HistoryState::WideWindow(_) => {
+                let mut reading = Reading::default();
+                self.gather(from, now, int_field, &mut reading);
+                reading.aggregate.value(history.function, int_field)
+            }
         }
     }
 
-    /// Adds what a plain state holds in `(from, now]` to a reading of several groups.
-    fn gather<'s>(&'s self, from: i64, now: i64, reading: &mut Reading<'s>) {
+    /// Adds what a plain state holds in `(from, now]` to a reading of several groups
+    /// (`int_field`: the aggregated field is an `int`).
+    fn gather<'s>(&'s self, from: i64, now: i64, int_field: bool, reading: &mut Reading<'s>) {
         let inside = |t: i64| t > from && t <= now;
         match self {
             HistoryState::Times(times) => {
+                let count = times.iter().filter(|t| inside(t.time())).count();
+                reading.aggregate.count += count as i64;
+            }
+            HistoryState::WideTimes(times) => {
                 let count = times.iter().filter(|t| inside(**t)).count();
                 reading.aggregate.count += count as i64;
             }
             HistoryState::Window(events) => {
-                for (_, value) in events.iter().filter(|(t, _)| inside(*t)) {
-                    reading.aggregate.add(value.clone());
+                for (_, number) in events.iter().filter(|(t, _)| inside(t.time())) {
+                    reading.aggregate.add_number(*number, int_field);
                 }
             }
-            HistoryState::Running(aggregate) => reading.aggregate.merge(aggregate),
+            HistoryState::WideWindow(events) => {
+                for (_, number) in events.iter().filter(|(t, _)| inside(*t)) {
+                    reading.aggregate.add_number(*number, int_field);
+                }
+            }
+            HistoryState::Running(aggregate) => reading.aggregate.merge(aggregate, int_field),
             HistoryState::Latest(Some(latest)) => {
-                let (t, value) = &**latest;
-                // Groups come in the order of their latest event: a later group wins a tie.
-                if reading.latest.is_none_or(|(seen, _)| *t >= seen) {
-                    reading.latest = Some((*t, value));
+                if let Some((t, value)) = packed::unpack_latest(latest) {
+                    // Groups come in the order of their latest event: a later group wins a tie.
+                    if reading.latest.is_none_or(|(seen, _)| t >= seen) {
+                        reading.latest = Some((t, value));
+                    }
                 }
             }
             HistoryState::Latest(None) | HistoryState::Keyed(_) => {}
@@ -196,103 +237,20 @@ impl HistoryState {
     }
 }
 
-/// Drops the leading times at or before `horizon` (times are kept oldest first).
-fn drop_leading(times: &mut Stamps, horizon: i64) {
-    let expired = times.iter().take_while(|t| **t <= horizon).count();
-    if expired > 0 {
-        times.drain(..expired);
-    }
+/// How many of `times` are in `(from, now]`: times are added in clock order, so the window is
+/// one run, found by two binary searches.
+fn count_in<T: Stamp>(times: &[T], from: i64, now: i64) -> Value {
+    let start = times.partition_point(|t| t.time() <= from);
+    let end = times.partition_point(|t| t.time() <= now);
+    Value::Int(end.saturating_sub(start) as i64)
 }
 
-/// Drops the leading events at or before `horizon` (events are kept oldest first).
-fn drop_leading_events(events: &mut Vec<(i64, Value)>, horizon: i64) {
-    let expired = events.iter().take_while(|(t, _)| *t <= horizon).count();
-    if expired > 0 {
-        events.drain(..expired);
-    }
-}
-
-/// The combined groups of a keyed aggregate.
+/// The combined groups of a keyed aggregate (or the events of one window).
 #[derive(Default)]
 struct Reading<'s> {
     aggregate: Aggregate,
-    latest: Option<(i64, &'s Value)>,
-}
-
-/// `last` or `since` of the latest matching event.
-fn latest_value<V: std::borrow::Borrow<Value>>(
-    function: HistoryFunction,
-    latest: Option<(i64, V)>,
-    now: i64,
-) -> Value {
-    match (function, latest) {
-        (HistoryFunction::Since, Some((t, _))) => Value::Duration(now.saturating_sub(t)),
-        (HistoryFunction::Last, Some((_, value))) => value.borrow().clone(),
-        _ => Value::Missing,
-    }
-}
-
-impl Aggregate {
-    fn add(&mut self, value: Value) {
-        self.count += 1;
-        let number = match value {
-            Value::Int(v) => {
-                self.sum_int = self.sum_int.saturating_add(v);
-                v as f64
-            }
-            Value::Float(v) => v,
-            _ => return,
-        };
-        self.values += 1;
-        self.sum_float += number;
-        let less = |a: &Value, b: &Value| as_number(a) < as_number(b);
-        if self.min.as_ref().is_none_or(|min| less(&value, min)) {
-            self.min = Some(value.clone());
-        }
-        if self.max.as_ref().is_none_or(|max| less(max, &value)) {
-            self.max = Some(value);
-        }
-    }
-
-    /// Adds another aggregate's events to this one.
-    fn merge(&mut self, other: &Aggregate) {
-        self.count = self.count.saturating_add(other.count);
-        self.values = self.values.saturating_add(other.values);
-        self.sum_int = self.sum_int.saturating_add(other.sum_int);
-        self.sum_float += other.sum_float;
-        let less = |a: &Value, b: &Value| as_number(a) < as_number(b);
-        if let Some(min) = &other.min {
-            if self.min.as_ref().is_none_or(|mine| less(min, mine)) {
-                self.min = Some(min.clone());
-            }
-        }
-        if let Some(max) = &other.max {
-            if self.max.as_ref().is_none_or(|mine| less(mine, max)) {
-                self.max = Some(max.clone());
-            }
-        }
-    }
-
-    fn value(&self, function: HistoryFunction, int_field: bool) -> Value {
-        match function {
-            HistoryFunction::Count => Value::Int(self.count),
-            HistoryFunction::Sum if int_field => Value::Int(self.sum_int),
-            HistoryFunction::Sum => Value::Float(self.sum_float),
-            HistoryFunction::Min => self.min.clone().unwrap_or(Value::Missing),
-            HistoryFunction::Max => self.max.clone().unwrap_or(Value::Missing),
-            HistoryFunction::Avg if self.values == 0 => Value::Missing,
-            HistoryFunction::Avg => Value::Float(self.sum_float / self.values as f64),
-            HistoryFunction::Last | HistoryFunction::Since => Value::Missing,
-        }
-    }
-}
-
-fn as_number(value: &Value) -> f64 {
-    match value {
-        Value::Int(v) => *v as f64,
-        Value::Float(v) => *v,
-        _ => f64::NAN,
-    }
+    /// The latest event: its time and its value's bytes.
+    latest: Option<(i64, &'s [u8])>,
 }
 
 /// History aggregates in a contact's state: in its row where the layout put them, else in its
@@ -317,6 +275,7 @@ impl Contacts {
             strings,
             templates,
             aside,
+            empty_list,
         } = self.parts_mut(c);
         match place {
             HistoryRow::Since { at: field } => {
@@ -345,9 +304,9 @@ impl Contacts {
                 }
                 if let Some(state) = side.histories.get_mut(index as usize) {
                     if history.key.is_some() {
-                        state.add_keyed(history, at, record, value);
+                        state.add_keyed(history, at, record, &value, empty_list);
                     } else {
-                        state.add(history, at, value);
+                        state.add(history, at, &value);
                     }
                 }
             }
@@ -428,7 +387,7 @@ impl Contacts {
                     .side(c)
                     .and_then(|side| side.histories.get(index as usize))
                 {
-                    Some(state) => state.read(history, now, field_ty, holds),
+                    Some(state) => state.read(history, now, field_ty, &self.empty_list, holds),
                     None => empty_value(history, field_ty),
                 }
             }

@@ -59,6 +59,7 @@ impl Contacts {
                 if self.profile_value(c, slot) == *value {
                     return false;
                 }
+                self.changed.mark(c);
                 let size = self.layout.size as usize;
                 let Some(row) = self.rows.get_mut(c * size..(c + 1) * size) else {
                     return false;

@@ -112,6 +112,88 @@ fn entries(text: &[u8]) -> u32 {
     count
 }
 
+/// One value on its own as bytes (what [`decode_value`] reads back).
+pub fn encode_value(value: &Value, out: &mut Vec<u8>) {
+    encode(value, out);
+}
+
+/// The value [`encode_value`] wrote at the start of `bytes` (missing when malformed).
+pub fn decode_value(bytes: &[u8], empty_list: &Arc<[Value]>) -> Value {
+    decode(bytes, empty_list).map_or(Value::Missing, |(value, _)| value)
+}
+
+/// A record (an event's fields in slot order) as bytes: its length, then one entry per field,
+/// those `keep` leaves out written as missing; trailing missing entries take no bytes, so a key
+/// record that names one field of many is a few bytes.
+pub fn encode_record(record: &[Value], keep: impl Fn(usize) -> bool) -> Box<[u8]> {
+    let mut out = Vec::with_capacity(16);
+    push_leb128(&mut out, record.len());
+    let mut end = out.len();
+    for (i, value) in record.iter().enumerate() {
+        if keep(i) && !value.is_missing() {
+            encode(value, &mut out);
+            end = out.len();
+        } else {
+            out.push(MISSING);
+        }
+    }
+    out.truncate(end);
+    out.into_boxed_slice()
+}
+
+/// The record [`encode_record`] wrote, into `out` (cleared first) with its full length.
+pub fn decode_record(bytes: &[u8], empty_list: &Arc<[Value]>, out: &mut Vec<Value>) {
+    out.clear();
+    let Some((len, used)) = leb128(bytes) else {
+        return;
+    };
+    let mut at = used;
+    // A length no stored record reaches (malformed bytes) is not allocated for.
+    out.reserve(len.min(1024));
+    for _ in 0..len {
+        match bytes.get(at..).and_then(|rest| decode(rest, empty_list)) {
+            Some((value, took)) => {
+                out.push(value);
+                at += took;
+            }
+            None => {
+                at = bytes.len();
+                out.push(Value::Missing);
+            }
+        }
+    }
+}
+
+/// Field `index` of a record [`encode_record`] wrote (missing past its end).
+pub fn record_field(bytes: &[u8], index: u32, empty_list: &Arc<[Value]>) -> Value {
+    match leb128(bytes) {
+        Some((len, used)) if (index as usize) < len => {
+            read(bytes.get(used..).unwrap_or(&[]), index, empty_list)
+        }
+        _ => Value::Missing,
+    }
+}
+
+/// Whether field `index` of a record [`encode_record`] wrote equals `value` as `Value`'s `==`
+/// says (a float `0.0` equals `-0.0`, a NaN nothing), making no [`Value`] but for a list.
+pub fn record_field_equals(
+    bytes: &[u8],
+    index: u32,
+    value: &Value,
+    empty_list: &Arc<[Value]>,
+) -> bool {
+    let fields = leb128(bytes).map_or(&[][..], |(_, used)| bytes.get(used..).unwrap_or(&[]));
+    let entry = entry(fields, index);
+    let tag = entry.first().copied().unwrap_or(MISSING);
+    match value {
+        Value::Missing => tag == MISSING,
+        Value::Str(text) => str_at(fields, index) == Some(&**text),
+        // Other kinds decode without allocating; a list is rare in a key.
+        _ if tag == STR || tag == MISSING => false,
+        _ => decode(entry, empty_list).is_some_and(|(stored, _)| stored == *value),
+    }
+}
+
 /// Appends `value`'s bytes.
 pub fn encode(value: &Value, out: &mut Vec<u8>) {
     match value {
@@ -298,5 +380,71 @@ mod tests {
                 prop_assert_eq!(text.is_empty(), all_missing);
             }
         }
+
+        /// A record reads back whole (with its length) and field by field, the fields `keep`
+        /// leaves out as missing, and trailing missing fields take no bytes.
+        #[test]
+        fn records_read_back_as_encoded(
+            record in prop::collection::vec(value(), 0..8),
+            kept in prop::collection::vec(any::<bool>(), 8),
+        ) {
+            let empty: Arc<[Value]> = Arc::from(Vec::new());
+            let keep = |i: usize| kept[i];
+            let bytes = encode_record(&record, keep);
+            let expected: Vec<Value> = record
+                .iter()
+                .enumerate()
+                .map(|(i, v)| if keep(i) { v.clone() } else { Value::Missing })
+                .collect();
+            let mut back = vec![Value::Int(7)];
+            decode_record(&bytes, &empty, &mut back);
+            prop_assert_eq!(&back, &expected);
+            for (i, field) in expected.iter().enumerate() {
+                prop_assert_eq!(&record_field(&bytes, i as u32, &empty), field);
+                prop_assert!(record_field_equals(&bytes, i as u32, field, &empty));
+            }
+            prop_assert_eq!(record_field(&bytes, 8, &empty), Value::Missing);
+            let all_missing = expected.iter().all(Value::is_missing);
+            // Only the length is left when every field is missing.
+            prop_assert_eq!(bytes.len() == 1, all_missing);
+        }
+
+        /// Comparing a stored field with a value agrees with `Value`'s `==`.
+        #[test]
+        fn record_fields_compare_as_values(stored in value(), other in value()) {
+            let empty: Arc<[Value]> = Arc::from(Vec::new());
+            let bytes = encode_record(std::slice::from_ref(&stored), |_| true);
+            prop_assert_eq!(record_field_equals(&bytes, 0, &other, &empty), stored == other);
+        }
+
+        /// A value on its own reads back as written.
+        #[test]
+        fn values_read_back_as_encoded(value in value()) {
+            let empty: Arc<[Value]> = Arc::from(Vec::new());
+            let mut bytes = Vec::new();
+            encode_value(&value, &mut bytes);
+            prop_assert_eq!(decode_value(&bytes, &empty), value);
+        }
+    }
+
+    #[test]
+    fn floats_in_records_compare_as_floats_do() {
+        let empty: Arc<[Value]> = Arc::from(Vec::new());
+        let zero = encode_record(&[Value::Float(0.0)], |_| true);
+        assert!(record_field_equals(&zero, 0, &Value::Float(-0.0), &empty));
+        let nan = encode_record(&[Value::Float(f64::NAN)], |_| true);
+        assert!(!record_field_equals(
+            &nan,
+            0,
+            &Value::Float(f64::NAN),
+            &empty
+        ));
+        assert!(!record_field_equals(&zero, 0, &Value::Missing, &empty));
+        assert!(!record_field_equals(
+            &zero,
+            0,
+            &Value::Str(Arc::from("0")),
+            &empty
+        ));
     }
 }
