@@ -42,6 +42,10 @@ pub enum Command {
     Ir(commands::ir::IrArgs),
     /// Run a program over a stream of Segment-spec events.
     Run(commands::run::RunArgs),
+    /// Run a program as a service: follow a source, checkpoint its state, survive restarts.
+    Serve(commands::serve::ServeArgs),
+    /// Inspect the checkpointed state of `journey serve`.
+    State(commands::state::StateArgs),
     /// Explain every decision the engine made for one contact of a stream.
     Explain(commands::explain::ExplainArgs),
     /// Write a campaign report of a run (report.json and a self-contained report.html).
@@ -59,6 +63,8 @@ pub fn run(cli: Cli) -> Exit {
         Command::Graph(args) => commands::graph::run(&args),
         Command::Ir(args) => commands::ir::run(&args),
         Command::Run(args) => commands::run::run(&args),
+        Command::Serve(args) => commands::serve::run(&args),
+        Command::State(args) => commands::state::run(&args),
         Command::Explain(args) => commands::explain::run(&args),
         Command::Report(args) => commands::report::run(&args),
         Command::Test(args) => commands::test::run(&args),

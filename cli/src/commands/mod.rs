@@ -11,6 +11,8 @@ pub mod lsp;
 mod replay;
 pub mod report;
 pub mod run;
+pub mod serve;
+pub mod state;
 pub mod test;
 
 use std::io::{self, IsTerminal, Write};

@@ -1,0 +1,425 @@
+//! The service loop: restore the last checkpoint (or start fresh), read the source line by line
+//! into the engine, move the clock, checkpoint every `--checkpoint-every` and at the end.
+//!
+//! A checkpoint first makes the outputs durable, then commits the state with the positions
+//! reached, so a crash at any instant leaves a checkpoint whose outputs are on disk; a restart
+//! cuts the outputs back to it and reads the source again from there. The engine is
+//! deterministic, so what it writes again is what it wrote before the crash.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use journey_ir::eval::Evaluator;
+use journey_ir::Program;
+use journey_runtime::input::Limits;
+use journey_runtime::{Engine, Options, RunState};
+
+use crate::committer::{Committed, Committer, Job};
+use crate::http::{HttpConfig, HttpSource};
+use crate::metrics::{Metrics, MetricsServer, Snapshot};
+use crate::output::Outputs;
+use crate::sink::{FileOutput, Output, StreamOutput};
+use crate::source::{FileSource, Read, Source, StdinSource};
+use crate::spec::{SinkSpec, SourceSpec};
+use crate::store::{Positions, StateStore};
+use crate::ServeError;
+
+/// What moves the clock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ClockMode {
+    /// The later of the latest event time and the wall clock: timers fire with no input.
+    Wall,
+    /// Event times only, as in `journey run` (backfills, replays).
+    Event,
+}
+
+/// How a service runs.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where events come from.
+    pub source: SourceSpec,
+    /// Where actions go.
+    pub sink: SinkSpec,
+    /// Where rejects go as JSON (`None`: described on stderr).
+    pub rejects: Option<SinkSpec>,
+    /// The state directory.
+    pub state: PathBuf,
+    /// What moves the clock.
+    pub clock: ClockMode,
+    /// End at the end of a file source instead of following it.
+    pub stop_at_end: bool,
+    /// How often to checkpoint.
+    pub checkpoint_every: Duration,
+    /// How far (seconds) an event may be older than the clock and still be handled.
+    pub lateness: i64,
+    /// How far (seconds) an event may be ahead of the wall clock (wall clock only).
+    pub max_future: i64,
+    /// The decoder's bounds.
+    pub limits: Limits,
+    /// The HTTP source's write key (required for `http:`).
+    pub write_key: Option<String>,
+    /// The HTTP source's largest request body, bytes.
+    pub max_body_bytes: usize,
+    /// Retries of a failed webhook request before its action is dead-lettered.
+    pub webhook_retries: u32,
+    /// The longest one webhook request may take.
+    pub webhook_timeout: Duration,
+    /// Where undeliverable webhook actions go (`None`: `dead-letter.ndjson` in the state).
+    pub dead_letter: Option<PathBuf>,
+    /// Where to serve metrics, `/healthz` and `/readyz`.
+    pub metrics: Option<String>,
+    /// The program's source files, `(name, text)`, kept with the state so that it can be read
+    /// without them (`journey state show`).
+    pub program_sources: Vec<(String, String)>,
+}
+
+/// How a service run ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Input lines handled, over every run on this state.
+    pub lines: u64,
+    /// Contacts in the state.
+    pub contacts: usize,
+    /// Checkpoints committed by this process.
+    pub checkpoints: u64,
+    /// Whether the run resumed from a checkpoint.
+    pub restored: bool,
+    /// Whether a signal ended it (rather than the end of the input).
+    pub stopped_by_signal: bool,
+}
+
+/// How long to wait before looking at a followed file again.
+const IDLE_WAIT: Duration = Duration::from_millis(20);
+
+/// Runs `program` as a service until the input ends or `stop` is set.
+pub fn serve(
+    program: &Program,
+    evaluator: &dyn Evaluator,
+    config: &Config,
+    stop: &Arc<AtomicBool>,
+) -> Result<Summary, ServeError> {
+    let fingerprint = crate::fingerprint(program);
+    let metrics = Arc::new(Metrics::default());
+    // Up before the restore, so that `/healthz` answers while a large state is read back.
+    let metrics_server = match &config.metrics {
+        Some(addr) => Some(
+            MetricsServer::start(addr, Arc::clone(&metrics))
+                .map_err(|e| ServeError::Source(format!("--metrics {addr}"), e))?,
+        ),
+        None => None,
+    };
+    let store = StateStore::open(&config.state)?;
+    let options = Options {
+        lateness: config.lateness,
+        limits: config.limits,
+        trace: false,
+    };
+    let (mut engine, positions, restored) = match store.restore()? {
+        Some(restored) => {
+            if restored.positions.fingerprint != fingerprint {
+                return Err(ServeError::ProgramChanged {
+                    state: config.state.clone(),
+                });
+            }
+            let started = Instant::now();
+            let state = read_state(&store, &restored)?;
+            let contacts = state.contacts.len();
+            let engine = Engine::from_state(program, evaluator, options, state)
+                .map_err(ServeError::State)?;
+            tracing::info!(
+                contacts,
+                lines = restored.positions.lines,
+                source_offset = restored.positions.source,
+                millis = started.elapsed().as_millis() as u64,
+                "restored"
+            );
+            (engine, restored.positions, true)
+        }
+        None => {
+            let engine = Engine::new(program, evaluator, options);
+            let positions = Positions {
+                fingerprint,
+                ..Positions::default()
+            };
+            (engine, positions, false)
+        }
+    };
+    engine.track_changes();
+    let read = Arc::new(AtomicU64::new(positions.source.unwrap_or(0)));
+    let (mut source, http) = open_source(config, &positions, restored, &read)?;
+    let actions = open_output(&config.sink, positions.actions, "stdout", config)?;
+    let rejects = match &config.rejects {
+        Some(spec) => Some(open_output(spec, positions.rejects, "stdout", config)?),
+        None => None,
+    };
+    let mut run = Run {
+        engine,
+        outputs: Outputs::new(actions, rejects),
+        committer: Committer::start(store),
+        positions,
+        checkpoints: 0,
+        metrics,
+        program_sources: Some(&config.program_sources),
+    };
+    if !restored {
+        // The outputs' starting lengths, so that a crash before the first periodic checkpoint
+        // still cuts them back to where this run began.
+        run.checkpoint(&*source)?;
+        run.finish_commits()?;
+    }
+    run.publish(0.0, 0);
+    tracing::info!(
+        source = source.describe(),
+        sink = run.outputs.actions.describe(),
+        "started"
+    );
+    let mut line = Vec::with_capacity(1024);
+    let mut last_checkpoint = Instant::now();
+    let mut stopped_by_signal = false;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            stopped_by_signal = true;
+            break;
+        }
+        if config.clock == ClockMode::Wall {
+            let now = wall_clock();
+            run.engine.set_horizon(Some((now, config.max_future)));
+            run.engine.advance(now, &mut run.outputs);
+        }
+        match source
+            .next_line(&mut line)
+            .map_err(|e| ServeError::Source(source.describe(), e))?
+        {
+            Read::Line => {
+                run.positions.lines += 1;
+                if let Some(offset) = source.position() {
+                    read.store(offset, Ordering::Relaxed);
+                }
+                let content = strip_terminator(&line);
+                run.engine
+                    .handle_line(run.positions.lines, content, &mut run.outputs);
+            }
+            Read::Idle => std::thread::sleep(IDLE_WAIT),
+            Read::End => break,
+        }
+        if let Some(error) = run.outputs.error.take() {
+            return Err(ServeError::Sink(run.outputs.actions.describe(), error));
+        }
+        if last_checkpoint.elapsed() >= config.checkpoint_every {
+            run.checkpoint(&*source)?;
+            last_checkpoint = Instant::now();
+        }
+    }
+    if !stopped_by_signal {
+        run.engine.finish(None, &mut run.outputs);
+    }
+    if let Some(http) = http {
+        http.shut_down();
+    }
+    if let Some(server) = metrics_server {
+        server.shut_down();
+    }
+    run.checkpoint(&*source)?;
+    run.finish_commits()?;
+    let summary = Summary {
+        lines: run.positions.lines,
+        contacts: run.engine.state().contacts.len(),
+        checkpoints: run.checkpoints,
+        restored,
+        stopped_by_signal,
+    };
+    tracing::info!(
+        lines = summary.lines,
+        contacts = summary.contacts,
+        checkpoints = summary.checkpoints,
+        signal = stopped_by_signal,
+        "stopped"
+    );
+    Ok(summary)
+}
+
+/// A service run's parts that a checkpoint reads together.
+struct Run<'p> {
+    engine: Engine<'p>,
+    outputs: Outputs,
+    committer: Committer,
+    positions: Positions,
+    checkpoints: u64,
+    metrics: Arc<Metrics>,
+    /// The program's files, until a checkpoint has stored them.
+    program_sources: Option<&'p [(String, String)]>,
+}
+
+impl Run<'_> {
+    /// Makes the outputs durable, then commits the state with the positions reached.
+    fn checkpoint(&mut self, source: &dyn Source) -> Result<(), ServeError> {
+        tracing::debug!("checkpoint begins");
+        let started = Instant::now();
+        let (actions, rejects) = self
+            .outputs
+            .sync()
+            .map_err(|e| ServeError::Sink(self.outputs.actions.describe(), e))?;
+        let synced = started.elapsed();
+        let parts = self.engine.checkpoint().map_err(ServeError::State)?;
+        let encoded = started.elapsed();
+        self.positions.source = source.position();
+        self.positions.actions = actions;
+        self.positions.rejects = rejects;
+        let job = Job {
+            positions: self.positions.clone(),
+            shared: parts.shared,
+            changed: parts.changed,
+            program: self.program_sources.take().map(<[_]>::to_vec),
+        };
+        let previous = self.committer.submit(job)?;
+        self.checkpoints += 1;
+        tracing::debug!(
+            sync_millis = synced.as_millis() as u64,
+            encode_millis = (encoded - synced).as_millis() as u64,
+            "checkpoint taken"
+        );
+        if let Some(committed) = previous {
+            self.committed(committed);
+        }
+        Ok(())
+    }
+}
+
+/// The engine may be this far behind the HTTP source's ingest log before requests wait.
+const MAX_BEHIND_BYTES: u64 = 256 << 20;
+
+impl Run<'_> {
+    /// Waits for the last checkpoint's commit.
+    fn finish_commits(&mut self) -> Result<(), ServeError> {
+        if let Some(committed) = self.committer.wait()? {
+            self.committed(committed);
+        }
+        Ok(())
+    }
+
+    /// Logs and publishes a commit done.
+    fn committed(&self, committed: Committed) {
+        self.publish(committed.took.as_secs_f64(), committed.bytes);
+        tracing::debug!(
+            contacts = committed.contacts,
+            bytes = committed.bytes,
+            millis = committed.took.as_millis() as u64,
+            "checkpoint committed"
+        );
+    }
+
+    /// Publishes the figures of now for the metrics endpoint.
+    fn publish(&self, checkpoint_seconds: f64, checkpoint_bytes: u64) {
+        let state = self.engine.state();
+        let stats = self.engine.stats();
+        self.metrics.publish(Snapshot {
+            ready: true,
+            lines: self.positions.lines,
+            events: stats.events,
+            identifies: stats.identifies,
+            outputs: self.outputs.counts.clone(),
+            contacts: state.contacts.len(),
+            timers: state.timers.len(),
+            clock: state.clock,
+            checkpoints: self.checkpoints,
+            checkpoint_seconds,
+            checkpoint_bytes,
+        });
+    }
+}
+
+/// The run state of a checkpoint: its shared value and every stored contact.
+pub fn read_state(
+    store: &StateStore,
+    restored: &crate::store::Restored,
+) -> Result<RunState, ServeError> {
+    let mut state = RunState::restoring(&restored.shared).map_err(ServeError::State)?;
+    store.contacts(|number, bytes| state.contact(number, bytes))?;
+    state.finish().map_err(ServeError::State)
+}
+
+/// The source, and the HTTP server that feeds it when the source is `http:`.
+fn open_source(
+    config: &Config,
+    positions: &Positions,
+    restored: bool,
+    read: &Arc<AtomicU64>,
+) -> Result<(Box<dyn Source>, Option<HttpSource>), ServeError> {
+    let max_line_bytes = config.limits.max_line_bytes;
+    let offset = positions.source.unwrap_or(0);
+    let source: Box<dyn Source> = match &config.source {
+        SourceSpec::Stdin => {
+            if restored {
+                tracing::warn!(
+                    "stdin cannot be read again: lines read after the last checkpoint before \
+                     the restart are not handled (use `--source file:PATH` to replay them)"
+                );
+            }
+            Box::new(StdinSource::new(max_line_bytes))
+        }
+        SourceSpec::File(path) => Box::new(
+            FileSource::open(path, offset, !config.stop_at_end, max_line_bytes)
+                .map_err(|e| ServeError::Source(format!("file:{}", path.display()), e))?,
+        ),
+        SourceSpec::Http(addr) => {
+            let Some(write_key) = config.write_key.clone().filter(|key| !key.is_empty()) else {
+                return Err(ServeError::NoWriteKey);
+            };
+            let http_config = HttpConfig {
+                addr: addr.clone(),
+                write_key,
+                max_body_bytes: config.max_body_bytes,
+                max_behind_bytes: MAX_BEHIND_BYTES,
+            };
+            let log = config.state.join("ingest.ndjson");
+            let describe = |e| ServeError::Source(format!("http:{addr}"), e);
+            let http = HttpSource::start(&http_config, &log, Arc::clone(read)).map_err(describe)?;
+            let source = FileSource::open(&log, offset, true, max_line_bytes).map_err(describe)?;
+            return Ok((Box::new(source), Some(http)));
+        }
+    };
+    Ok((source, None))
+}
+
+fn open_output(
+    spec: &SinkSpec,
+    length: Option<u64>,
+    stream: &'static str,
+    config: &Config,
+) -> Result<Box<dyn Output>, ServeError> {
+    match spec {
+        SinkSpec::Stdout => Ok(Box::new(StreamOutput::new(std::io::stdout(), stream))),
+        SinkSpec::File(path) => FileOutput::open(path, length)
+            .map(|output| Box::new(output) as Box<dyn Output>)
+            .map_err(|e| ServeError::Sink(format!("file:{}", path.display()), e)),
+        SinkSpec::Webhook(url) => {
+            let dead_letter = config
+                .dead_letter
+                .clone()
+                .unwrap_or_else(|| config.state.join("dead-letter.ndjson"));
+            let webhook = crate::webhook::WebhookConfig {
+                retries: config.webhook_retries,
+                timeout: config.webhook_timeout,
+                ..crate::webhook::WebhookConfig::new(url, dead_letter)
+            };
+            crate::webhook::WebhookOutput::open(webhook)
+                .map(|output| Box::new(output) as Box<dyn Output>)
+                .map_err(|e| ServeError::Sink(format!("webhook:{url}"), e))
+        }
+    }
+}
+
+/// The wall clock, in seconds since the Unix epoch.
+fn wall_clock() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64)
+}
+
+/// The line without `\n` or `\r\n`.
+fn strip_terminator(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}

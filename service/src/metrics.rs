@@ -1,0 +1,311 @@
+//! What a running service shows (`--metrics ADDR`): Prometheus text on `/metrics`, `/healthz`
+//! (the process answers) and `/readyz` (the state is restored and input is being read).
+//!
+//! The loop publishes a [`Snapshot`] at every checkpoint and when it starts, so a scrape reads
+//! figures at most one checkpoint interval old and never waits for the engine.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use journey_runtime::engine::ACTION_KINDS;
+
+/// Counts the engine's output by kind, as the outputs see it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct OutputCounts {
+    /// Rejected lines by reason code.
+    pub rejects: BTreeMap<&'static str, u64>,
+    /// Actions by journey, by kind (in [`ACTION_KINDS`] order).
+    pub actions: BTreeMap<Box<str>, [u64; 7]>,
+}
+
+impl OutputCounts {
+    /// Counts one action of `journey` of kind number `kind`.
+    pub fn action(&mut self, journey: &str, kind: usize) {
+        let counts = match self.actions.get_mut(journey) {
+            Some(counts) => counts,
+            None => self.actions.entry(journey.into()).or_default(),
+        };
+        if let Some(count) = counts.get_mut(kind) {
+            *count += 1;
+        }
+    }
+
+    /// Counts one reject with reason `code`.
+    pub fn reject(&mut self, code: &'static str) {
+        *self.rejects.entry(code).or_default() += 1;
+    }
+}
+
+/// The figures of one moment of a service.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Snapshot {
+    /// Whether the state is restored and input is being read.
+    pub ready: bool,
+    /// Input lines handled.
+    pub lines: u64,
+    /// Track and page events handled.
+    pub events: u64,
+    /// Identify calls handled.
+    pub identifies: u64,
+    /// What the outputs counted.
+    pub outputs: OutputCounts,
+    /// Contacts in the state.
+    pub contacts: usize,
+    /// Timers pending (stale ones included).
+    pub timers: usize,
+    /// The engine's clock, seconds since the epoch.
+    pub clock: Option<i64>,
+    /// Checkpoints committed by this process.
+    pub checkpoints: u64,
+    /// The last checkpoint's duration, seconds.
+    pub checkpoint_seconds: f64,
+    /// The last checkpoint's size, bytes.
+    pub checkpoint_bytes: u64,
+}
+
+/// The figures a scrape reads.
+#[derive(Default)]
+pub struct Metrics {
+    snapshot: Mutex<Snapshot>,
+}
+
+impl Metrics {
+    /// Publishes the figures of now.
+    pub fn publish(&self, snapshot: Snapshot) {
+        if let Ok(mut current) = self.snapshot.lock() {
+            *current = snapshot;
+        }
+    }
+
+    /// Whether `/readyz` says ready.
+    pub fn ready(&self) -> bool {
+        self.snapshot.lock().is_ok_and(|s| s.ready)
+    }
+
+    /// The Prometheus text exposition of the figures, with the clock lag against `wall`.
+    pub fn render(&self, wall: i64) -> String {
+        let snapshot = match self.snapshot.lock() {
+            Ok(snapshot) => snapshot.clone(),
+            Err(_) => Snapshot::default(),
+        };
+        render(&snapshot, wall)
+    }
+}
+
+fn render(s: &Snapshot, wall: i64) -> String {
+    let mut out = String::with_capacity(2048);
+    let mut metric = |name: &str, kind: &str, help: &str, samples: &[(String, String)]| {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, value) in samples {
+            let _ = writeln!(out, "{name}{labels} {value}");
+        }
+    };
+    let plain = |value: String| vec![(String::new(), value)];
+    metric(
+        "journey_up",
+        "gauge",
+        "1 once the state is restored and input is read.",
+        &plain(u8::from(s.ready).to_string()),
+    );
+    metric(
+        "journey_lines_total",
+        "counter",
+        "Input lines handled, rejected ones included.",
+        &plain(s.lines.to_string()),
+    );
+    metric(
+        "journey_inputs_total",
+        "counter",
+        "Inputs handled, by type.",
+        &[
+            (r#"{type="track"}"#.to_owned(), s.events.to_string()),
+            (r#"{type="identify"}"#.to_owned(), s.identifies.to_string()),
+        ],
+    );
+    let rejects: Vec<_> = s
+        .outputs
+        .rejects
+        .iter()
+        .map(|(reason, n)| (format!(r#"{{reason="{reason}"}}"#), n.to_string()))
+        .collect();
+    metric(
+        "journey_rejected_total",
+        "counter",
+        "Input lines rejected, by reason.",
+        &rejects,
+    );
+    let actions: Vec<_> = s
+        .outputs
+        .actions
+        .iter()
+        .flat_map(|(journey, counts)| {
+            ACTION_KINDS.iter().zip(counts).map(move |(kind, n)| {
+                (
+                    format!(r#"{{journey="{}",kind="{kind}"}}"#, escape(journey)),
+                    n.to_string(),
+                )
+            })
+        })
+        .collect();
+    metric(
+        "journey_actions_total",
+        "counter",
+        "Actions written, by journey and kind.",
+        &actions,
+    );
+    metric(
+        "journey_contacts",
+        "gauge",
+        "Contacts in the state.",
+        &plain(s.contacts.to_string()),
+    );
+    metric(
+        "journey_timers_pending",
+        "gauge",
+        "Timers pending.",
+        &plain(s.timers.to_string()),
+    );
+    if let Some(clock) = s.clock {
+        metric(
+            "journey_clock_seconds",
+            "gauge",
+            "The engine's clock, seconds since the Unix epoch.",
+            &plain(clock.to_string()),
+        );
+        metric(
+            "journey_clock_lag_seconds",
+            "gauge",
+            "The wall clock minus the engine's clock.",
+            &plain(wall.saturating_sub(clock).to_string()),
+        );
+    }
+    metric(
+        "journey_checkpoints_total",
+        "counter",
+        "Checkpoints committed since the process started.",
+        &plain(s.checkpoints.to_string()),
+    );
+    metric(
+        "journey_checkpoint_duration_seconds",
+        "gauge",
+        "How long the last checkpoint took.",
+        &plain(format!("{:.6}", s.checkpoint_seconds)),
+    );
+    metric(
+        "journey_checkpoint_bytes",
+        "gauge",
+        "How many bytes the last checkpoint wrote.",
+        &plain(s.checkpoint_bytes.to_string()),
+    );
+    out
+}
+
+/// A label value with `\`, `"` and newlines escaped.
+fn escape(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+/// The metrics endpoint's server thread.
+pub struct MetricsServer {
+    worker: JoinHandle<()>,
+    stop: Arc<AtomicBool>,
+}
+
+impl MetricsServer {
+    /// Serves `metrics` on `addr`.
+    pub fn start(addr: &str, metrics: Arc<Metrics>) -> io::Result<MetricsServer> {
+        let server = tiny_http::Server::http(addr)
+            .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?;
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopping = Arc::clone(&stop);
+        let worker = std::thread::spawn(move || {
+            while !stopping.load(Ordering::Relaxed) {
+                if let Ok(Some(request)) = server.recv_timeout(Duration::from_millis(100)) {
+                    answer(request, &metrics);
+                }
+            }
+        });
+        tracing::info!(addr, "metrics");
+        Ok(MetricsServer { worker, stop })
+    }
+
+    /// Stops serving.
+    pub fn shut_down(self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.worker.join();
+    }
+}
+
+fn answer(request: tiny_http::Request, metrics: &Metrics) {
+    let (status, body) = match request.url() {
+        "/metrics" => (200, metrics.render(wall_clock())),
+        "/healthz" => (200, "ok\n".to_owned()),
+        "/readyz" if metrics.ready() => (200, "ready\n".to_owned()),
+        "/readyz" => (503, "not ready\n".to_owned()),
+        _ => (404, "not found\n".to_owned()),
+    };
+    let mut response = tiny_http::Response::from_string(body).with_status_code(status);
+    if let Ok(header) = "Content-Type: text/plain; version=0.0.4".parse::<tiny_http::Header>() {
+        response.add_header(header);
+    }
+    let _ = request.respond(response);
+}
+
+fn wall_clock() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exposition_has_every_family_with_its_labels() {
+        let mut outputs = OutputCounts::default();
+        outputs.action("welcome", 0);
+        outputs.action("welcome", 0);
+        outputs.action("say \"hi\"", 1);
+        outputs.reject("late");
+        let snapshot = Snapshot {
+            ready: true,
+            lines: 10,
+            events: 7,
+            identifies: 2,
+            outputs,
+            contacts: 3,
+            timers: 4,
+            clock: Some(100),
+            checkpoints: 2,
+            checkpoint_seconds: 0.25,
+            checkpoint_bytes: 4096,
+        };
+        let text = render(&snapshot, 160);
+        for line in [
+            "journey_up 1",
+            "journey_lines_total 10",
+            r#"journey_inputs_total{type="identify"} 2"#,
+            r#"journey_rejected_total{reason="late"} 1"#,
+            r#"journey_actions_total{journey="welcome",kind="send"} 2"#,
+            r#"journey_actions_total{journey="say \"hi\"",kind="suppressed"} 1"#,
+            "journey_timers_pending 4",
+            "journey_clock_lag_seconds 60",
+            "journey_checkpoint_duration_seconds 0.250000",
+            "# TYPE journey_actions_total counter",
+        ] {
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,145 @@
+//! The service on the wall clock: a `wait 2s` ends two seconds later with no further input, an
+//! event too far in the future is refused, and SIGTERM's flag ends the service with a final
+//! checkpoint that a restart resumes from.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::Write;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use journey_ir::eval::Interpreter;
+use journey_ir::Program;
+use journey_runtime::input::Limits;
+use journey_service::{serve, ClockMode, Config, SinkSpec, SourceSpec};
+use journey_syntax::SourceMap;
+
+const PROGRAM: &str = r#"
+event signed.up { plan: string }
+
+journey nudge {
+  enter on signed.up
+  wait 2s
+  send email "nudge"
+}
+"#;
+
+fn program() -> Program {
+    let mut sources = SourceMap::new();
+    sources.add("nudge.journey", PROGRAM);
+    let analysis = journey_check::check(&sources);
+    journey_ir::lower(&analysis).unwrap_or_else(|e| panic!("does not lower: {e}"))
+}
+
+fn config(dir: &Path) -> Config {
+    Config {
+        source: SourceSpec::File(dir.join("in.ndjson")),
+        sink: SinkSpec::File(dir.join("out.ndjson")),
+        rejects: Some(SinkSpec::File(dir.join("rejects.ndjson"))),
+        state: dir.join("state"),
+        clock: ClockMode::Wall,
+        stop_at_end: false,
+        checkpoint_every: Duration::from_millis(200),
+        lateness: 3600,
+        max_future: 300,
+        limits: Limits::default(),
+        write_key: None,
+        max_body_bytes: 1 << 19,
+        webhook_retries: 8,
+        webhook_timeout: Duration::from_secs(10),
+        dead_letter: None,
+        metrics: None,
+        program_sources: Vec::new(),
+    }
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64
+}
+
+fn rfc3339(seconds: i64) -> String {
+    jiff::Timestamp::from_second(seconds).unwrap().to_string()
+}
+
+fn append(path: &Path, line: &str) {
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .unwrap();
+    writeln!(file, "{line}").unwrap();
+}
+
+/// Waits until `path` has a line containing `needle`; the time it took.
+fn wait_for(path: &Path, needle: &str, limit: Duration) -> Option<Duration> {
+    let started = Instant::now();
+    while started.elapsed() < limit {
+        if std::fs::read_to_string(path).is_ok_and(|text| text.contains(needle)) {
+            return Some(started.elapsed());
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    None
+}
+
+#[test]
+fn a_wait_ends_on_the_wall_clock_on_an_idle_source() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path());
+    std::fs::write(dir.path().join("in.ndjson"), "").unwrap();
+    let program = program();
+    let evaluator = Interpreter::new(&program);
+    let stop = Arc::new(AtomicBool::new(false));
+    std::thread::scope(|scope| {
+        let service = scope.spawn(|| serve(&program, &evaluator, &config, &stop));
+        let sent = now();
+        append(
+            &dir.path().join("in.ndjson"),
+            &format!(
+                r#"{{"type":"track","event":"signed.up","userId":"c1","timestamp":"{}","properties":{{"plan":"pro"}}}}"#,
+                rfc3339(sent)
+            ),
+        );
+        // Far ahead of the wall clock: refused, and it must not fire the wait early.
+        append(
+            &dir.path().join("in.ndjson"),
+            &format!(
+                r#"{{"type":"track","event":"signed.up","userId":"c2","timestamp":"{}","properties":{{"plan":"pro"}}}}"#,
+                rfc3339(sent + 86_400)
+            ),
+        );
+        let took = wait_for(
+            &dir.path().join("out.ndjson"),
+            "\"nudge\"",
+            Duration::from_secs(10),
+        );
+        stop.store(true, Ordering::Relaxed);
+        let summary = service.join().unwrap().unwrap();
+        assert!(summary.stopped_by_signal);
+        let took = took.expect("the nudge was never sent");
+        assert!(
+            took >= Duration::from_millis(900) && took <= Duration::from_secs(4),
+            "sent after {took:?}, not about 2 s"
+        );
+        let out = std::fs::read_to_string(dir.path().join("out.ndjson")).unwrap();
+        assert_eq!(out.lines().count(), 1, "{out}");
+        assert!(
+            out.contains(&format!("\"at\":\"{}\"", rfc3339(sent + 2))),
+            "{out}"
+        );
+        let rejects = std::fs::read_to_string(dir.path().join("rejects.ndjson")).unwrap();
+        assert!(rejects.contains("\"reason\":\"future\""), "{rejects}");
+    });
+
+    // A restart resumes after both lines: nothing is handled or written twice.
+    let stop = Arc::new(AtomicBool::new(true));
+    let summary = serve(&program, &evaluator, &config, &stop).unwrap();
+    assert!(summary.restored);
+    assert_eq!(summary.lines, 2);
+    let out = std::fs::read_to_string(dir.path().join("out.ndjson")).unwrap();
+    assert_eq!(out.lines().count(), 1);
+}

@@ -1,0 +1,172 @@
+#!/usr/bin/env python3
+"""Crash test of `journey serve`: killed with SIGKILL again and again, it must write exactly what
+one uninterrupted `journey run` writes.
+
+The harness generates a stream for `examples/` (the benchmark's generator), puts bad lines into
+it, and writes the reference with `journey run`. Then it starts
+
+    journey serve examples/ --source file:IN --sink file:OUT --rejects file:REJ --state DIR
+                  --clock event --stop-at-end --lateness 0s --checkpoint-every 200ms
+
+and kills it with SIGKILL, `--kills` times: every other kill at a random instant, the others just
+after the service logs that a checkpoint begins (so inside a checkpoint: between making the
+outputs durable and committing the state). After each kill it starts the service again on the
+same state. Once the kills are done it lets the service run to the end of the input, then
+requires the actions and rejects files to be byte-identical to the reference.
+
+    python3 tests/serve/crash.py JOURNEY GEN_EVENTS [--events 200000] [--kills 50] [--seed 1]
+"""
+
+import argparse
+import os
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+BAD_LINES = [
+    "not json at all",
+    '{"type":"track","event":"page.viewed","userId":"u1"}',
+    '{"type":"track","event":"no.such.event","userId":"u1","timestamp":"2026-01-01T00:00:00Z"}',
+    '["an", "array"]',
+    '{"type":"identify","timestamp":"2026-01-01T00:00:00Z","traits":{}}',
+    "",
+]
+
+
+def generate(gen_events: str, events: int, work: Path, rng: random.Random) -> Path:
+    raw = work / "generated.ndjson"
+    env = dict(os.environ, JOURNEY_BENCH_EVENTS=str(events),
+               JOURNEY_BENCH_CONTACTS=str(max(events // 10, 1)))
+    subprocess.run([gen_events, str(raw)], env=env, check=True, stderr=subprocess.DEVNULL)
+    stream = work / "events.ndjson"
+    bad = 0
+    with raw.open("rb") as source, stream.open("wb") as out:
+        for line in source:
+            if rng.random() < 0.002:
+                out.write(rng.choice(BAD_LINES).encode() + b"\n")
+                bad += 1
+            out.write(line)
+    raw.unlink()
+    print(f"stream: {events} generated lines and {bad} bad ones")
+    return stream
+
+
+def serve_command(journey: str, stream: Path, work: Path) -> list:
+    return [journey, "serve", str(ROOT / "examples"),
+            "--source", f"file:{stream}",
+            "--sink", f"file:{work / 'out.ndjson'}",
+            "--rejects", f"file:{work / 'out.rej'}",
+            "--state", str(work / "state"),
+            "--clock", "event", "--stop-at-end", "--lateness", "0s",
+            "--checkpoint-every", "200ms"]
+
+
+def wait_for_checkpoint(log: Path, seen: int, process: subprocess.Popen, limit: float) -> bool:
+    """Waits until the log has more `checkpoint begins` lines than `seen`."""
+    deadline = time.monotonic() + limit
+    while time.monotonic() < deadline and process.poll() is None:
+        if log.read_text(errors="replace").count("checkpoint begins") > seen:
+            return True
+        time.sleep(0.001)
+    return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("journey")
+    parser.add_argument("gen_events")
+    parser.add_argument("--events", type=int, default=200_000)
+    parser.add_argument("--kills", type=int, default=50)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    args = parser.parse_args()
+    rng = random.Random(args.seed)
+    work = Path(tempfile.mkdtemp(prefix="journey-crash-"))
+    try:
+        stream = generate(args.gen_events, args.events, work, rng)
+        started = time.monotonic()
+        subprocess.run([args.journey, "run", str(ROOT / "examples"), "--events", str(stream),
+                        "--out", str(work / "ref.ndjson"), "--rejects", str(work / "ref.rej")],
+                       check=True, stderr=subprocess.DEVNULL)
+        reference_seconds = time.monotonic() - started
+        # Spread the kills over about three uninterrupted runs' time, so they fall all along
+        # the input (every restart replays from its last checkpoint).
+        mean_delay = 3 * reference_seconds / max(args.kills, 1)
+        command = serve_command(args.journey, stream, work)
+        env = dict(os.environ, RUST_LOG="debug")
+        kills = in_checkpoint = finished_early = 0
+        runs = 0
+        while kills < args.kills:
+            log = work / f"serve-{runs}.log"
+            with log.open("wb") as err:
+                process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
+            runs += 1
+            if kills % 2 == 1:
+                # Let it make some progress first, then kill inside the next checkpoint.
+                time.sleep(rng.uniform(0, mean_delay))
+                seen = log.read_text(errors="replace").count("checkpoint begins")
+                caught = wait_for_checkpoint(log, seen, process, 30.0)
+            else:
+                time.sleep(rng.uniform(0, 2 * mean_delay))
+                caught = False
+            if process.poll() is not None:
+                finished_early += 1
+                if process.returncode != 0:
+                    print(log.read_text(errors="replace"), file=sys.stderr)
+                    print(f"journey serve failed with {process.returncode}", file=sys.stderr)
+                    return 1
+                # The input is done: start over on an empty state and empty outputs, so the
+                # remaining kills still interrupt real work.
+                for name in ("state",):
+                    shutil.rmtree(work / name, ignore_errors=True)
+                for name in ("out.ndjson", "out.rej"):
+                    (work / name).unlink(missing_ok=True)
+                continue
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+            kills += 1
+            in_checkpoint += caught
+        log = work / "serve-final.log"
+        with log.open("wb") as err:
+            final = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
+        if final.returncode != 0:
+            print(log.read_text(errors="replace"), file=sys.stderr)
+            print(f"the last journey serve failed with {final.returncode}", file=sys.stderr)
+            return 1
+        resumed_at = sorted(
+            int(part.split("=", 1)[1])
+            for path in work.glob("serve-*.log")
+            for line in path.read_text(errors="replace").splitlines() if " restored " in line
+            for part in line.split() if part.startswith("lines="))
+        if resumed_at:
+            print(f"restarts resumed after lines {resumed_at[0]} to {resumed_at[-1]} "
+                  f"(median {resumed_at[len(resumed_at) // 2]})")
+        failures = []
+        for ours, theirs in (("out.ndjson", "ref.ndjson"), ("out.rej", "ref.rej")):
+            if (work / ours).read_bytes() != (work / theirs).read_bytes():
+                failures.append(f"{ours} differs from journey run's {theirs}")
+        print(f"{kills} kills ({in_checkpoint} inside a checkpoint), {runs + 1} starts, "
+              f"{finished_early} runs that reached the end before their kill")
+        if failures:
+            args.keep = True
+            for failure in failures:
+                print(f"FAIL: {failure} (work folder {work})", file=sys.stderr)
+            return 1
+        actions = sum(1 for _ in (work / "ref.ndjson").open("rb"))
+        rejects = sum(1 for _ in (work / "ref.rej").open("rb"))
+        print(f"ok: {actions} actions and {rejects} rejects byte-identical to journey run")
+        return 0
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
