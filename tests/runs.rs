@@ -29,7 +29,10 @@ pub fn run_args(args: &Path) -> (Option<i64>, Options) {
     let text = std::fs::read_to_string(args).unwrap_or_default();
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut until = None;
-    let mut options = Options::default();
+    let mut options = Options {
+        dedupe_window: journey_runtime::engine::DEFAULT_DEDUPE_WINDOW,
+        ..Options::default()
+    };
     for pair in words.chunks(2) {
         match pair {
             ["--until", instant] => {
@@ -38,6 +41,10 @@ pub fn run_args(args: &Path) -> (Option<i64>, Options) {
             ["--lateness", duration] => {
                 options.lateness =
                     input::parse_duration(duration).expect("a duration after --lateness")
+            }
+            ["--dedupe-window", duration] => {
+                options.dedupe_window =
+                    input::parse_duration(duration).expect("a duration after --dedupe-window")
             }
             other => panic!("{}: unknown arguments {other:?}", args.display()),
         }

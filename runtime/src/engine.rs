@@ -45,7 +45,14 @@ pub struct Options {
     pub limits: Limits,
     /// Hand every decision to [`Sink::trace`] (`journey explain`); off for `journey run`.
     pub trace: bool,
+    /// How long (seconds) a line's Segment `messageId` is remembered for its contact, so that
+    /// a line repeating it is rejected as `duplicate`; 0 remembers none.
+    pub dedupe_window: i64,
 }
+
+/// The dedupe window of `journey run` and `journey serve` unless told otherwise: a day, as
+/// Segment's own.
+pub const DEFAULT_DEDUPE_WINDOW: i64 = 86_400;
 
 /// Counters of a run, for its summary.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,6 +279,7 @@ impl<'p> Handler<'_, 'p> {
         let now = crate::input::admit(at, self.state.clock, self.t.options.lateness)?;
         self.fire_due(now, sink);
         self.state.clock = Some(now);
+        let message = self.duplicate_check(&input, now)?;
         match input {
             Input::Track {
                 event,
@@ -284,6 +292,7 @@ impl<'p> Handler<'_, 'p> {
                     self.trace_input(&contact, at, now, Some(event), Some(&record), sink);
                 }
                 let c = self.touch(contact, now);
+                self.remember_message(c, message, now);
                 self.track(c, event, &record, now, sink);
                 self.reevaluate_when(c, now, sink);
                 Ok(Some(record))
@@ -296,6 +305,7 @@ impl<'p> Handler<'_, 'p> {
                     self.trace_input(&contact, at, now, None, None, sink);
                 }
                 let c = self.touch(contact, now);
+                self.remember_message(c, message, now);
                 for (slot, value) in traits {
                     if self.traced() {
                         self.trace_profile(c, slot, &value, now, sink);

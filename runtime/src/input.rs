@@ -85,6 +85,8 @@ pub enum Input {
         at: i64,
         /// The record in slot order, `at`, `contact` and `account` included.
         record: Vec<Value>,
+        /// The hash of its Segment `messageId`, if it has one (see [`message_hash`]).
+        message: Option<u64>,
     },
     /// An `identify` call: profile updates.
     Identify {
@@ -94,7 +96,15 @@ pub enum Input {
         at: i64,
         /// Declared traits in the order they appear.
         traits: Vec<(ProfileSlot, Value)>,
+        /// The hash of its Segment `messageId`, if it has one.
+        message: Option<u64>,
     },
+}
+
+/// The hash a `messageId` is remembered by (64-bit XXH3): duplicates are looked for among one
+/// contact's recent lines, where two different ids sharing a hash are beyond likely.
+pub fn message_hash(id: &str) -> u64 {
+    xxhash_rust::xxh3::xxh3_64(id.as_bytes())
 }
 
 /// A field as the decoder types it.
@@ -325,6 +335,10 @@ impl Decoder {
                 }
             })?,
         };
+        let message = match &envelope.message_id {
+            Some(Loose::Str(id)) if !id.is_empty() => Some(message_hash(id)),
+            _ => None,
+        };
         if kind == Kind::Identify {
             let traits = match envelope.traits {
                 Body::Done(traits) => traits,
@@ -348,6 +362,7 @@ impl Decoder {
                 contact,
                 at,
                 traits: traits.list,
+                message,
             });
         }
         let event = self.event_of(kind, &envelope.event).ok_or_else(|| {
@@ -395,6 +410,7 @@ impl Decoder {
             contact,
             at,
             record: props.record,
+            message,
         })
     }
 

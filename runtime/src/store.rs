@@ -9,6 +9,7 @@ mod checkpoint;
 pub(crate) mod contact;
 mod contacts;
 mod history;
+mod messages;
 mod packed;
 mod profile;
 pub(crate) mod row;

@@ -85,6 +85,7 @@ fn to_input(program: &Program, evaluator: &dyn Evaluator, input: &TestInput) -> 
                 contact,
                 at: input.at,
                 record,
+                message: None,
             }
         }
         TestInputKind::Identify(traits) => Input::Identify {
@@ -94,6 +95,7 @@ fn to_input(program: &Program, evaluator: &dyn Evaluator, input: &TestInput) -> 
                 .iter()
                 .map(|(slot, expr)| (*slot, evaluator.eval(*expr, &EmptyEnv)))
                 .collect(),
+            message: None,
         },
     }
 }

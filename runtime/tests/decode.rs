@@ -82,6 +82,7 @@ fn print(program: &Program, decoder: &Decoder, bytes: &[u8]) -> String {
                 contact,
                 at,
                 record,
+                ..
             }) => {
                 let ty = &program.events[event.index()];
                 assert_eq!(record.len(), ty.fields.len(), "record of line {number}");
@@ -102,6 +103,7 @@ fn print(program: &Program, decoder: &Decoder, bytes: &[u8]) -> String {
                 contact,
                 at,
                 traits,
+                ..
             }) => {
                 let traits: Vec<_> = traits
                     .iter()

@@ -58,6 +58,8 @@ pub struct Config {
     pub max_future: i64,
     /// The decoder's bounds.
     pub limits: Limits,
+    /// How long a line's `messageId` is remembered for its contact (0: not at all).
+    pub dedupe_window: i64,
     /// The HTTP source's write key (required for `http:`).
     pub write_key: Option<String>,
     /// The HTTP source's largest request body, bytes.
@@ -115,6 +117,7 @@ pub fn serve(
         lateness: config.lateness,
         limits: config.limits,
         trace: false,
+        dedupe_window: config.dedupe_window,
     };
     let (mut engine, positions, restored) = match store.restore()? {
         Some(restored) => {

@@ -44,6 +44,7 @@ fn config(dir: &Path) -> Config {
         lateness: 3600,
         max_future: 300,
         limits: Limits::default(),
+        dedupe_window: 86_400,
         write_key: None,
         max_body_bytes: 1 << 19,
         webhook_retries: 8,

@@ -17,6 +17,7 @@ pub(super) fn traced(lateness: i64) -> Options {
         lateness,
         limits: Limits::default(),
         trace: true,
+        dedupe_window: journey_runtime::engine::DEFAULT_DEDUPE_WINDOW,
     }
 }
 

@@ -45,6 +45,10 @@ pub struct RunArgs {
     /// interpreter.
     #[arg(long, value_enum, default_value_t = Backend::Jit)]
     pub backend: Backend,
+    /// How long a line's Segment `messageId` is remembered for its contact: a later line with
+    /// the same id within it is rejected as `duplicate` (`0s` turns this off).
+    #[arg(long, value_name = "DURATION", value_parser = parse_lateness, default_value = "24h")]
+    pub dedupe_window: i64,
     /// Exit 1 when any line was rejected.
     #[arg(long)]
     pub strict: bool,
@@ -115,6 +119,7 @@ pub fn run(args: &RunArgs) -> Exit {
             max_properties: args.max_properties,
         },
         trace: false,
+        dedupe_window: args.dedupe_window,
     };
     let mut engine = Engine::new(&program, &*evaluator, options);
     let started = Instant::now();

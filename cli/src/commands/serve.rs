@@ -43,6 +43,10 @@ pub struct ServeArgs {
     /// How far an event may be older than the clock and still be handled.
     #[arg(long, value_name = "DURATION", value_parser = parse_lateness, default_value = "1h")]
     pub lateness: i64,
+    /// How long a line's Segment `messageId` is remembered for its contact: a later line with
+    /// the same id within it is rejected as `duplicate` (`0s` turns this off).
+    #[arg(long, value_name = "DURATION", value_parser = parse_lateness, default_value = "24h")]
+    pub dedupe_window: i64,
     /// How far an event may be ahead of the wall clock (`--clock wall` only).
     #[arg(long, value_name = "DURATION", value_parser = parse_lateness, default_value = "5m")]
     pub max_future: i64,
@@ -139,6 +143,7 @@ pub fn run(args: &ServeArgs) -> Exit {
             max_line_bytes: args.max_line_bytes,
             max_properties: args.max_properties,
         },
+        dedupe_window: args.dedupe_window,
         write_key: args.write_key.clone(),
         max_body_bytes: args.max_body_bytes,
         webhook_retries: args.webhook_retries,

@@ -47,6 +47,7 @@ pub(super) struct Envelope<'de> {
     pub(super) user_id: Option<Loose<'de>>,
     pub(super) anonymous_id: Option<Loose<'de>>,
     pub(super) timestamp: Option<Loose<'de>>,
+    pub(super) message_id: Option<Loose<'de>>,
     pub(super) group_id: Option<Typed>,
     pub(super) properties: Body<'de, Props>,
     pub(super) traits: Body<'de, Traits>,
@@ -92,6 +93,7 @@ pub(super) enum TopKey {
     Properties,
     Traits,
     Context,
+    MessageId,
     Other,
 }
 
@@ -129,6 +131,7 @@ impl TopKey {
             TopKey::Properties => "properties",
             TopKey::Traits => "traits",
             TopKey::Context => "context",
+            TopKey::MessageId => "messageId",
             TopKey::Other => "",
         }
     }
@@ -150,6 +153,7 @@ pub(super) fn top_key(key: &str) -> TopKey {
         "properties" => TopKey::Properties,
         "traits" => TopKey::Traits,
         "context" => TopKey::Context,
+        "messageId" => TopKey::MessageId,
         _ => TopKey::Other,
     }
 }
@@ -231,6 +235,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
             user_id: None,
             anonymous_id: None,
             timestamp: None,
+            message_id: None,
             group_id: None,
             properties: Body::Absent,
             traits: Body::Absent,
@@ -255,6 +260,7 @@ impl<'de> Visitor<'de> for EnvelopeSeed<'_> {
                     envelope.anonymous_id = Some(map.next_value_seed(LooseSeed)?)
                 }
                 TopKey::Timestamp => envelope.timestamp = Some(map.next_value_seed(LooseSeed)?),
+                TopKey::MessageId => envelope.message_id = Some(map.next_value_seed(LooseSeed)?),
                 TopKey::Context => {
                     envelope.group_id = map.next_value_seed(ContextSeed { decoder })?
                 }

@@ -74,6 +74,12 @@ pub enum RejectReason {
         /// The allowed lateness, seconds.
         allowed: i64,
     },
+    /// A line with the same Segment `messageId` was handled for this contact within the dedupe
+    /// window (a producer's retry).
+    Duplicate {
+        /// The window, seconds.
+        window: i64,
+    },
     /// The event is further ahead of the service's wall clock than `--max-future` allows (only
     /// `journey serve` on the wall clock sets such a bound), so that one client with a wrong
     /// clock cannot fire everyone's timers.
@@ -103,6 +109,7 @@ impl RejectReason {
             RejectReason::TooManyProperties { .. } => "too_many_properties",
             RejectReason::Late { .. } => "late",
             RejectReason::Future { .. } => "future",
+            RejectReason::Duplicate { .. } => "duplicate",
         }
     }
 }
@@ -147,6 +154,11 @@ impl fmt::Display for RejectReason {
             RejectReason::Late { by, allowed } => write!(
                 f,
                 "{by}s older than the run's clock, more than the allowed lateness of {allowed}s"
+            ),
+            RejectReason::Duplicate { window } => write!(
+                f,
+                "a line with this `messageId` was handled for this contact within the last \
+                 {window}s (`--dedupe-window`)"
             ),
             RejectReason::Future { by, allowed } => write!(
                 f,
