@@ -247,6 +247,11 @@ impl<'p> Engine<'p> {
         }
     }
 
+    /// Erases the contact with `id` (see [`RunState::forget`]); whether there was one.
+    pub fn forget(&mut self, id: &str) -> bool {
+        self.state.forget(id)
+    }
+
     /// The pieces of a checkpoint (see [`RunState::checkpoint`]).
     pub fn checkpoint(&mut self) -> Result<crate::store::Checkpoint, String> {
         self.state.checkpoint()

@@ -349,6 +349,9 @@ pub struct Pending {
 /// Whether a timer of the contact in journey `j` still stands: its generation matches (lazy
 /// deletion), or, for a zone's scheduled entry, the contact is still in that zone.
 pub(crate) fn is_live(contacts: &Contacts, c: usize, j: JourneyId, kind: TimerKind) -> bool {
+    if contacts.is_forgotten(c) {
+        return false;
+    }
     let state = contacts.journey(c, j);
     match kind {
         TimerKind::Zone(zone) => contacts.zone(c) == zone,

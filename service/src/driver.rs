@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -18,7 +19,7 @@ use journey_runtime::{Engine, Options, RunState};
 
 use crate::committer::{Committed, Committer, Job};
 use crate::http::{HttpConfig, HttpSource};
-use crate::metrics::{Metrics, MetricsServer, Snapshot};
+use crate::metrics::{Admin, Metrics, MetricsServer, Snapshot};
 use crate::output::Outputs;
 use crate::sink::{FileOutput, Output, StreamOutput};
 use crate::source::{FileSource, Read, Source, StdinSource};
@@ -104,10 +105,15 @@ pub fn serve(
 ) -> Result<Summary, ServeError> {
     let fingerprint = crate::fingerprint(program);
     let metrics = Arc::new(Metrics::default());
+    let (admin, forget_requests) = sync_channel(4);
+    let admin = Admin {
+        requests: admin,
+        write_key: config.write_key.clone().filter(|key| !key.is_empty()),
+    };
     // Up before the restore, so that `/healthz` answers while a large state is read back.
     let metrics_server = match &config.metrics {
         Some(addr) => Some(
-            MetricsServer::start(addr, Arc::clone(&metrics))
+            MetricsServer::start(addr, Arc::clone(&metrics), admin)
                 .map_err(|e| ServeError::Source(format!("--metrics {addr}"), e))?,
         ),
         None => None,
@@ -185,6 +191,10 @@ pub fn serve(
         if stop.load(Ordering::Relaxed) {
             stopped_by_signal = true;
             break;
+        }
+        while let Ok(request) = forget_requests.try_recv() {
+            let answer = run.forget(&request.contacts, &*source, &config.state);
+            let _ = request.reply.send(answer);
         }
         if config.clock == ClockMode::Wall {
             let now = wall_clock();
@@ -294,6 +304,27 @@ impl Run<'_> {
 const MAX_BEHIND_BYTES: u64 = 256 << 20;
 
 impl Run<'_> {
+    /// Erases contacts, checkpoints at once (waiting for the commit) and records the erasures
+    /// in the audit file: the ids erased and those not found.
+    fn forget(
+        &mut self,
+        ids: &[String],
+        source: &dyn Source,
+        state_dir: &std::path::Path,
+    ) -> crate::metrics::ForgetOutcome {
+        let (erased, unknown): (Vec<String>, Vec<String>) =
+            ids.iter().cloned().partition(|id| self.engine.forget(id));
+        if !erased.is_empty() {
+            self.checkpoint(source).map_err(|e| e.to_string())?;
+            self.finish_commits().map_err(|e| e.to_string())?;
+            let audit = state_dir.join(crate::erasure::AUDIT_FILE);
+            crate::erasure::record(&audit, &erased)
+                .map_err(|e| format!("cannot write the audit file {}: {e}", audit.display()))?;
+            tracing::info!(contacts = erased.len(), "erased");
+        }
+        Ok((erased, unknown))
+    }
+
     /// Waits for the last checkpoint's commit.
     fn finish_commits(&mut self) -> Result<(), ServeError> {
         if let Some(committed) = self.committer.wait()? {

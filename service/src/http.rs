@@ -123,7 +123,7 @@ fn stamp(event: &mut Map<String, Value>, received: &str) {
 }
 
 /// The user name of an HTTP Basic `Authorization` header.
-fn basic_user(header: &str) -> Option<String> {
+pub(crate) fn basic_user(header: &str) -> Option<String> {
     let encoded = header.strip_prefix("Basic ")?.trim();
     let decoded = base64::engine::general_purpose::STANDARD
         .decode(encoded)

@@ -10,6 +10,7 @@
 
 pub mod committer;
 pub mod driver;
+pub mod erasure;
 pub mod http;
 pub mod metrics;
 pub mod output;

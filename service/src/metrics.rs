@@ -7,7 +7,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io;
+use std::io::Read as _;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -213,6 +215,26 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// What erasing gave: the ids erased and those no contact had, or why it failed.
+pub type ForgetOutcome = Result<(Vec<String>, Vec<String>), String>;
+
+/// A request to erase contacts, taken by the service loop between two lines.
+pub struct ForgetRequest {
+    /// The ids to erase.
+    pub contacts: Vec<String>,
+    /// Where the loop answers: the ids erased and those not found, or why it failed.
+    pub reply: SyncSender<ForgetOutcome>,
+}
+
+/// The admin side of the endpoint: where erasure requests go, and the key they need.
+#[derive(Clone)]
+pub struct Admin {
+    /// The service loop's inbox.
+    pub requests: SyncSender<ForgetRequest>,
+    /// The write key an admin request must carry (no key: admin requests are refused).
+    pub write_key: Option<String>,
+}
+
 /// The metrics endpoint's server thread.
 pub struct MetricsServer {
     worker: JoinHandle<()>,
@@ -220,8 +242,8 @@ pub struct MetricsServer {
 }
 
 impl MetricsServer {
-    /// Serves `metrics` on `addr`.
-    pub fn start(addr: &str, metrics: Arc<Metrics>) -> io::Result<MetricsServer> {
+    /// Serves `metrics` (and the `admin` requests) on `addr`.
+    pub fn start(addr: &str, metrics: Arc<Metrics>, admin: Admin) -> io::Result<MetricsServer> {
         let server = tiny_http::Server::http(addr)
             .map_err(|e| io::Error::other(format!("cannot listen on {addr}: {e}")))?;
         let stop = Arc::new(AtomicBool::new(false));
@@ -229,7 +251,7 @@ impl MetricsServer {
         let worker = std::thread::spawn(move || {
             while !stopping.load(Ordering::Relaxed) {
                 if let Ok(Some(request)) = server.recv_timeout(Duration::from_millis(100)) {
-                    answer(request, &metrics);
+                    answer(request, &metrics, &admin);
                 }
             }
         });
@@ -244,8 +266,9 @@ impl MetricsServer {
     }
 }
 
-fn answer(request: tiny_http::Request, metrics: &Metrics) {
+fn answer(mut request: tiny_http::Request, metrics: &Metrics, admin: &Admin) {
     let (status, body) = match request.url() {
+        "/admin/forget" => forget(&mut request, admin),
         "/metrics" => (200, metrics.render(wall_clock())),
         "/healthz" => (200, "ok\n".to_owned()),
         "/readyz" if metrics.ready() => (200, "ready\n".to_owned()),
@@ -257,6 +280,63 @@ fn answer(request: tiny_http::Request, metrics: &Metrics) {
         response.add_header(header);
     }
     let _ = request.respond(response);
+}
+
+/// `POST /admin/forget` with `{"contacts":["ID",...]}` and the write key as Basic auth user.
+fn forget(request: &mut tiny_http::Request, admin: &Admin) -> (u16, String) {
+    let refuse = |status: u16, message: &str| {
+        (
+            status,
+            serde_json::json!({ "error": message }).to_string() + "\n",
+        )
+    };
+    if *request.method() != tiny_http::Method::Post {
+        return refuse(405, "only POST is accepted");
+    }
+    let Some(key) = &admin.write_key else {
+        return refuse(403, "admin requests need the service to have a write key");
+    };
+    let user = request
+        .headers()
+        .iter()
+        .find(|header| header.field.equiv("Authorization"))
+        .and_then(|header| crate::http::basic_user(header.value.as_str()));
+    if user.as_deref() != Some(key.as_str()) {
+        return refuse(401, "wrong or missing write key");
+    }
+    let mut body = Vec::new();
+    if request
+        .as_reader()
+        .take(1 << 20)
+        .read_to_end(&mut body)
+        .is_err()
+    {
+        return refuse(400, "the body could not be read");
+    }
+    #[derive(serde::Deserialize)]
+    struct Body {
+        contacts: Vec<String>,
+    }
+    let contacts = match serde_json::from_slice::<Body>(&body) {
+        Ok(body) => body.contacts,
+        Err(e) => return refuse(400, &format!("expected {{\"contacts\":[...]}}: {e}")),
+    };
+    let (reply, answer) = sync_channel(1);
+    if admin
+        .requests
+        .send(ForgetRequest { contacts, reply })
+        .is_err()
+    {
+        return refuse(503, "the service is stopping");
+    }
+    match answer.recv() {
+        Ok(Ok((erased, unknown))) => (
+            200,
+            serde_json::json!({ "erased": erased.len(), "unknown": unknown }).to_string() + "\n",
+        ),
+        Ok(Err(message)) => refuse(500, &message),
+        Err(_) => refuse(503, "the service is stopping"),
+    }
 }
 
 fn wall_clock() -> i64 {

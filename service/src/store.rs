@@ -150,6 +150,13 @@ impl StateStore {
             .map_err(|e| self.error(format!("unreadable program: {e}")))
     }
 
+    /// Rewrites the database without the pages older checkpoints left, so that bytes no
+    /// checkpoint names any more (an erased contact's) are gone from the file too.
+    pub fn compact(&mut self) -> Result<(), StoreError> {
+        self.db.compact().map_err(|e| self.error(e))?;
+        Ok(())
+    }
+
     /// Hands every stored contact to `each`, by contact number.
     pub fn contacts(
         &self,

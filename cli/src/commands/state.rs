@@ -1,5 +1,6 @@
-//! `journey state show`: one contact of a service's checkpointed state — profile, score points,
-//! journeys with their step, and pending timers — as a readable table or JSON.
+//! `journey state`: a stopped service's checkpointed state. `show` prints one contact — profile,
+//! score points, journeys with their step, pending timers — as a readable table or JSON;
+//! `forget` erases contacts from the state and its database file, with an audit line each.
 //!
 //! The state keeps the source files of the program that wrote it, so no program path is
 //! needed: rows are read with the layout of the program that laid them out.
@@ -13,7 +14,7 @@ use journey_runtime::output::{format_instant, value_json};
 use journey_runtime::store::Phase;
 use journey_runtime::trace::{Fired, Pending};
 use journey_runtime::{Engine, Options, RunState};
-use journey_service::store::StateStore;
+use journey_service::store::{Positions, StateStore};
 use journey_syntax::SourceMap;
 
 use crate::Exit;
@@ -31,6 +32,25 @@ pub struct StateArgs {
 pub enum StateCommand {
     /// Print one contact: profile, score points, journeys and pending timers.
     Show(ShowArgs),
+    /// Erase contacts (the right to erasure) from the state and its checkpoint, with an audit
+    /// line each.
+    Forget(ForgetArgs),
+}
+
+/// The arguments of `journey state forget`.
+#[derive(Debug, clap::Args)]
+pub struct ForgetArgs {
+    /// The state directory of a stopped `journey serve` (a running one takes the same request
+    /// on `POST /admin/forget` of its `--metrics` address).
+    #[arg(long, value_name = "DIR", default_value = ".journey-state")]
+    pub state: PathBuf,
+    /// The audit file: one line per erased contact, the time and the SHA-256 of its id
+    /// (default `DIR/erasures.ndjson`).
+    #[arg(long, value_name = "FILE")]
+    pub audit: Option<PathBuf>,
+    /// The ids of the contacts to erase.
+    #[arg(value_name = "CONTACT", required = true)]
+    pub contacts: Vec<String>,
 }
 
 /// The arguments of `journey state show`.
@@ -59,18 +79,19 @@ pub enum Format {
 /// Runs `journey state`.
 pub fn run(args: &StateArgs) -> Exit {
     match &args.command {
-        StateCommand::Show(show) => match show_contact(show) {
-            Ok(exit) => exit,
-            Err(message) => {
-                eprintln!("error: {message}");
-                Exit::Failure
-            }
-        },
+        StateCommand::Show(show) => show_contact(show),
+        StateCommand::Forget(forget) => forget_contacts(forget),
     }
+    .unwrap_or_else(|message| {
+        eprintln!("error: {message}");
+        Exit::Failure
+    })
 }
 
 /// A checkpointed state with the program that wrote it.
 struct Loaded {
+    store: StateStore,
+    positions: Positions,
     program: Program,
     state: RunState,
 }
@@ -97,11 +118,59 @@ fn load(dir: &std::path::Path) -> Result<Loaded, String> {
         .map_err(|e| format!("the state's program no longer lowers: {e}"))?;
     let state =
         journey_service::driver::read_state(&store, &restored).map_err(|e| e.to_string())?;
-    Ok(Loaded { program, state })
+    Ok(Loaded {
+        store,
+        positions: restored.positions,
+        program,
+        state,
+    })
+}
+
+fn forget_contacts(args: &ForgetArgs) -> Result<Exit, String> {
+    let Loaded {
+        mut store,
+        positions,
+        program,
+        state,
+    } = load(&args.state)?;
+    let evaluator = Interpreter::new(&program);
+    let mut engine = Engine::from_state(&program, &evaluator, Options::default(), state)?;
+    engine.track_changes();
+    let (erased, unknown): (Vec<String>, Vec<String>) = args
+        .contacts
+        .iter()
+        .cloned()
+        .partition(|id| engine.forget(id));
+    if !erased.is_empty() {
+        let parts = engine.checkpoint()?;
+        store
+            .commit(&positions, &parts.shared, &parts.changed, None)
+            .map_err(|e| e.to_string())?;
+        store.compact().map_err(|e| e.to_string())?;
+        let audit = args
+            .audit
+            .clone()
+            .unwrap_or_else(|| args.state.join(journey_service::erasure::AUDIT_FILE));
+        journey_service::erasure::record(&audit, &erased)
+            .map_err(|e| format!("cannot write the audit file {}: {e}", audit.display()))?;
+    }
+    eprintln!(
+        "erased {} contact{}",
+        erased.len(),
+        if erased.len() == 1 { "" } else { "s" }
+    );
+    for id in &unknown {
+        eprintln!("error: no contact `{id}` in {}", args.state.display());
+    }
+    Ok(if unknown.is_empty() {
+        Exit::Clean
+    } else {
+        Exit::Problems
+    })
 }
 
 fn show_contact(args: &ShowArgs) -> Result<Exit, String> {
-    let Loaded { program, state } = load(&args.state)?;
+    let Loaded { program, state, .. } = load(&args.state)?;
     let evaluator = Interpreter::new(&program);
     let engine = Engine::from_state(&program, &evaluator, Options::default(), state)?;
     let contacts = &engine.state().contacts;

@@ -99,7 +99,9 @@ impl<'p> Handler<'_, 'p> {
             return;
         };
         let contacts = &self.state.contacts;
-        let mut known: Vec<usize> = (0..contacts.len()).collect();
+        let mut known: Vec<usize> = (0..contacts.len())
+            .filter(|&c| !contacts.is_forgotten(c))
+            .collect();
         known.sort_by(|&a, &b| contacts.id(a).cmp(contacts.id(b)));
         for c in known {
             self.state.stats.timers += 1;

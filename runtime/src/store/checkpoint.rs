@@ -112,3 +112,13 @@ impl Restoring {
         Ok(self.state)
     }
 }
+
+impl RunState {
+    /// Erases the contact with `id` (see [`Contacts::forget`]); whether there was one.
+    pub fn forget(&mut self, id: &str) -> bool {
+        match self.contacts.find(id) {
+            Some(c) => self.contacts.forget(c),
+            None => false,
+        }
+    }
+}

@@ -12,6 +12,7 @@ use journey_ir::layout::{ContactLayout, HistoryRow, JourneyRow};
 use journey_ir::{JourneyId, ProfileSlot, Program, ScoreId, StepId};
 
 pub(super) mod changes;
+mod forget;
 mod saved;
 
 use super::arena::TextArena;
@@ -51,6 +52,8 @@ pub struct Contacts {
     /// Per journey, where its bindings start among all journeys' (from the program; not
     /// stored), and after the last journey, how many there are.
     binding_bases: Vec<usize>,
+    /// One bit a contact: erased (see `forget`; stored as an empty id).
+    forgotten: Vec<u64>,
     /// The contacts changed since the last checkpoint (not stored; see `changes`).
     pub(super) changed: changes::Changed,
 }
@@ -112,8 +115,11 @@ impl Contacts {
         self.id_ends.is_empty()
     }
 
-    /// The id of contact `c` (empty for a number never given out).
+    /// The id of contact `c` (empty for a number never given out or an erased contact).
     pub fn id(&self, c: usize) -> &str {
+        if self.is_forgotten(c) {
+            return "";
+        }
         let start = match c {
             0 => 0,
             _ => self.id_ends.get(c - 1).copied().unwrap_or(0),
@@ -161,6 +167,11 @@ impl Contacts {
         self.sides.push(None);
         self.set_zone(c, zone);
         c
+    }
+
+    /// Takes the next number for an erased contact: an empty id, in no index entry.
+    fn ids_push_erased(&mut self) {
+        self.id_ends.push(self.ids.len() as u64);
     }
 
     /// Gives `id` the next number in the id index.

@@ -102,6 +102,11 @@ impl Aside {
     pub fn insert(&mut self, c: u32, at: u32, time: i64) {
         self.0.insert((c, at), time);
     }
+
+    /// Drops every instant contact `c` keeps aside.
+    pub fn remove_contact(&mut self, c: u32) {
+        self.0.retain(|&(owner, _), _| owner != c);
+    }
 }
 
 /// The instant field at `at` of contact `c`'s row.

@@ -105,7 +105,13 @@ impl Contacts {
                 self.layout.size
             ));
         }
-        self.push_id(&stored.id);
+        if stored.id.is_empty() {
+            // An erased contact: its number stays taken, no id finds it.
+            self.ids_push_erased();
+            self.mark_forgotten(c);
+        } else {
+            self.push_id(&stored.id);
+        }
         self.rows.extend_from_slice(&stored.row);
         self.texts.push(&stored.text);
         for (at, time) in stored.aside {

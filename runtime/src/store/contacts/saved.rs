@@ -83,12 +83,19 @@ impl From<SavedContacts> for Contacts {
             strings: saved.strings,
             ..Contacts::default()
         };
-        for id in &saved.ids {
+        for (c, id) in saved.ids.iter().enumerate() {
+            // An empty id is an erased contact's (the decoder takes no empty id).
+            if id.is_empty() {
+                contacts.mark_forgotten(c);
+            }
             contacts.ids.push_str(id);
             contacts.id_ends.push(contacts.ids.len() as u64);
         }
         let hasher = &contacts.hasher;
-        for c in 0..contacts.id_ends.len() {
+        let live: Vec<usize> = (0..contacts.id_ends.len())
+            .filter(|&c| !contacts.is_forgotten(c))
+            .collect();
+        for c in live {
             let start = if c == 0 {
                 0
             } else {
