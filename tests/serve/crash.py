@@ -9,10 +9,12 @@ it, and writes the reference with `journey run`. Then it starts
                   --clock event --stop-at-end --lateness 0s --checkpoint-every 200ms
 
 and kills it with SIGKILL, `--kills` times: every other kill at a random instant, the others just
-after the service logs that a checkpoint begins (so inside a checkpoint: between making the
-outputs durable and committing the state). After each kill it starts the service again on the
-same state. Once the kills are done it lets the service run to the end of the input, then
-requires the actions and rejects files to be byte-identical to the reference.
+after the service logs that a checkpoint begins (so inside a checkpoint: while the outputs are
+made durable, the state is taken or the commit is in flight). After each kill it starts the
+service again on the same state. A start that reaches the end of the input completes a cycle:
+its actions and rejects files must be byte-identical to the reference, and the next cycle
+begins from an empty state. Once the kills are done the last cycle runs to the end and is
+checked the same way.
 
     python3 tests/serve/crash.py JOURNEY GEN_EVENTS [--events 200000] [--kills 50] [--seed 1]
 """
@@ -78,6 +80,15 @@ def wait_for_checkpoint(log: Path, seen: int, process: subprocess.Popen, limit: 
     return False
 
 
+def compare(work: Path) -> list:
+    """How the service's outputs differ from journey run's, if they do."""
+    failures = []
+    for ours, theirs in (("out.ndjson", "ref.ndjson"), ("out.rej", "ref.rej")):
+        if (work / ours).read_bytes() != (work / theirs).read_bytes():
+            failures.append(f"{ours} differs from journey run's {theirs}")
+    return failures
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("journey")
@@ -96,13 +107,16 @@ def main() -> int:
                         "--out", str(work / "ref.ndjson"), "--rejects", str(work / "ref.rej")],
                        check=True, stderr=subprocess.DEVNULL)
         reference_seconds = time.monotonic() - started
-        # Spread the kills over about three uninterrupted runs' time, so they fall all along
-        # the input (every restart replays from its last checkpoint).
-        mean_delay = 3 * reference_seconds / max(args.kills, 1)
+        # Each start runs for a random while before its kill: long enough on average to get
+        # past its restore and commit a checkpoint or two, short enough that an input takes
+        # several starts. A start that reaches the end of the input by itself completes a
+        # cycle, which is checked and begun again from an empty state, so every kill counts.
+        max_delay = max(0.4, 6 * reference_seconds / max(args.kills, 1))
         command = serve_command(args.journey, stream, work)
         env = dict(os.environ, RUST_LOG="debug")
-        kills = in_checkpoint = finished_early = 0
+        kills = in_checkpoint = cycles = 0
         runs = 0
+        resumed_at = []
         while kills < args.kills:
             log = work / f"serve-{runs}.log"
             with log.open("wb") as err:
@@ -110,29 +124,39 @@ def main() -> int:
             runs += 1
             if kills % 2 == 1:
                 # Let it make some progress first, then kill inside the next checkpoint.
-                time.sleep(rng.uniform(0, mean_delay))
+                time.sleep(rng.uniform(0, max_delay / 2))
                 seen = log.read_text(errors="replace").count("checkpoint begins")
                 caught = wait_for_checkpoint(log, seen, process, 30.0)
             else:
-                time.sleep(rng.uniform(0, 2 * mean_delay))
+                time.sleep(rng.uniform(0.02, max_delay))
                 caught = False
-            if process.poll() is not None:
-                finished_early += 1
-                if process.returncode != 0:
-                    print(log.read_text(errors="replace"), file=sys.stderr)
-                    print(f"journey serve failed with {process.returncode}", file=sys.stderr)
+            if process.poll() is None:
+                process.send_signal(signal.SIGKILL)
+                process.wait()
+                kills += 1
+                in_checkpoint += caught
+            elif process.returncode != 0:
+                print(log.read_text(errors="replace"), file=sys.stderr)
+                print(f"journey serve failed with {process.returncode}", file=sys.stderr)
+                return 1
+            else:
+                # The input is done: the cycle's output must be journey run's; then start over.
+                cycles += 1
+                failures = compare(work)
+                if failures:
+                    args.keep = True
+                    for failure in failures:
+                        print(f"FAIL (cycle {cycles}): {failure} (work folder {work})",
+                              file=sys.stderr)
                     return 1
-                # The input is done: start over on an empty state and empty outputs, so the
-                # remaining kills still interrupt real work.
-                for name in ("state",):
-                    shutil.rmtree(work / name, ignore_errors=True)
+                shutil.rmtree(work / "state", ignore_errors=True)
                 for name in ("out.ndjson", "out.rej"):
                     (work / name).unlink(missing_ok=True)
-                continue
-            process.send_signal(signal.SIGKILL)
-            process.wait()
-            kills += 1
-            in_checkpoint += caught
+            text = log.read_text(errors="replace")
+            resumed_at += [int(part.split("=", 1)[1])
+                           for line in text.splitlines() if " restored " in line
+                           for part in line.split() if part.startswith("lines=")]
+            log.unlink()
         log = work / "serve-final.log"
         with log.open("wb") as err:
             final = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
@@ -140,20 +164,15 @@ def main() -> int:
             print(log.read_text(errors="replace"), file=sys.stderr)
             print(f"the last journey serve failed with {final.returncode}", file=sys.stderr)
             return 1
-        resumed_at = sorted(
-            int(part.split("=", 1)[1])
-            for path in work.glob("serve-*.log")
-            for line in path.read_text(errors="replace").splitlines() if " restored " in line
-            for part in line.split() if part.startswith("lines="))
+        cycles += 1
+        resumed_at.sort()
+        print(f"{kills} kills ({in_checkpoint} inside a checkpoint), {runs + 1} starts, "
+              f"{cycles} cycles through the whole input, each checked")
         if resumed_at:
             print(f"restarts resumed after lines {resumed_at[0]} to {resumed_at[-1]} "
-                  f"(median {resumed_at[len(resumed_at) // 2]})")
-        failures = []
-        for ours, theirs in (("out.ndjson", "ref.ndjson"), ("out.rej", "ref.rej")):
-            if (work / ours).read_bytes() != (work / theirs).read_bytes():
-                failures.append(f"{ours} differs from journey run's {theirs}")
-        print(f"{kills} kills ({in_checkpoint} inside a checkpoint), {runs + 1} starts, "
-              f"{finished_early} runs that reached the end before their kill")
+                  f"(median {resumed_at[len(resumed_at) // 2]}, "
+                  f"{sum(1 for r in resumed_at if r > 0)} of {len(resumed_at)} past line 0)")
+        failures = compare(work)
         if failures:
             args.keep = True
             for failure in failures:
