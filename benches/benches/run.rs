@@ -466,6 +466,15 @@ fn backend_named(name: &str) -> Result<&'static (&'static str, MakeEvaluator), S
 
 // ---- setup ----------------------------------------------------------------------------------
 
+/// The options `journey run` runs with by default (its `messageId` dedupe window included), so
+/// that the passes measure what users get.
+fn run_options() -> journey_runtime::Options {
+    journey_runtime::Options {
+        dedupe_window: journey_runtime::engine::DEFAULT_DEDUPE_WINDOW,
+        ..journey_runtime::Options::default()
+    }
+}
+
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()

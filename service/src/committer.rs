@@ -88,6 +88,21 @@ impl Committer {
         }
     }
 
+    /// Whether no commit is in flight, collecting the one that just finished (what it did).
+    pub fn idle(&mut self) -> Result<(bool, Option<Committed>), StoreError> {
+        if !self.in_flight {
+            return Ok((true, None));
+        }
+        match self.results.try_recv() {
+            Ok(result) => {
+                self.in_flight = false;
+                result.map(|committed| (true, Some(committed)))
+            }
+            Err(std::sync::mpsc::TryRecvError::Empty) => Ok((false, None)),
+            Err(std::sync::mpsc::TryRecvError::Disconnected) => Err(StoreError::stopped()),
+        }
+    }
+
     /// Hands `job` over once the commit before it is done; what that one did.
     pub fn submit(&mut self, job: Job) -> Result<Option<Committed>, StoreError> {
         let previous = self.wait()?;

@@ -220,7 +220,9 @@ pub fn serve(
         if let Some(error) = run.outputs.error.take() {
             return Err(ServeError::Sink(run.outputs.actions.describe(), error));
         }
-        if last_checkpoint.elapsed() >= config.checkpoint_every {
+        // A checkpoint due while the last one is still being committed waits for it, and the
+        // engine reads on meanwhile: the next checkpoint takes what changed in between.
+        if last_checkpoint.elapsed() >= config.checkpoint_every && run.commit_idle()? {
             run.checkpoint(&*source)?;
             last_checkpoint = Instant::now();
         }
@@ -323,6 +325,15 @@ impl Run<'_> {
             tracing::info!(contacts = erased.len(), "erased");
         }
         Ok((erased, unknown))
+    }
+
+    /// Whether the last checkpoint's commit is done (logging it if it just finished).
+    fn commit_idle(&mut self) -> Result<bool, ServeError> {
+        let (idle, committed) = self.committer.idle()?;
+        if let Some(committed) = committed {
+            self.committed(committed);
+        }
+        Ok(idle)
     }
 
     /// Waits for the last checkpoint's commit.

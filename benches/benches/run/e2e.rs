@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use journey_ir::eval::Evaluator;
 use journey_ir::Program;
 use journey_runtime::output::Action;
-use journey_runtime::{Engine, Options, Reject, Sink};
+use journey_runtime::{Engine, Reject, Sink};
 
 use super::input::Lines;
 
@@ -89,7 +89,7 @@ pub(super) fn end_to_end(program: &Program, evaluator: &dyn Evaluator, path: &Pa
     reset_peak();
     let (rss_before, _) = memory();
     let started = Instant::now();
-    let mut engine = Engine::new(program, evaluator, Options::default());
+    let mut engine = Engine::new(program, evaluator, super::run_options());
     let mut sink = JsonSink::default();
     let mut lines = Lines::open(path);
     while let Some((number, line)) = lines.next_line() {

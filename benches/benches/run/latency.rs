@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use journey_ir::eval::Evaluator;
 use journey_ir::Program;
 use journey_runtime::output::Action;
-use journey_runtime::{Engine, Options, Reject, Sink};
+use journey_runtime::{Engine, Reject, Sink};
 
 use super::e2e::JsonSink;
 use super::input::Lines;
@@ -74,7 +74,7 @@ pub(super) struct Latency {
 }
 
 pub(super) fn latency(program: &Program, evaluator: &dyn Evaluator, path: &Path) -> Latency {
-    let mut engine = Engine::new(program, evaluator, Options::default());
+    let mut engine = Engine::new(program, evaluator, super::run_options());
     let mut sink = LatencySink::default();
     let mut timed = 0;
     let mut burst = 0;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use journey_ir::eval::{Env, Evaluator, Value};
 use journey_ir::filters::FilterBits;
 use journey_ir::{EventId, ExprId, Program};
-use journey_runtime::{Engine, Options};
+use journey_runtime::Engine;
 
 use super::e2e::JsonSink;
 use super::input::Lines;
@@ -73,7 +73,7 @@ pub(super) fn evaluator_share(program: &Program, evaluator: &dyn Evaluator, path
         nanos: Cell::new(0),
     };
     let started = Instant::now();
-    let mut engine = Engine::new(program, &timed, Options::default());
+    let mut engine = Engine::new(program, &timed, super::run_options());
     let mut sink = JsonSink::default();
     let mut lines = Lines::open(path);
     while let Some((number, line)) = lines.next_line() {
