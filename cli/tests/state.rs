@@ -31,6 +31,12 @@ fn served(case: &str) -> PathBuf {
         .join(case);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
+    serve_to_end(&dir);
+    dir
+}
+
+/// `journey serve` over the abandoned-cart example stream, with its state and output in `dir`.
+fn serve_to_end(dir: &Path) {
     let root = workspace_root();
     let stream = root.join("examples/streams/abandoned_cart.ndjson");
     let out = journey(&[
@@ -47,7 +53,6 @@ fn served(case: &str) -> PathBuf {
         "--stop-at-end",
     ]);
     assert!(out.status.success(), "{}", text(&out.stderr));
-    dir
 }
 
 #[test]
@@ -136,27 +141,8 @@ fn forget_erases_a_contact_everywhere_a_restore_reads_and_audits_it() {
 
     // A restart reads the state without the contact and writes nothing more.
     let before = std::fs::read(dir.join("out.ndjson")).unwrap();
-    served_again(&dir);
+    serve_to_end(&dir);
     assert_eq!(std::fs::read(dir.join("out.ndjson")).unwrap(), before);
     let still_gone = journey(&["state", "show", "--state", state.to_str().unwrap(), "a1"]);
     assert_eq!(still_gone.status.code(), Some(2));
-}
-
-fn served_again(dir: &Path) {
-    let root = workspace_root();
-    let stream = root.join("examples/streams/abandoned_cart.ndjson");
-    let out = journey(&[
-        "serve",
-        root.join("examples").to_str().unwrap(),
-        "--source",
-        &format!("file:{}", stream.display()),
-        "--sink",
-        &format!("file:{}", dir.join("out.ndjson").display()),
-        "--state",
-        dir.join("state").to_str().unwrap(),
-        "--clock",
-        "event",
-        "--stop-at-end",
-    ]);
-    assert!(out.status.success(), "{}", text(&out.stderr));
 }
