@@ -34,7 +34,7 @@ use crate::scheduler::timers::Timers;
 use crate::scheduler::ZonedSchedules;
 
 /// The version of [`RunState`]'s stored form; a state of another version is refused.
-pub const STATE_VERSION: u32 = 4;
+pub const STATE_VERSION: u32 = 5;
 
 /// Everything a run remembers: contacts, timers and the clock.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]

@@ -59,8 +59,6 @@ pub struct Side {
     pub bindings: Bindings,
     /// Engagement counters, kept only when the program uses `best_time` or `best_channel`.
     pub engagement: Option<Box<Engagement>>,
-    /// The `messageId`s of the lines handled within the dedupe window, oldest first.
-    pub messages: Vec<super::messages::Seen>,
 }
 
 /// Points a capped `on` rule awarded.
@@ -124,7 +122,6 @@ impl Side {
             && self.sends.is_empty()
             && self.bindings.iter().all(Option::is_none)
             && self.engagement.is_none()
-            && self.messages.is_empty()
     }
 }
 

@@ -35,6 +35,10 @@ pub struct Contacts {
     pub(super) rows: Vec<u8>,
     /// Per contact: the profile fields kept as text (see [`super::text`]).
     pub(super) texts: TextArena,
+    /// Per contact: the `messageId`s of its recent lines (see [`super::messages`]).
+    pub(super) messages: TextArena,
+    /// The bytes a contact's messages are rebuilt in (not stored).
+    pub(super) message_scratch: Vec<u8>,
     /// The empty list that reading an empty list field hands out (not stored).
     pub(super) empty_list: Arc<[Value]>,
     /// The row and text of the last new contact, and the profile they were made from (not
@@ -90,7 +94,10 @@ impl Contacts {
     pub fn adopt(&mut self, program: &Program) -> Result<(), String> {
         let layout = ContactLayout::of(program);
         let rows = self.id_ends.len();
-        if self.rows.len() != rows * layout.size as usize || self.texts.len() != rows {
+        if self.rows.len() != rows * layout.size as usize
+            || self.texts.len() != rows
+            || self.messages.len() != rows
+        {
             return Err(format!(
                 "the saved state's contact rows ({} bytes for {rows} contacts) do not fit the \
                  program's layout ({} bytes a row)",
@@ -165,6 +172,7 @@ impl Contacts {
             }
         }
         self.sides.push(None);
+        self.messages.push(&[]);
         self.set_zone(c, zone);
         c
     }

@@ -52,6 +52,9 @@ struct StoredContact<'a> {
     /// `(field offset, instant)` of the row's instants kept aside.
     aside: Vec<(u32, i64)>,
     side: Option<Cow<'a, Side>>,
+    /// The contact's remembered `messageId`s (see `store::messages`).
+    #[serde(borrow)]
+    messages: Cow<'a, [u8]>,
 }
 
 impl Contacts {
@@ -83,6 +86,7 @@ impl Contacts {
             text: Cow::Borrowed(self.texts.get(c)),
             aside,
             side: self.side(c).map(Cow::Borrowed),
+            messages: Cow::Borrowed(self.messages.get(c)),
         };
         postcard::to_stdvec(&stored).map_err(|e| format!("contact {c} cannot be stored: {e}"))
     }
@@ -119,6 +123,7 @@ impl Contacts {
         }
         self.sides
             .push(stored.side.map(|side| Box::new(side.into_owned())));
+        self.messages.push(&stored.messages);
         Ok(())
     }
 }

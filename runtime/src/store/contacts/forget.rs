@@ -54,6 +54,7 @@ impl Contacts {
         self.row_mut(c).copy_from_slice(&blank);
         self.set_zone(c, NO_ZONE);
         self.texts.set(c, &[]);
+        self.messages.set(c, &[]);
         if let Some(side) = self.sides.get_mut(c) {
             *side = None;
         }

@@ -29,6 +29,7 @@ struct SavedContacts {
     ids: Vec<Box<str>>,
     rows: Vec<u8>,
     texts: Vec<Box<[u8]>>,
+    messages: Vec<Box<[u8]>>,
     /// `(contact, field offset, instant)` of the instants kept aside.
     aside: Vec<(u32, u32, i64)>,
     sides: Vec<Option<Box<Side>>>,
@@ -45,6 +46,9 @@ impl From<&Contacts> for SavedContacts {
             rows: contacts.rows.clone(),
             texts: (0..contacts.len())
                 .map(|c| Box::from(contacts.texts.get(c)))
+                .collect(),
+            messages: (0..contacts.len())
+                .map(|c| Box::from(contacts.messages.get(c)))
                 .collect(),
             aside: {
                 let mut aside: Vec<_> = contacts.aside.entries().collect();
@@ -69,6 +73,13 @@ impl From<SavedContacts> for Contacts {
                 let mut arena = TextArena::default();
                 for text in &saved.texts {
                     arena.push(text);
+                }
+                arena
+            },
+            messages: {
+                let mut arena = TextArena::default();
+                for messages in &saved.messages {
+                    arena.push(messages);
                 }
                 arena
             },
