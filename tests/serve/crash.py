@@ -8,8 +8,9 @@ it, and writes the reference with `journey run`. Then it starts
     journey serve examples/ --source file:IN --sink file:OUT --rejects file:REJ --state DIR
                   --clock event --stop-at-end --lateness 0s --checkpoint-every 200ms
 
-and kills it with SIGKILL, `--kills` times: every other kill at a random instant, the others just
-after the service logs that a checkpoint begins (so inside a checkpoint: while the outputs are
+and kills it with SIGKILL, `--kills` times, each after the service has restored its state: every
+other kill at a random instant, the others once one to three checkpoints have been committed,
+just after the service logs that the next begins (so inside a checkpoint: while the outputs are
 made durable, the state is taken or the commit is in flight). After each kill it starts the
 service again on the same state. A start that reaches the end of the input completes a cycle:
 its actions and rejects files must be byte-identical to the reference, and the next cycle
@@ -70,11 +71,12 @@ def serve_command(journey: str, stream: Path, work: Path) -> list:
             "--checkpoint-every", "200ms"]
 
 
-def wait_for_checkpoint(log: Path, seen: int, process: subprocess.Popen, limit: float) -> bool:
-    """Waits until the log has more `checkpoint begins` lines than `seen`."""
+def wait_for_line(log: Path, text: str, count: int, process: subprocess.Popen,
+                  limit: float) -> bool:
+    """Waits until the log has `count` lines containing `text` (or the process ended)."""
     deadline = time.monotonic() + limit
     while time.monotonic() < deadline and process.poll() is None:
-        if log.read_text(errors="replace").count("checkpoint begins") > seen:
+        if log.read_text(errors="replace").count(text) >= count:
             return True
         time.sleep(0.001)
     return False
@@ -122,11 +124,14 @@ def main() -> int:
             with log.open("wb") as err:
                 process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=err, env=env)
             runs += 1
+            # Every kill comes after the restore, so that each start has a chance to go on.
+            wait_for_line(log, " started ", 1, process, 60.0)
             if kills % 2 == 1:
-                # Let it make some progress first, then kill inside the next checkpoint.
-                time.sleep(rng.uniform(0, max_delay / 2))
+                # Let it commit one to three checkpoints first (progress), then kill inside
+                # the next one.
+                wait_for_line(log, "checkpoint committed", rng.randint(1, 3), process, 60.0)
                 seen = log.read_text(errors="replace").count("checkpoint begins")
-                caught = wait_for_checkpoint(log, seen, process, 30.0)
+                caught = wait_for_line(log, "checkpoint begins", seen + 1, process, 30.0)
             else:
                 time.sleep(rng.uniform(0.02, max_delay))
                 caught = False
