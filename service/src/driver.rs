@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::sync_channel;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use journey_ir::eval::Evaluator;
 use journey_ir::Program;
@@ -197,7 +197,7 @@ pub fn serve(
             let _ = request.reply.send(answer);
         }
         if config.clock == ClockMode::Wall {
-            let now = wall_clock();
+            let now = crate::wall_clock();
             run.engine.set_horizon(Some((now, config.max_future)));
             run.engine.advance(now, &mut run.outputs);
         }
@@ -454,13 +454,6 @@ fn open_output(
                 .map_err(|e| ServeError::Sink(format!("webhook:{url}"), e))
         }
     }
-}
-
-/// The wall clock, in seconds since the Unix epoch.
-fn wall_clock() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs() as i64)
 }
 
 /// The line without `\n` or `\r\n`.

@@ -5,7 +5,6 @@
 use std::fs::OpenOptions;
 use std::io::{self, Write};
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use sha2::{Digest, Sha256};
 
@@ -22,9 +21,7 @@ pub fn audit_line(id: &str, at: i64) -> String {
 
 /// Appends the audit lines of `ids`, erased now, to `path`, and makes them durable.
 pub fn record(path: &Path, ids: &[String]) -> io::Result<()> {
-    let now = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs() as i64);
+    let now = crate::wall_clock();
     let text: String = ids.iter().map(|id| audit_line(id, now)).collect();
     let mut file = OpenOptions::new().create(true).append(true).open(path)?;
     file.write_all(text.as_bytes())?;

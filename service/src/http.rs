@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
@@ -299,9 +299,7 @@ impl Worker {
 
 /// The wall clock as an RFC 3339 instant with seconds.
 fn received_now() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs() as i64);
+    let seconds = crate::wall_clock();
     jiff::Timestamp::from_second(seconds).map_or_else(|_| String::new(), |t| t.to_string())
 }
 

@@ -83,6 +83,13 @@ impl From<store::StoreError> for ServeError {
     }
 }
 
+/// The wall clock, in whole seconds since the Unix epoch (0 before it).
+pub(crate) fn wall_clock() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.as_secs() as i64)
+}
+
 /// Sets the returned flag on SIGTERM or SIGINT, so that the loop finishes the line in hand,
 /// checkpoints and exits.
 pub fn stop_on_signals() -> io::Result<std::sync::Arc<std::sync::atomic::AtomicBool>> {

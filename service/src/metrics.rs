@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use journey_runtime::engine::ACTION_KINDS;
 
@@ -269,7 +269,7 @@ impl MetricsServer {
 fn answer(mut request: tiny_http::Request, metrics: &Metrics, admin: &Admin) {
     let (status, body) = match request.url() {
         "/admin/forget" => forget(&mut request, admin),
-        "/metrics" => (200, metrics.render(wall_clock())),
+        "/metrics" => (200, metrics.render(crate::wall_clock())),
         "/healthz" => (200, "ok\n".to_owned()),
         "/readyz" if metrics.ready() => (200, "ready\n".to_owned()),
         "/readyz" => (503, "not ready\n".to_owned()),
@@ -337,12 +337,6 @@ fn forget(request: &mut tiny_http::Request, admin: &Admin) -> (u16, String) {
         Ok(Err(message)) => refuse(500, &message),
         Err(_) => refuse(503, "the service is stopping"),
     }
-}
-
-fn wall_clock() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |since| since.as_secs() as i64)
 }
 
 #[cfg(test)]
