@@ -64,7 +64,7 @@ use serde::de::DeserializeSeed;
 use serde_json::value::RawValue;
 
 pub use late::{admit, within_horizon};
-pub use limits::{read_line_bounded, Limits, MAX_DEPTH};
+pub use limits::{read_line_bounded, strip_terminator, Limits, MAX_DEPTH};
 pub use reject::{Reject, RejectReason};
 pub use typed::{parse_duration, parse_instant};
 use typed::{Literals, Typed, TypedSeed};

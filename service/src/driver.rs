@@ -210,7 +210,7 @@ pub fn serve(
                 if let Some(offset) = source.position() {
                     read.store(offset, Ordering::Relaxed);
                 }
-                let content = strip_terminator(&line);
+                let content = journey_runtime::input::strip_terminator(&line);
                 run.engine
                     .handle_line(run.positions.lines, content, &mut run.outputs);
             }
@@ -454,10 +454,4 @@ fn open_output(
                 .map_err(|e| ServeError::Sink(format!("webhook:{url}"), e))
         }
     }
-}
-
-/// The line without `\n` or `\r\n`.
-fn strip_terminator(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
 }

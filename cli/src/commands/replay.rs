@@ -8,8 +8,8 @@ use std::path::Path;
 use journey_runtime::input::{self, Limits};
 use journey_runtime::{Engine, Options, Sink};
 
-use super::run::strip_terminator;
 use crate::Exit;
+use journey_runtime::input::strip_terminator;
 
 /// The options of a run whose every decision goes to the sink's `trace`.
 pub(super) fn traced(lateness: i64) -> Options {

@@ -138,7 +138,7 @@ pub fn run(args: &RunArgs) -> Exit {
             }
         }
         line_number += 1;
-        let content = strip_terminator(&line);
+        let content = input::strip_terminator(&line);
         engine.handle_line(line_number, content, &mut sink);
         if let Some(error) = sink.error.take() {
             return write_failed(&error);
@@ -196,12 +196,6 @@ fn write_failed(error: &io::Error) -> Exit {
     }
     eprintln!("error: cannot write the output: {error}");
     Exit::Failure
-}
-
-/// The line without `\n` or `\r\n`.
-pub(super) fn strip_terminator(line: &[u8]) -> &[u8] {
-    let line = line.strip_suffix(b"\n").unwrap_or(line);
-    line.strip_suffix(b"\r").unwrap_or(line)
 }
 
 /// A bar over the input's bytes (a spinner for stdin), only when stderr is a terminal.

@@ -173,6 +173,12 @@ pub fn read_line_bounded<R: std::io::BufRead>(
     }
 }
 
+/// The line without `\n` or `\r\n`.
+pub fn strip_terminator(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
