@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 
 use journey_ir::eval::{Evaluator, Interpreter};
 use journey_ir::Program;
+use journey_runtime::migrate::{migrate, OnChange};
 use journey_runtime::output::Action;
 use journey_runtime::RunState;
 use journey_runtime::{Engine, Reject, Sink};
@@ -89,13 +90,24 @@ impl Sink for Collect {
     }
 }
 
-/// Runs a case; also returns the state at the end, serialised. With `pause_at`, the state is
-/// serialised after that many lines and the run goes on in a new engine resumed from it.
+/// Where a run stops halfway and goes on in a new engine.
+#[derive(Clone, Copy)]
+enum Pause {
+    /// It does not.
+    Never,
+    /// After this many lines, from the state serialised with serde.
+    Serde(usize),
+    /// After this many lines, from the state stored as a checkpoint and carried over to the
+    /// same program by `journey_runtime::migrate` (which rebuilds every contact).
+    Migrate(usize),
+}
+
+/// Runs a case; also returns the state at the end, serialised.
 fn execute(
     program: &Program,
     evaluator: &dyn Evaluator,
     case: &Case,
-    pause_at: Option<usize>,
+    pause: Pause,
 ) -> (Collect, String) {
     let (until, options) = run_args(&case.args);
     let events = std::fs::read(&case.events).unwrap();
@@ -104,11 +116,23 @@ fn execute(
     let lines = events.strip_suffix(b"\n").unwrap_or(&events);
     if !lines.is_empty() {
         for (i, line) in lines.split(|b| *b == b'\n').enumerate() {
-            if Some(i) == pause_at {
-                let saved = serde_json::to_string(engine.state()).expect("state serialises");
-                let state: RunState = serde_json::from_str(&saved).expect("state deserialises");
-                engine = Engine::from_state(program, evaluator, options, state)
-                    .expect("the state fits the program");
+            match pause {
+                Pause::Serde(at) if at == i => {
+                    let saved = serde_json::to_string(engine.state()).expect("state serialises");
+                    let state: RunState = serde_json::from_str(&saved).expect("state deserialises");
+                    engine = Engine::from_state(program, evaluator, options, state)
+                        .expect("the state fits the program");
+                }
+                Pause::Migrate(at) if at == i => {
+                    let state = journey_tests::runs::through_checkpoint(&mut engine);
+                    let migrated = migrate(program, state, program, OnChange::Refuse)
+                        .expect("the state carries over");
+                    assert!(migrated.report.is_unchanged(), "{}", migrated.report);
+                    engine = Engine::from_state(program, evaluator, options, migrated.state)
+                        .expect("the state fits the program");
+                    engine.arm_entries(&migrated.to_arm);
+                }
+                _ => {}
             }
             engine.handle_line(i as u64 + 1, line, &mut sink);
         }
@@ -164,7 +188,7 @@ fn corpus_matches() {
         let interpreter = Interpreter::new(&program);
         let jit = journey_jit::compile(&program)
             .unwrap_or_else(|e| panic!("{}: the JIT cannot compile it: {e}", case.name));
-        let (first, state) = execute(&program, &interpreter, case, None);
+        let (first, state) = execute(&program, &interpreter, case, Pause::Never);
         // The JIT gives byte-identical output and state, also when its run is saved halfway and
         // resumed from the saved state in a new engine.
         let half = std::fs::read_to_string(&case.events)
@@ -172,11 +196,21 @@ fn corpus_matches() {
             .lines()
             .count()
             / 2;
-        let (second, state_again) = execute(&program, &jit, case, Some(half));
+        let (second, state_again) = execute(&program, &jit, case, Pause::Serde(half));
         if first.actions != second.actions || state != state_again {
             failures.push(format!(
                 "{}: the JIT, resumed from the state after {half} lines, differs from the interpreter",
                 case.name
+            ));
+        }
+        // A state carried over to the same program goes on as if nothing happened.
+        let (migrated, _) = execute(&program, &interpreter, case, Pause::Migrate(half));
+        if first.actions != migrated.actions || first.rejects != migrated.rejects {
+            failures.push(format!(
+                "{}: carried over to the same program after {half} lines, it differs \
+                 (-uninterrupted +carried over)\n{}",
+                case.name,
+                diff(&first.actions, &migrated.actions)
             ));
         }
         // The state survives a serde round trip unchanged.

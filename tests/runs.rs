@@ -51,3 +51,20 @@ pub fn run_args(args: &Path) -> (Option<i64>, Options) {
     }
     (until, options)
 }
+
+/// The engine's state as a checkpoint stores it and as a restart reads it back: the shared
+/// value, then every contact's bytes.
+#[allow(clippy::expect_used)]
+pub fn through_checkpoint(engine: &mut journey_runtime::Engine<'_>) -> journey_runtime::RunState {
+    let parts = engine.checkpoint().expect("a checkpoint");
+    let mut restoring =
+        journey_runtime::RunState::restoring(&parts.shared).expect("the shared state reads back");
+    let contacts = &engine.state().contacts;
+    for c in 0..contacts.len() {
+        let bytes = contacts.stored(c).expect("the contact stores");
+        restoring
+            .contact(c as u32, &bytes)
+            .expect("the contact reads back");
+    }
+    restoring.finish().expect("every contact is back")
+}

@@ -190,6 +190,16 @@ impl<'p> Engine<'p> {
         self.horizon = horizon;
     }
 
+    /// Plans the entries of `journeys` for the contacts already known: the journeys a state
+    /// carried over to this program did not run before ([`crate::migrate::Migrated::to_arm`]).
+    pub fn arm_entries(&mut self, journeys: &[JourneyId]) {
+        let now = self.state.clock;
+        let mut handler = self.handler(None);
+        for &j in journeys {
+            handler.arm_entry(j, now);
+        }
+    }
+
     /// Makes the run's state record which contacts change, for [`RunState::take_changes`].
     pub fn track_changes(&mut self) {
         self.state.contacts.track_changes();

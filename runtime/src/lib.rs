@@ -11,6 +11,7 @@ pub mod clock;
 pub mod engine;
 pub mod input;
 mod journeys;
+pub mod migrate;
 pub mod output;
 mod plan;
 mod policy;

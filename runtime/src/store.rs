@@ -25,6 +25,7 @@ pub use contact::{
     Aggregate, Award, Engagement, HistoryState, JourneyState, KeyedGroup, Number, OptionalTime,
     Phase, ScoreState, Sent, Side, Stamps,
 };
+pub use contacts::carry::{Carry, JourneyCarry, Moves, ProfileCarry};
 pub use contacts::Contacts;
 pub use strings::{StringId, Strings};
 pub use zones::{ZoneId, Zones, NO_ZONE};

@@ -9,6 +9,7 @@ pub mod ir;
 pub mod layout;
 mod lower;
 pub mod print;
+pub mod structure;
 pub mod types;
 
 pub use ir::*;

@@ -14,7 +14,7 @@ use crate::types::Type;
 /// Prints a whole program.
 pub fn print(program: &Program) -> String {
     let mut out = String::new();
-    let p = Printer { program };
+    let p = Printer::new(program);
     for (i, event) in program.events.iter().enumerate() {
         let fields: Vec<String> = event
             .fields
@@ -138,28 +138,62 @@ fn zone(zone: ClockZone) -> &'static str {
     }
 }
 
-struct Printer<'a> {
+/// Prints parts of a program; in *structural* form (see [`crate::structure`]) without the
+/// numbers that depend on the rest of the program.
+pub(crate) struct Printer<'a> {
     program: &'a Program,
+    /// Histories printed whole instead of `h3`, filters without their bit, bound and keyed
+    /// events with their fields, journeys without their number.
+    structural: bool,
 }
 
-impl Printer<'_> {
-    fn ty(&self, ty: &Type) -> String {
+impl<'a> Printer<'a> {
+    /// The printer of `journey ir`.
+    pub(crate) fn new(program: &'a Program) -> Printer<'a> {
+        Printer {
+            program,
+            structural: false,
+        }
+    }
+
+    /// The printer of structural descriptions.
+    pub(crate) fn structural(program: &'a Program) -> Printer<'a> {
+        Printer {
+            program,
+            structural: true,
+        }
+    }
+
+    pub(crate) fn ty(&self, ty: &Type) -> String {
         ty.display(&self.program.enums).to_string()
     }
 
-    fn event(&self, id: EventId) -> &str {
+    pub(crate) fn event(&self, id: EventId) -> &str {
         self.program
             .events
             .get(id.index())
             .map_or("?", |e| e.name.as_str())
     }
 
-    fn filter(&self, filter: Option<ExprId>) -> String {
+    pub(crate) fn filter(&self, filter: Option<ExprId>) -> String {
         // An event filter shows its bit: it is evaluated with the event's others, up front.
         filter.map_or(String::new(), |f| match self.program.filters.bit(f) {
-            Some(bit) => format!(" where[bit {bit}] {}", self.expr(f)),
-            None => format!(" where {}", self.expr(f)),
+            Some(bit) if !self.structural => format!(" where[bit {bit}] {}", self.expr(f)),
+            _ => format!(" where {}", self.expr(f)),
         })
+    }
+
+    /// An event's name with its fields and their types (`cart.updated { cart string, ... }`).
+    pub(crate) fn event_with_fields(&self, id: EventId) -> String {
+        let Some(event) = self.program.events.get(id.index()) else {
+            return "?".into();
+        };
+        let fields: Vec<String> = event
+            .fields
+            .iter()
+            .map(|f| format!("{} {}", f.name, self.ty(&f.ty)))
+            .collect();
+        format!("{} {{ {} }}", event.name, fields.join(", "))
     }
 
     fn field(&self, event: EventId, slot: u32) -> &str {
@@ -170,7 +204,7 @@ impl Printer<'_> {
             .map_or("?", |f| f.name.as_str())
     }
 
-    fn history(&self, h: &History) -> String {
+    pub(crate) fn history(&self, h: &History) -> String {
         let function = match h.function {
             HistoryFunction::Count => "count",
             HistoryFunction::Sum => "sum",
@@ -181,7 +215,17 @@ impl Printer<'_> {
             HistoryFunction::Since => "since",
         };
         let field = h.field.map_or(String::new(), |slot| {
-            format!(".{}", self.field(h.event, slot))
+            let name = self.field(h.event, slot);
+            // The stored value's form follows the field's type.
+            match self.program.events.get(h.event.index()) {
+                Some(event) if self.structural => event
+                    .fields
+                    .get(slot as usize)
+                    .map_or(format!(".{name}"), |f| {
+                        format!(".{name}: {}", self.ty(&f.ty))
+                    }),
+                _ => format!(".{name}"),
+            }
         });
         let window = match h.window {
             HistoryWindow::Within(seconds) => format!(" within {seconds}s"),
@@ -201,14 +245,18 @@ impl Printer<'_> {
             let names: Vec<&str> = slots.iter().map(|&s| self.field(h.event, s)).collect();
             format!(" read-time by ({})", names.join(", "))
         });
+        // A keyed aggregate stores records in the event's slot order.
+        let event = match (&h.key, self.structural) {
+            (Some(_), true) => self.event_with_fields(h.event),
+            _ => self.event(h.event).to_owned(),
+        };
         format!(
-            "{function} {}{field}{}{window}{key}",
-            self.event(h.event),
+            "{function} {event}{field}{}{window}{key}",
             self.filter(h.filter)
         )
     }
 
-    fn expr(&self, id: ExprId) -> String {
+    pub(crate) fn expr(&self, id: ExprId) -> String {
         let Some(expr) = self.program.exprs.get(id.index()) else {
             return "?".into();
         };
@@ -264,7 +312,10 @@ impl Printer<'_> {
                         .map_or("?", |s| s.name.as_str())
                 )
             }
-            ExprKind::History(h) => format!("h{}", h.0),
+            ExprKind::History(h) => match self.program.histories.get(h.index()) {
+                Some(history) if self.structural => format!("{{{}}}", self.history(history)),
+                _ => format!("h{}", h.0),
+            },
             ExprKind::Now => "now".into(),
             ExprKind::Not(x) => format!("(not {})", e(x)),
             ExprKind::Neg(x) => format!("(- {})", e(x)),
@@ -360,12 +411,19 @@ impl Printer<'_> {
         }
     }
 
-    fn journey(&self, out: &mut String, index: usize, journey: &Journey) {
-        let _ = writeln!(out, "journey #{index} {}", journey.name);
-        for (i, b) in journey.bindings.iter().enumerate() {
-            let _ = writeln!(out, "  binding %{i} {}: {}", b.name, self.event(b.event));
-        }
-        let entry = match &journey.entry {
+    /// A binding: its name and event (in structural form with the event's fields, as a bound
+    /// record is stored in its event's slot order).
+    pub(crate) fn binding(&self, b: &Binding) -> String {
+        let event = match self.structural {
+            true => self.event_with_fields(b.event),
+            false => self.event(b.event).to_owned(),
+        };
+        format!("{}: {event}", b.name)
+    }
+
+    /// A journey's entry, after `enter`.
+    pub(crate) fn entry(&self, journey: &Journey) -> String {
+        match &journey.entry {
             Entry::On {
                 event,
                 binding,
@@ -396,7 +454,19 @@ impl Printer<'_> {
                 format!("{calendar} at {}{}", self.clock(*at), self.filter(*filter))
             }
             Entry::Once { at, filter } => format!("once at @{at}{}", self.filter(*filter)),
-        };
+        }
+    }
+
+    pub(crate) fn journey(&self, out: &mut String, index: usize, journey: &Journey) {
+        if self.structural {
+            let _ = writeln!(out, "journey {}", journey.name);
+        } else {
+            let _ = writeln!(out, "journey #{index} {}", journey.name);
+        }
+        for (i, b) in journey.bindings.iter().enumerate() {
+            let _ = writeln!(out, "  binding %{i} {}", self.binding(b));
+        }
+        let entry = self.entry(journey);
         let _ = writeln!(out, "  enter {entry}");
         let reenter = match journey.reenter {
             Reenter::Never => "never".to_string(),

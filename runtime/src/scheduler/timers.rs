@@ -228,6 +228,20 @@ impl Timers {
         all
     }
 
+    /// The same queue with each timer's journey renumbered by `journey`, which drops the timers
+    /// it answers `None` for (a program changed at restart; see `crate::migrate`).
+    pub fn remapped(&self, mut journey: impl FnMut(&Timer) -> Option<JourneyId>) -> Timers {
+        let mut saved = SavedTimers::from(self.clone());
+        saved.timers.retain_mut(|(_, timer)| match journey(timer) {
+            Some(j) => {
+                timer.journey = j;
+                true
+            }
+            None => false,
+        });
+        Timers::from(saved)
+    }
+
     /// Number of timers, stale ones included.
     pub fn len(&self) -> usize {
         self.len

@@ -19,7 +19,7 @@ use serde::{Deserialize, Serialize};
 use crate::clock::{self, Schedule};
 use crate::engine::Handler;
 use crate::scheduler::timers::{Timer, TimerKind, NO_CONTACT};
-use crate::store::ZoneId;
+use crate::store::{Contacts, ZoneId};
 
 /// The per-zone plans of a run.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -43,6 +43,41 @@ enum Planned {
 }
 
 impl ZonedSchedules {
+    /// The plans for a changed program: per new journey, the old journey whose zone timers it
+    /// keeps, if any (a journey without one is planned again by `Handler::arm_entry`).
+    pub fn remapped(&self, old_of: &[Option<JourneyId>]) -> ZonedSchedules {
+        ZonedSchedules {
+            members: self.members.clone(),
+            planned: old_of
+                .iter()
+                .map(|old| {
+                    old.and_then(|o| self.planned.get(o.index()))
+                        .cloned()
+                        .unwrap_or_default()
+                })
+                .collect(),
+        }
+    }
+
+    /// Puts every contact of `contacts` on its zone's list, afresh: a program without journeys
+    /// planned per zone keeps no lists, so a restart that adds one makes them.
+    pub(crate) fn rejoin_all(&mut self, contacts: &Contacts) {
+        self.members.clear();
+        for c in 0..contacts.len() {
+            if !contacts.is_forgotten(c) {
+                grown(&mut self.members, contacts.zone(c) as usize).push(c as u32);
+            }
+        }
+    }
+
+    /// The zones with contacts.
+    pub(crate) fn zones_in_use(&self) -> Vec<ZoneId> {
+        (0..self.members.len())
+            .filter(|&zone| !self.members[zone].is_empty())
+            .map(|zone| zone as ZoneId)
+            .collect()
+    }
+
     fn planned(&mut self, j: JourneyId, zone: ZoneId) -> &mut Planned {
         let journey = grown(&mut self.planned, j.index());
         grown(journey, zone as usize)
@@ -73,7 +108,7 @@ impl<'p> Handler<'_, 'p> {
     }
 
     /// Sets the zone timer of `j`'s next occurrence after `now` in `zone`.
-    fn plan_zone(&mut self, j: JourneyId, zone: ZoneId, now: i64) {
+    pub(crate) fn plan_zone(&mut self, j: JourneyId, zone: ZoneId, now: i64) {
         let Entry::Schedule { calendar, at, .. } = &self.t.program.journeys[j.index()].entry else {
             return;
         };

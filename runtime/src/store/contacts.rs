@@ -11,6 +11,7 @@ use journey_ir::eval::Value;
 use journey_ir::layout::{ContactLayout, HistoryRow, JourneyRow};
 use journey_ir::{JourneyId, ProfileSlot, Program, ScoreId, StepId};
 
+pub(crate) mod carry;
 pub(super) mod changes;
 mod forget;
 mod saved;
