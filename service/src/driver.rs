@@ -15,12 +15,14 @@ use std::time::{Duration, Instant};
 use journey_ir::eval::Evaluator;
 use journey_ir::Program;
 use journey_runtime::input::Limits;
+use journey_runtime::migrate::OnChange;
 use journey_runtime::{Engine, Options, RunState};
 
 use crate::committer::{Committed, Committer, Job};
 use crate::http::{HttpConfig, HttpSource};
 use crate::metrics::{Admin, Metrics, MetricsServer, Snapshot};
 use crate::output::Outputs;
+use crate::resume::{Start, Started};
 use crate::sink::{FileOutput, Output, StreamOutput};
 use crate::source::{FileSource, Read, Source, StdinSource};
 use crate::spec::{SinkSpec, SourceSpec};
@@ -74,8 +76,10 @@ pub struct Config {
     /// Where to serve metrics, `/healthz` and `/readyz`.
     pub metrics: Option<String>,
     /// The program's source files, `(name, text)`, kept with the state so that it can be read
-    /// without them (`journey state show`).
+    /// without them (`journey state show`) and carried over to a changed program.
     pub program_sources: Vec<(String, String)>,
+    /// What a restart with a changed program does with the journeys whose steps changed.
+    pub on_change: OnChange,
 }
 
 /// How a service run ended.
@@ -103,7 +107,6 @@ pub fn serve(
     config: &Config,
     stop: &Arc<AtomicBool>,
 ) -> Result<Summary, ServeError> {
-    let fingerprint = crate::fingerprint(program);
     let metrics = Arc::new(Metrics::default());
     let (admin, forget_requests) = sync_channel(4);
     let admin = Admin {
@@ -125,36 +128,12 @@ pub fn serve(
         trace: false,
         dedupe_window: config.dedupe_window,
     };
-    let (mut engine, positions, restored) = match store.restore()? {
-        Some(restored) => {
-            if restored.positions.fingerprint != fingerprint {
-                return Err(ServeError::ProgramChanged {
-                    state: config.state.clone(),
-                });
-            }
-            let started = Instant::now();
-            let state = read_state(&store, &restored)?;
-            let contacts = state.contacts.len();
-            let engine = Engine::from_state(program, evaluator, options, state)
-                .map_err(ServeError::State)?;
-            tracing::info!(
-                contacts,
-                lines = restored.positions.lines,
-                source_offset = restored.positions.source,
-                millis = started.elapsed().as_millis() as u64,
-                "restored"
-            );
-            (engine, restored.positions, true)
-        }
-        None => {
-            let engine = Engine::new(program, evaluator, options);
-            let positions = Positions {
-                fingerprint,
-                ..Positions::default()
-            };
-            (engine, positions, false)
-        }
-    };
+    let Started {
+        mut engine,
+        positions,
+        start,
+    } = crate::resume::start(&store, program, evaluator, options, config)?;
+    let restored = start != Start::Fresh;
     engine.track_changes();
     let read = Arc::new(AtomicU64::new(positions.source.unwrap_or(0)));
     let (mut source, http) = open_source(config, &positions, restored, &read)?;
@@ -172,9 +151,10 @@ pub fn serve(
         metrics,
         program_sources: Some(&config.program_sources),
     };
-    if !restored {
+    if start != Start::Resumed {
         // The outputs' starting lengths, so that a crash before the first periodic checkpoint
-        // still cuts them back to where this run began.
+        // still cuts them back to where this run began; a state carried over to a changed
+        // program is stored whole, under the new program's fingerprint.
         run.checkpoint(&*source)?;
         run.finish_commits()?;
     }

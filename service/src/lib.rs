@@ -14,6 +14,8 @@ pub mod erasure;
 pub mod http;
 pub mod metrics;
 pub mod output;
+pub mod program;
+pub mod resume;
 pub mod sink;
 pub mod source;
 pub mod spec;
@@ -24,15 +26,8 @@ use std::fmt;
 use std::io;
 use std::path::PathBuf;
 
-use journey_ir::Program;
-
 pub use driver::{serve, ClockMode, Config, Summary};
 pub use spec::{SinkSpec, SourceSpec, SpecError};
-
-/// The fingerprint of a program: a state is resumed only by the program that wrote it.
-pub fn fingerprint(program: &Program) -> u64 {
-    xxhash_rust::xxh3::xxh3_64(journey_ir::print::print(program).as_bytes())
-}
 
 /// Why a service stopped with an error.
 #[derive(Debug)]
@@ -41,10 +36,12 @@ pub enum ServeError {
     Store(store::StoreError),
     /// The state cannot be rebuilt or stored.
     State(String),
-    /// The program is not the one that wrote the state.
+    /// Journeys of the program that wrote the state changed, and `--on-change` was not given.
     ProgramChanged {
         /// The state directory.
         state: PathBuf,
+        /// The journeys whose description changed.
+        journeys: Vec<String>,
     },
     /// Reading the source failed.
     Source(String, io::Error),
@@ -59,12 +56,18 @@ impl fmt::Display for ServeError {
         match self {
             ServeError::Store(error) => write!(f, "{error}"),
             ServeError::State(message) => write!(f, "state: {message}"),
-            ServeError::ProgramChanged { state } => write!(
-                f,
-                "the state in {} was written by a different program; run the program that \
-                 wrote it, or start with an empty `--state` directory",
-                state.display()
-            ),
+            ServeError::ProgramChanged { state, journeys } => {
+                let names: Vec<String> = journeys.iter().map(|j| format!("`{j}`")).collect();
+                write!(
+                    f,
+                    "the steps of {} changed since the state in {} was written; restart with \
+                     `--on-change exit` (their contacts leave) or `--on-change keep` (contacts \
+                     stay at the same step where it is still the same kind of step); \
+                     `journey state diff` shows what each does",
+                    names.join(", "),
+                    state.display()
+                )
+            }
             ServeError::Source(source, error) => write!(f, "cannot read {source}: {error}"),
             ServeError::Sink(sink, error) => write!(f, "cannot write {sink}: {error}"),
             ServeError::NoWriteKey => f.write_str(

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use journey_ir::eval::Interpreter;
 use journey_ir::Program;
 use journey_runtime::input::Limits;
+use journey_runtime::migrate::OnChange;
 use journey_service::{serve, ClockMode, Config, SinkSpec, SourceSpec};
 use journey_syntax::SourceMap;
 
@@ -53,6 +54,7 @@ fn config(dir: &Path) -> Config {
         dead_letter: None,
         metrics: None,
         program_sources: Vec::new(),
+        on_change: OnChange::Refuse,
     }
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use journey_runtime::input::Limits;
+use journey_runtime::migrate::OnChange;
 use journey_service::{ClockMode, Config, SinkSpec, SourceSpec};
 
 use super::run::parse_lateness;
@@ -83,6 +84,32 @@ pub struct ServeArgs {
     /// Reject events whose `properties` (or `traits`) have more keys than this.
     #[arg(long, value_name = "N", default_value_t = Limits::default().max_properties)]
     pub max_properties: usize,
+    /// When the program changed since the state was written and some journey's steps changed:
+    /// refuse to start, take their contacts out (`exit`), or keep them at the same step where
+    /// it is still the same kind of step (`keep`). `journey state diff` shows what each does.
+    #[arg(long, value_enum, default_value_t = OnChangeArg::Refuse)]
+    pub on_change: OnChangeArg,
+}
+
+/// What a restart does with the journeys whose steps changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum OnChangeArg {
+    /// Refuse to start, naming them.
+    Refuse,
+    /// Their contacts leave them.
+    Exit,
+    /// Their contacts stay at the same step where it is still the same kind of step.
+    Keep,
+}
+
+impl From<OnChangeArg> for OnChange {
+    fn from(arg: OnChangeArg) -> OnChange {
+        match arg {
+            OnChangeArg::Refuse => OnChange::Refuse,
+            OnChangeArg::Exit => OnChange::Exit,
+            OnChangeArg::Keep => OnChange::Keep,
+        }
+    }
 }
 
 /// What moves a service's clock.
@@ -155,6 +182,7 @@ pub fn run(args: &ServeArgs) -> Exit {
             .iter()
             .map(|file| (file.name.clone(), file.text.clone()))
             .collect(),
+        on_change: args.on_change.into(),
     };
     match journey_service::serve(&program, &*evaluator, &config, &stop) {
         Ok(_) => Exit::Clean,

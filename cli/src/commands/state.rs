@@ -1,6 +1,7 @@
 //! `journey state`: a stopped service's checkpointed state. `show` prints one contact — profile,
 //! score points, journeys with their step, pending timers — as a readable table or JSON;
-//! `forget` erases contacts from the state and its database file, with an audit line each.
+//! `forget` erases contacts from the state and its database file, with an audit line each;
+//! `diff` (in `state/diff.rs`) shows what a restart with a changed program would do.
 //!
 //! The state keeps the source files of the program that wrote it, so no program path is
 //! needed: rows are read with the layout of the program that laid them out.
@@ -15,9 +16,10 @@ use journey_runtime::store::Phase;
 use journey_runtime::trace::{Fired, Pending};
 use journey_runtime::{Engine, Options, RunState};
 use journey_service::store::{Positions, StateStore};
-use journey_syntax::SourceMap;
 
 use crate::Exit;
+
+mod diff;
 
 /// The arguments of `journey state`.
 #[derive(Debug, clap::Args)]
@@ -35,6 +37,8 @@ pub enum StateCommand {
     /// Erase contacts (the right to erasure) from the state and its checkpoint, with an audit
     /// line each.
     Forget(ForgetArgs),
+    /// Show what a restart with a changed program would do to the state, without doing it.
+    Diff(diff::DiffArgs),
 }
 
 /// The arguments of `journey state forget`.
@@ -81,6 +85,7 @@ pub fn run(args: &StateArgs) -> Exit {
     match &args.command {
         StateCommand::Show(show) => show_contact(show),
         StateCommand::Forget(forget) => forget_contacts(forget),
+        StateCommand::Diff(args) => diff::run(args),
     }
     .unwrap_or_else(|message| {
         eprintln!("error: {message}");
@@ -105,17 +110,7 @@ fn load(dir: &std::path::Path) -> Result<Loaded, String> {
         .restore()
         .map_err(|e| e.to_string())?
         .ok_or_else(|| format!("{} has no checkpoint yet", dir.display()))?;
-    let files = store
-        .program()
-        .map_err(|e| e.to_string())?
-        .ok_or_else(|| format!("{} does not keep its program", dir.display()))?;
-    let mut sources = SourceMap::new();
-    for (name, text) in files {
-        sources.add(name, text);
-    }
-    let analysis = journey_check::check(&sources);
-    let program = journey_ir::lower(&analysis)
-        .map_err(|e| format!("the state's program no longer lowers: {e}"))?;
+    let program = journey_service::program::stored(&store)?;
     let state =
         journey_service::driver::read_state(&store, &restored).map_err(|e| e.to_string())?;
     Ok(Loaded {

@@ -30,6 +30,7 @@ pub struct Item {
     /// Its name (an aggregate's or a cap's description).
     pub name: String,
     /// What happens to its state.
+    #[serde(flatten)]
     pub fate: Fate,
     /// For a journey: the instances that stay at their step and those that leave.
     #[serde(skip_serializing_if = "Option::is_none")]
