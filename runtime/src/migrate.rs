@@ -139,4 +139,3 @@ pub fn migrate(
         to_arm,
     })
 }
-
