@@ -190,6 +190,11 @@ impl<'p> Engine<'p> {
         self.horizon = horizon;
     }
 
+    /// Marks every contact changed, so that the next checkpoint takes them all (benchmarks).
+    pub fn mark_all_changed(&mut self) {
+        self.state.contacts.mark_all_changed();
+    }
+
     /// Plans the entries of `journeys` for the contacts already known: the journeys a state
     /// carried over to this program did not run before ([`crate::migrate::Migrated::to_arm`]).
     pub fn arm_entries(&mut self, journeys: &[JourneyId]) {

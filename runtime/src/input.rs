@@ -337,6 +337,18 @@ impl Decoder {
         };
         let message = match &envelope.message_id {
             Some(Loose::Str(id)) if !id.is_empty() => Some(message_hash(id)),
+            // Some producers send counters: a number is an id too, by its JSON text.
+            Some(Loose::Other(text))
+                if text.starts_with(|c: char| c == '-' || c.is_ascii_digit()) =>
+            {
+                Some(message_hash(text))
+            }
+            Some(Loose::Other(_)) => {
+                return Err(RejectReason::WrongType {
+                    name: "messageId".to_owned(),
+                    expected: "string".to_owned(),
+                })
+            }
             _ => None,
         };
         if kind == Kind::Identify {

@@ -56,6 +56,7 @@ pub struct Side {
     /// The event record held by each binding of the contact's instances, over all journeys'
     /// bindings in order (journey `j`'s from `Contacts::binding_base(j)`), as bytes
     /// ([`super::text::encode_record`]); empty until a contact enters a journey with bindings.
+    #[serde(with = "records")]
     pub bindings: Bindings,
     /// Engagement counters, kept only when the program uses `best_time` or `best_channel`.
     pub engagement: Option<Box<Engagement>>,
@@ -143,7 +144,7 @@ pub enum HistoryState {
     Running(Box<Aggregate>),
     /// `last(E)` and `since(E)`: the latest matching event, its time (8 bytes, little-endian)
     /// then its field's value in the text codec ([`super::text::encode_value`]).
-    Latest(Option<Box<[u8]>>),
+    Latest(#[serde(with = "serde_bytes")] Option<Box<[u8]>>),
     /// An aggregate whose filter reads a binding: every event of its type, grouped by the values
     /// of the fields the filter reads, each group holding the plain state above. The filter is
     /// evaluated per group when the aggregate is read. Groups are in the order of their latest
@@ -159,6 +160,7 @@ const _: () = assert!(std::mem::size_of::<HistoryState>() == 32);
 pub struct KeyedGroup {
     /// The event record with only the filter's fields filled in (the others missing), as bytes
     /// ([`super::text::encode_record`]).
+    #[serde(with = "serde_bytes")]
     pub key: Box<[u8]>,
     /// The aggregate of the group's events.
     pub state: HistoryState,
@@ -291,4 +293,25 @@ pub struct Engagement {
     pub engaged: [u32; 6],
     /// Per channel: delivered sends.
     pub sent: [u32; 6],
+}
+
+/// [`Bindings`] stored as byte strings (one copy each), not as sequences of numbers; the same
+/// bytes either way.
+mod records {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use serde_bytes::{ByteBuf, Bytes};
+
+    use super::Bindings;
+
+    pub(super) fn serialize<S: Serializer>(records: &Bindings, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(records.iter().map(|r| r.as_deref().map(Bytes::new)))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Bindings, D::Error> {
+        let records: Vec<Option<ByteBuf>> = Vec::deserialize(d)?;
+        Ok(records
+            .into_iter()
+            .map(|r| r.map(|bytes| bytes.into_vec().into_boxed_slice()))
+            .collect())
+    }
 }

@@ -45,15 +45,16 @@ impl Changed {
 struct StoredContact<'a> {
     #[serde(borrow)]
     id: Cow<'a, str>,
-    #[serde(borrow)]
+    // Byte strings as such (one copy each), not as sequences of numbers; the same bytes.
+    #[serde(borrow, with = "serde_bytes")]
     row: Cow<'a, [u8]>,
-    #[serde(borrow)]
+    #[serde(borrow, with = "serde_bytes")]
     text: Cow<'a, [u8]>,
     /// `(field offset, instant)` of the row's instants kept aside.
     aside: Vec<(u32, i64)>,
     side: Option<Cow<'a, Side>>,
     /// The contact's remembered `messageId`s (see `store::messages`).
-    #[serde(borrow)]
+    #[serde(borrow, with = "serde_bytes")]
     messages: Cow<'a, [u8]>,
 }
 
@@ -61,6 +62,13 @@ impl Contacts {
     /// Starts recording which contacts change (those there already are taken as stored).
     pub fn track_changes(&mut self) {
         self.changed.tracking = true;
+    }
+
+    /// Marks every contact changed (tracking must be on): the next checkpoint takes them all.
+    pub fn mark_all_changed(&mut self) {
+        for c in 0..self.len() {
+            self.changed.mark(c);
+        }
     }
 
     /// The contacts changed since the last call, in number order; the set starts empty again.
@@ -88,7 +96,16 @@ impl Contacts {
             side: self.side(c).map(Cow::Borrowed),
             messages: Cow::Borrowed(self.messages.get(c)),
         };
-        postcard::to_stdvec(&stored).map_err(|e| format!("contact {c} cannot be stored: {e}"))
+        // Room for the fixed parts up front, so that the bytes are not moved as they grow.
+        let room = stored.id.len()
+            + stored.row.len()
+            + stored.text.len()
+            + stored.messages.len()
+            + 16 * stored.aside.len()
+            + if stored.side.is_some() { 256 } else { 0 }
+            + 16;
+        postcard::to_extend(&stored, Vec::with_capacity(room))
+            .map_err(|e| format!("contact {c} cannot be stored: {e}"))
     }
 
     /// Adds the next contact from its bytes ([`Contacts::stored`]); contacts come back in number
