@@ -75,8 +75,8 @@ def main() -> int:
     sent = subprocess.run([python, str(script), f"http://127.0.0.1:{port}", "k", stream,
                            str(count)], capture_output=True, text=True, check=True)
     events, took, errors = sent.stdout.split()
-    log = work / "state" / "ingest.ndjson"
-    ingested = sum(1 for _ in log.open("rb"))
+    segments = (work / "state" / "ingest").glob("*.ndjson")
+    ingested = sum(1 for segment in segments for _ in segment.open("rb"))
     service.send_signal(signal.SIGTERM)
     service.wait(timeout=120)
     print(f"{events} events in {float(took):.2f} s: {int(events) / float(took):,.0f} events/s "

@@ -31,6 +31,8 @@ pub struct Committed {
     pub bytes: u64,
     /// Contacts written.
     pub contacts: usize,
+    /// The source position the checkpoint holds.
+    pub source: Option<u64>,
     /// How long the store took.
     pub took: Duration,
 }
@@ -61,6 +63,7 @@ impl Committer {
                     .map(|bytes| Committed {
                         bytes,
                         contacts: job.changed.len(),
+                        source: job.positions.source,
                         took: started.elapsed(),
                     });
                 if outbox.send(result).is_err() {

@@ -20,6 +20,7 @@ use journey_runtime::{Engine, Options, RunState};
 
 use crate::committer::{Committed, Committer, Job};
 use crate::http::{HttpConfig, HttpSource};
+use crate::ingest::LogSource;
 use crate::metrics::{Admin, Metrics, MetricsServer, Snapshot};
 use crate::output::Outputs;
 use crate::resume::{Start, Started};
@@ -150,6 +151,7 @@ pub fn serve(
         checkpoints: 0,
         metrics,
         program_sources: Some(&config.program_sources),
+        ingest: matches!(config.source, SourceSpec::Http(_)).then(|| config.state.clone()),
     };
     if start != Start::Resumed {
         // The outputs' starting lengths, so that a crash before the first periodic checkpoint
@@ -245,6 +247,8 @@ struct Run<'p> {
     metrics: Arc<Metrics>,
     /// The program's files, until a checkpoint has stored them.
     program_sources: Option<&'p [(String, String)]>,
+    /// The state directory whose ingest log is trimmed after each commit (an `http:` source).
+    ingest: Option<PathBuf>,
 }
 
 impl Run<'_> {
@@ -324,8 +328,15 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// Logs and publishes a commit done.
+    /// Logs and publishes a commit done, and deletes the ingest log's segments it has passed.
     fn committed(&self, committed: Committed) {
+        if let (Some(state), Some(position)) = (&self.ingest, committed.source) {
+            match crate::ingest::trim(state, position) {
+                Ok(0) => {}
+                Ok(segments) => tracing::debug!(segments, "ingest log trimmed"),
+                Err(error) => tracing::warn!(%error, "the ingest log could not be trimmed"),
+            }
+        }
         self.publish(committed.took.as_secs_f64(), committed.bytes);
         tracing::debug!(
             contacts = committed.contacts,
@@ -398,10 +409,11 @@ fn open_source(
                 max_body_bytes: config.max_body_bytes,
                 max_behind_bytes: MAX_BEHIND_BYTES,
             };
-            let log = config.state.join("ingest.ndjson");
             let describe = |e| ServeError::Source(format!("http:{addr}"), e);
-            let http = HttpSource::start(&http_config, &log, Arc::clone(read)).map_err(describe)?;
-            let source = FileSource::open(&log, offset, true, max_line_bytes).map_err(describe)?;
+            let http = HttpSource::start(&http_config, &config.state, Arc::clone(read))
+                .map_err(describe)?;
+            let source =
+                LogSource::open(&config.state, offset, max_line_bytes).map_err(describe)?;
             return Ok((Box::new(source), Some(http)));
         }
     };

@@ -1,16 +1,16 @@
 //! The HTTP source: Segment's tracking API (`POST /v1/track`, `/v1/identify`, `/v1/page`,
 //! `/v1/batch`) in front of a write-ahead log.
 //!
-//! A request is checked (the write key, the size, the JSON), its events are appended to the
-//! ingest log under the state directory as NDJSON lines and the log is fsynced; only then is
-//! the request answered 200. The engine reads that log as a followed file source, so an
-//! acknowledged event survives a crash and is read again from the last checkpoint's offset.
+//! A request is checked (the write key, the size, the JSON; a gzip body is inflated, within the
+//! same limit), its events are appended to the ingest log under the state directory as NDJSON
+//! lines and the log is fsynced ([`crate::ingest`]); only then is the request answered 200. The
+//! engine reads that log as a followed source, so an acknowledged event survives a crash and
+//! is read again from the last checkpoint's position.
 //! While the engine is behind the log by more than a bound, requests are answered 503 with
 //! `Retry-After`, so nothing waits only in memory.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
-use std::path::{Path, PathBuf};
+use std::io::{self, Read};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
@@ -18,6 +18,8 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::{Map, Value};
+
+use crate::ingest::{IngestLog, SEGMENT_BYTES};
 
 /// How the HTTP source takes requests.
 #[derive(Clone, Debug)]
@@ -133,33 +135,8 @@ pub(crate) fn basic_user(header: &str) -> Option<String> {
     Some(user.to_owned())
 }
 
-/// The ingest log: requests' events appended and fsynced before they are acknowledged.
-pub struct IngestLog {
-    file: File,
-    length: u64,
-}
-
-impl IngestLog {
-    /// Opens (creating) the log at `path` for appending.
-    pub fn open(path: &Path) -> io::Result<IngestLog> {
-        let file = OpenOptions::new().create(true).append(true).open(path)?;
-        let length = file.metadata()?.len();
-        Ok(IngestLog { file, length })
-    }
-
-    /// Appends `lines` and makes them durable.
-    pub fn append(&mut self, lines: &[u8]) -> io::Result<()> {
-        self.file.write_all(lines)?;
-        self.file.sync_data()?;
-        self.length += lines.len() as u64;
-        Ok(())
-    }
-}
-
 /// The HTTP source's server threads.
 pub struct HttpSource {
-    /// Where the events go, for the engine to follow.
-    pub log_path: PathBuf,
     workers: Vec<JoinHandle<()>>,
     stop: Arc<AtomicBool>,
 }
@@ -168,17 +145,17 @@ pub struct HttpSource {
 const WORKERS: usize = 4;
 
 impl HttpSource {
-    /// Listens on `config.addr`, writing events to `log_path`; `read` is how far the engine has
-    /// read the log.
+    /// Listens on `config.addr`, writing events to the ingest log of the state directory
+    /// `state`; `read` is how far the engine has read the log.
     pub fn start(
         config: &HttpConfig,
-        log_path: &Path,
+        state: &Path,
         read: Arc<AtomicU64>,
     ) -> io::Result<HttpSource> {
         let server = tiny_http::Server::http(&config.addr)
             .map_err(|e| io::Error::other(format!("cannot listen on {}: {e}", config.addr)))?;
         let server = Arc::new(server);
-        let log = Arc::new(Mutex::new(IngestLog::open(log_path)?));
+        let log = Arc::new(Mutex::new(IngestLog::open(state, SEGMENT_BYTES)?));
         let stop = Arc::new(AtomicBool::new(false));
         let workers = (0..WORKERS)
             .map(|_| {
@@ -193,11 +170,7 @@ impl HttpSource {
             })
             .collect();
         tracing::info!(addr = config.addr, "listening");
-        Ok(HttpSource {
-            log_path: log_path.to_owned(),
-            workers,
-            stop,
-        })
+        Ok(HttpSource { workers, stop })
     }
 
     /// Stops taking requests (those in hand are answered first).
@@ -269,6 +242,13 @@ impl Worker {
         if body.len() > limit {
             return Err(refuse(413, format!("the body is over {limit} bytes")));
         }
+        let gzipped = request.headers().iter().any(|header| {
+            header.field.equiv("Content-Encoding")
+                && header.value.as_str().trim().eq_ignore_ascii_case("gzip")
+        });
+        if gzipped {
+            body = inflate(&body, limit)?;
+        }
         let authorization = request
             .headers()
             .iter()
@@ -285,7 +265,9 @@ impl Worker {
             .log
             .lock()
             .map_err(|_| refuse(500, "the ingest log is unusable after an earlier failure"))?;
-        let behind = log.length.saturating_sub(self.read.load(Ordering::Relaxed));
+        let behind = log
+            .length()
+            .saturating_sub(self.read.load(Ordering::Relaxed));
         if behind > self.config.max_behind_bytes {
             return Err(refuse(503, "the engine is behind; retry"));
         }
@@ -295,6 +277,23 @@ impl Worker {
         })?;
         Ok(())
     }
+}
+
+/// A gzip body inflated, refused (413) when it inflates past `limit` bytes: a small body must
+/// not become a large one in memory.
+fn inflate(body: &[u8], limit: usize) -> Result<Vec<u8>, Refusal> {
+    let mut inflated = Vec::new();
+    flate2::read::GzDecoder::new(body)
+        .take(limit as u64 + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|e| refuse(400, format!("the gzip body could not be inflated: {e}")))?;
+    if inflated.len() > limit {
+        return Err(refuse(
+            413,
+            format!("the inflated body is over {limit} bytes"),
+        ));
+    }
+    Ok(inflated)
 }
 
 /// The wall clock as an RFC 3339 instant with seconds.

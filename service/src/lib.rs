@@ -12,6 +12,7 @@ pub mod committer;
 pub mod driver;
 pub mod erasure;
 pub mod http;
+pub mod ingest;
 pub mod metrics;
 pub mod output;
 pub mod program;

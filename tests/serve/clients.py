@@ -4,8 +4,8 @@
 Starts the service on a free port with a write key, then:
 - Segment's Python library with a wrong key: every request is refused (401) and nothing reaches
   the ingest log;
-- the first half of a stream's lines through Segment's Python library, the second half through
-  Segment's Node.js library, each call with the line's own timestamp;
+- the first half of a stream's lines through Segment's Python library (gzipped bodies), the
+  second half through Segment's Node.js library, each call with the line's own timestamp;
 then stops the service (SIGTERM) and requires its actions and rejects to be byte-identical to
 `journey run` over the same lines.
 
@@ -59,6 +59,11 @@ def line_count(path: Path) -> int:
     return sum(1 for _ in path.open("rb")) if path.exists() else 0
 
 
+def ingested(state: Path) -> int:
+    """Lines in the ingest log's segments (`STATE/ingest/*.ndjson`)."""
+    return sum(line_count(segment) for segment in (state / "ingest").glob("*.ndjson"))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("journey")
@@ -77,7 +82,6 @@ def main() -> int:
          "--sink", f"file:{work / 'out.ndjson'}", "--rejects", f"file:{work / 'out.rej'}",
          "--state", str(work / "state"), "--clock", "event", "--checkpoint-every", "200ms"],
         stdout=subprocess.DEVNULL, stderr=log, env=dict(os.environ, JOURNEY_WRITE_KEY=KEY))
-    ingest = work / "state" / "ingest.ndjson"
     try:
         wait_until(lambda: listening(port), 30, "the service to listen")
 
@@ -86,7 +90,7 @@ def main() -> int:
         if wrong.returncode == 0 or "401" not in wrong.stderr:
             print(wrong.stderr, file=sys.stderr)
             raise SystemExit("FAIL: a wrong write key was not refused with 401")
-        if line_count(ingest) != 0:
+        if ingested(work / "state") != 0:
             raise SystemExit("FAIL: events sent with a wrong write key were ingested")
         print("wrong write key: 401, nothing ingested")
 
@@ -95,7 +99,7 @@ def main() -> int:
                         str(half)], check=True)
         subprocess.run([args.node, str(CLIENTS / "send.mjs"), host, KEY, str(stream), str(half),
                         str(lines)], check=True, cwd=CLIENTS)
-        wait_until(lambda: line_count(ingest) == lines, 30, f"{lines} ingested lines")
+        wait_until(lambda: ingested(work / "state") == lines, 30, f"{lines} ingested lines")
         # The engine follows the ingest log every 20 ms; give it time to read the last line.
         time.sleep(1.0)
     finally:

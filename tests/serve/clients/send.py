@@ -3,8 +3,8 @@
     python send.py HOST WRITE_KEY FILE FIRST LAST
 
 Lines FIRST..LAST (from 0, LAST excluded) of FILE go out as identify, track and page calls with
-their own timestamps, one request each (`sync_mode`), so they arrive in order. Exits 1 if the
-library reports an error.
+their own timestamps, one request each (`sync_mode`), so they arrive in order, gzipped (the
+library's `gzip` option). Exits 1 if the library reports an error.
 """
 
 import json
@@ -20,6 +20,7 @@ def main() -> int:
     analytics.write_key = write_key
     analytics.host = host
     analytics.sync_mode = True
+    analytics.gzip = True
     analytics.max_retries = 0
     analytics.on_error = lambda error, _items: errors.append(str(error))
     with open(path, encoding="utf-8") as lines:
