@@ -365,4 +365,26 @@ mod tests {
             "`batch[0]` is not an object"
         );
     }
+
+    #[test]
+    fn a_gzip_body_is_inflated_within_the_limit_and_a_bomb_is_refused() {
+        use std::io::Write as _;
+        let gzip = |bytes: &[u8]| {
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+            encoder.write_all(bytes).unwrap();
+            encoder.finish().unwrap()
+        };
+        let body = br#"{"type":"track","event":"x","userId":"u"}"#;
+        assert_eq!(inflate(&gzip(body), 1024).unwrap(), body.to_vec());
+        // A megabyte of zeros packs into about a kilobyte, far under the limit; inflated, it
+        // is over it.
+        let bomb = gzip(&vec![0u8; 1 << 20]);
+        assert!(bomb.len() < 4096);
+        assert_eq!(inflate(&bomb, 64 * 1024).err().map(|r| r.status), Some(413));
+        assert_eq!(
+            inflate(b"not gzip", 1024).err().map(|r| r.status),
+            Some(400)
+        );
+    }
 }
