@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+#[allow(dead_code)] // the helpers the other test binaries use
 mod common;
 
 use std::collections::BTreeMap;

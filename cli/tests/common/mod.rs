@@ -7,6 +7,20 @@ pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
+/// Runs the `journey` binary with `args`, logging warnings only.
+pub fn journey(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_journey"))
+        .args(args)
+        .env("RUST_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+/// Bytes as text, for messages.
+pub fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
 /// Where this crate's snapshots live, relative to the test files (as insta wants it).
 pub const SNAPSHOT_PATH: &str = "../../tests/cli/snapshots";
 
