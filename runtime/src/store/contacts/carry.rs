@@ -63,8 +63,9 @@ pub struct Moves {
 
 impl Contacts {
     /// Appends contact `c` of `old` (laid out by the old program) to this table (laid out by the
-    /// new one), as `carry` maps its parts; instances staying and leaving are counted into
-    /// `moves` (per new journey). Contacts must come in number order.
+    /// new one) under the same number, as `carry` maps its parts; instances staying and leaving
+    /// are counted into `moves` (per new journey). Contacts come in number order: `c` is this
+    /// table's next number, and a contact out of order is not added.
     pub(crate) fn carry_from(
         &mut self,
         old: &Contacts,
@@ -72,51 +73,53 @@ impl Contacts {
         carry: &Carry,
         moves: &mut [Moves],
     ) {
-        let n = self.len();
-        self.changed.mark(n);
+        if c != self.len() {
+            return;
+        }
+        self.changed.mark(c);
         self.rows.extend_from_slice(&row::blank(&self.layout));
         self.texts.push(&[]);
         self.sides.push(None);
         if old.is_forgotten(c) {
             self.ids_push_erased();
-            self.mark_forgotten(n);
+            self.mark_forgotten(c);
             self.messages.push(&[]);
             return;
         }
         self.push_id(old.id(c));
         self.messages.push(old.messages.get(c));
-        self.carry_row_parts(old, c, n);
-        self.carry_profile(old, c, n, carry);
+        self.carry_row_parts(old, c);
+        self.carry_profile(old, c, carry);
         for (s, source) in carry.scores.iter().enumerate() {
             if let Some(source) = source {
-                self.set_score(n, ScoreId(s as u32), &old.score(c, *source));
+                self.set_score(c, ScoreId(s as u32), &old.score(c, *source));
             }
         }
         for (h, source) in carry.histories.iter().enumerate() {
             if let Some(source) = source {
-                self.carry_history(old, c, *source, n, HistoryId(h as u32));
+                self.carry_history(old, c, *source, HistoryId(h as u32));
             }
         }
         for (j, journey) in carry.journeys.iter().enumerate() {
             if let Some(source) = journey.old {
                 let j = JourneyId(j as u32);
-                self.carry_journey(old, c, source, n, j, journey, &mut moves[j.index()]);
+                self.carry_journey(old, c, (source, j), journey, &mut moves[j.index()]);
             }
         }
-        self.carry_side(old.side(c), n, carry);
+        self.carry_side(old.side(c), c, carry);
     }
 
     /// The time of the latest input and the zone.
-    fn carry_row_parts(&mut self, old: &Contacts, c: usize, n: usize) {
+    fn carry_row_parts(&mut self, old: &Contacts, c: usize) {
         let last = row::instant_at(old.row(c), old.layout.last_input, &old.aside, c);
         let (field, size) = (self.layout.last_input, self.layout.size as usize);
-        if let Some(row) = self.rows.get_mut(n * size..(n + 1) * size) {
-            row::set_instant(row, field, last, &mut self.aside, n);
+        if let Some(row) = self.rows.get_mut(c * size..(c + 1) * size) {
+            row::set_instant(row, field, last, &mut self.aside, c);
         }
-        self.set_zone(n, old.zone(c));
+        self.set_zone(c, old.zone(c));
     }
 
-    fn carry_profile(&mut self, old: &Contacts, c: usize, n: usize, carry: &Carry) {
+    fn carry_profile(&mut self, old: &Contacts, c: usize, carry: &Carry) {
         for (slot, field) in carry.profile.iter().enumerate() {
             let value = match field.old {
                 None => field.default.clone(),
@@ -130,11 +133,11 @@ impl Contacts {
                     (value, _) => value,
                 },
             };
-            self.set_profile(n, ProfileSlot(slot as u32), &value);
+            self.set_profile(c, ProfileSlot(slot as u32), &value);
         }
     }
 
-    fn carry_history(&mut self, old: &Contacts, c: usize, from: HistoryId, n: usize, h: HistoryId) {
+    fn carry_history(&mut self, old: &Contacts, c: usize, from: HistoryId, h: HistoryId) {
         let (Some(&source), Some(&target)) = (
             old.layout.histories.get(from.index()),
             self.layout.histories.get(h.index()),
@@ -142,11 +145,11 @@ impl Contacts {
             return;
         };
         let old_row = old.row(c);
-        let parts = self.parts_mut(n);
+        let parts = self.parts_mut(c);
         match (source, target) {
             (HistoryRow::Since { at: from }, HistoryRow::Since { at }) => {
                 let time = row::instant_at(old_row, from, &old.aside, c);
-                row::set_instant(parts.row, at, time, parts.aside, n);
+                row::set_instant(parts.row, at, time, parts.aside, c);
             }
             (
                 HistoryRow::Last {
@@ -163,7 +166,7 @@ impl Contacts {
                 },
             ) => {
                 let time = row::instant_at(old_row, from_at, &old.aside, c);
-                row::set_instant(parts.row, at, time, parts.aside, n);
+                row::set_instant(parts.row, at, time, parts.aside, c);
                 if row::u8_at(old_row, from_present) == 1 {
                     let held = row::read_scalar(old_row, from_value, from_codec, &old.strings);
                     if row::write_scalar(parts.row, value, codec, &held, parts.strings).is_some() {
@@ -194,14 +197,12 @@ impl Contacts {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
+    /// Contact `c`'s standing in old journey `from`, as new journey `j`'s.
     fn carry_journey(
         &mut self,
         old: &Contacts,
         c: usize,
-        from: JourneyId,
-        n: usize,
-        j: JourneyId,
+        (from, j): (JourneyId, JourneyId),
         carry: &JourneyCarry,
         moves: &mut Moves,
     ) {
@@ -221,7 +222,7 @@ impl Contacts {
                 let bindings = old.journey_bindings(c, from);
                 for (b, record) in bindings.iter().enumerate() {
                     if let Some(record) = record {
-                        self.bind_bytes(n, j, b, record);
+                        self.bind_bytes(c, j, b, record);
                     }
                 }
             } else {
@@ -231,7 +232,7 @@ impl Contacts {
                 state.timer_generation = state.timer_generation.wrapping_add(1);
             }
         }
-        self.set_journey(n, j, &state);
+        self.set_journey(c, j, &state);
     }
 
     /// The records bound in contact `c`'s instance in journey `j`, in binding order.
@@ -264,7 +265,7 @@ impl Contacts {
     }
 
     /// Capped awards and counted sends under their new numbers, and engagement as it is.
-    fn carry_side(&mut self, old: Option<&Side>, n: usize, carry: &Carry) {
+    fn carry_side(&mut self, old: Option<&Side>, c: usize, carry: &Carry) {
         let Some(old) = old else {
             return;
         };
@@ -280,7 +281,7 @@ impl Contacts {
         if awards.is_empty() && sends.is_empty() && old.engagement.is_none() {
             return;
         }
-        let side = self.side_mut(n);
+        let side = self.side_mut(c);
         side.awards.extend(awards);
         side.sends.extend(sends);
         side.engagement.clone_from(&old.engagement);
