@@ -60,7 +60,7 @@ pub fn migrate(
     contacts.track_changes();
     let mut moves = vec![Moves::default(); new.journeys.len()];
     for c in 0..state.contacts.len() {
-        contacts.carry_from(&state.contacts, c, carry, &mut moves);
+        contacts.carry_from(&state.contacts, c, carry, &mut moves)?;
     }
     let removed_inside: Vec<u64> = comparison
         .removed_journeys

@@ -47,16 +47,7 @@ pub fn print(program: &Program) -> String {
     for (i, score) in program.scores.iter().enumerate() {
         let _ = writeln!(out, "score #{i} {}", score.name);
         for rule in &score.on_rules {
-            let cap = rule.cap.map_or(String::new(), |(limit, per)| {
-                format!(" cap {limit} per {per}s")
-            });
-            let _ = writeln!(
-                out,
-                "  on {}{} => {:+}{cap}",
-                p.event(rule.event),
-                p.filter(rule.filter),
-                rule.points
-            );
+            let _ = writeln!(out, "  {}", p.score_rule(rule));
         }
         for rule in &score.while_rules {
             let _ = writeln!(
@@ -181,6 +172,19 @@ impl<'a> Printer<'a> {
             Some(bit) if !self.structural => format!(" where[bit {bit}] {}", self.expr(f)),
             _ => format!(" where {}", self.expr(f)),
         })
+    }
+
+    /// A score's `on` rule: `on EVENT [where F] => +N [cap L per Ws]`.
+    pub(crate) fn score_rule(&self, rule: &ScoreOn) -> String {
+        let cap = rule.cap.map_or(String::new(), |(limit, per)| {
+            format!(" cap {limit} per {per}s")
+        });
+        format!(
+            "on {}{} => {:+}{cap}",
+            self.event(rule.event),
+            self.filter(rule.filter),
+            rule.points
+        )
     }
 
     /// An event's name with its fields and their types (`cart.updated { cart string, ... }`).

@@ -33,23 +33,13 @@ pub fn history(program: &Program, h: HistoryId) -> String {
 
 /// The `i`-th `on` rule of score `s`: event, filter, points and cap.
 pub fn score_rule(program: &Program, s: ScoreId, i: usize) -> String {
-    let Some(rule) = program
+    program
         .scores
         .get(s.index())
         .and_then(|score| score.on_rules.get(i))
-    else {
-        return String::new();
-    };
-    let p = Printer::structural(program);
-    let cap = rule.cap.map_or(String::new(), |(limit, per)| {
-        format!(" cap {limit} per {per}s")
-    });
-    format!(
-        "on {}{} => {:+}{cap}",
-        p.event(rule.event),
-        p.filter(rule.filter),
-        rule.points
-    )
+        .map_or_else(String::new, |rule| {
+            Printer::structural(program).score_rule(rule)
+        })
 }
 
 /// A profile field: its name and type.

@@ -60,55 +60,43 @@ fn profile(old: &Program, new: &Program, items: &mut Vec<Item>) -> Vec<ProfileCa
             None => items.push(Item::new(Kind::ProfileField, &field.name, Fate::Added)),
             Some(slot) => {
                 let before = &old.profile[slot].ty;
-                match (before.unwrap_optional(), field.ty.unwrap_optional()) {
+                let retyped = |dropped: Vec<String>| Fate::Retyped {
+                    before: before.display(&old.enums).to_string(),
+                    after: field.ty.display(&new.enums).to_string(),
+                    dropped,
+                };
+                let optionality_changed = before.is_optional() != field.ty.is_optional();
+                // Types compare by how they are written: an enum's number is the program's own.
+                let same_base = before.unwrap_optional().display(&old.enums).to_string()
+                    == field.ty.unwrap_optional().display(&new.enums).to_string();
+                let fate = match (before.unwrap_optional(), field.ty.unwrap_optional()) {
                     (Type::Enum(a), Type::Enum(b)) => {
                         let (a, b) = (&old.enums[a.index()], &new.enums[b.index()]);
                         let variants: Vec<Option<u32>> = a
                             .iter()
                             .map(|v| b.iter().position(|w| w == v).map(|i| i as u32))
                             .collect();
-                        let gone: Vec<&str> = a
+                        let dropped = a
                             .iter()
                             .zip(&variants)
                             .filter(|(_, to)| to.is_none())
-                            .map(|(v, _)| v.as_str())
+                            .map(|(v, _)| v.clone())
                             .collect();
-                        if a != b || before.is_optional() != field.ty.is_optional() {
-                            items.push(Item::new(
-                                Kind::ProfileField,
-                                &field.name,
-                                Fate::Retyped {
-                                    before: before.display(&old.enums).to_string(),
-                                    after: field.ty.display(&new.enums).to_string(),
-                                    dropped: gone.iter().map(|v| (*v).to_owned()).collect(),
-                                },
-                            ));
-                        }
                         carry.old = Some(ProfileSlot(slot as u32));
                         carry.variants = Some(variants);
+                        (!same_base || optionality_changed).then(|| retyped(dropped))
                     }
-                    (a, b) if a == b => {
-                        if before.is_optional() != field.ty.is_optional() {
-                            items.push(Item::new(
-                                Kind::ProfileField,
-                                &field.name,
-                                Fate::Retyped {
-                                    before: before.display(&old.enums).to_string(),
-                                    after: field.ty.display(&new.enums).to_string(),
-                                    dropped: Vec::new(),
-                                },
-                            ));
-                        }
+                    _ if same_base => {
                         carry.old = Some(ProfileSlot(slot as u32));
+                        optionality_changed.then(|| retyped(Vec::new()))
                     }
-                    _ => items.push(Item::new(
-                        Kind::ProfileField,
-                        &field.name,
-                        Fate::Replaced {
-                            before: before.display(&old.enums).to_string(),
-                            after: field.ty.display(&new.enums).to_string(),
-                        },
-                    )),
+                    _ => Some(Fate::Replaced {
+                        before: before.display(&old.enums).to_string(),
+                        after: field.ty.display(&new.enums).to_string(),
+                    }),
+                };
+                if let Some(fate) = fate {
+                    items.push(Item::new(Kind::ProfileField, &field.name, fate));
                 }
             }
         }

@@ -245,6 +245,12 @@ impl Contacts {
 
     /// Binds `record` to binding `b` of contact `c`'s instance in journey `j`.
     pub fn bind(&mut self, c: usize, j: JourneyId, b: usize, record: &[Value]) {
+        self.bind_encoded(c, j, b, text::encode_record(record, |_| true));
+    }
+
+    /// Binds a record already encoded ([`text::encode_record`]) to binding `b` of contact
+    /// `c`'s instance in journey `j`.
+    pub(crate) fn bind_encoded(&mut self, c: usize, j: JourneyId, b: usize, record: Box<[u8]>) {
         let (Some(&base), Some(&all)) =
             (self.binding_bases.get(j.index()), self.binding_bases.last())
         else {
@@ -255,24 +261,28 @@ impl Contacts {
             side.bindings = vec![None; all].into_boxed_slice();
         }
         if let Some(slot) = side.bindings.get_mut(base + b) {
-            *slot = Some(text::encode_record(record, |_| true));
+            *slot = Some(record);
         }
+    }
+
+    /// Where journey `j`'s bindings are among all journeys' in side storage.
+    fn binding_range(&self, j: JourneyId) -> Option<std::ops::Range<usize>> {
+        let start = *self.binding_bases.get(j.index())?;
+        let end = *self.binding_bases.get(j.index() + 1)?;
+        Some(start..end)
     }
 
     /// Drops the records bound in contact `c`'s instance in journey `j` (it left or entered
     /// again), and the side storage with them when nothing else is in it.
     pub fn forget_bindings(&mut self, c: usize, j: JourneyId) {
         self.changed.mark(c);
-        let (Some(&start), Some(&end)) = (
-            self.binding_bases.get(j.index()),
-            self.binding_bases.get(j.index() + 1),
-        ) else {
+        let Some(range) = self.binding_range(j) else {
             return;
         };
         let Some(Some(side)) = self.sides.get_mut(c) else {
             return;
         };
-        if let Some(records) = side.bindings.get_mut(start..end) {
+        if let Some(records) = side.bindings.get_mut(range) {
             records.fill(None);
         }
         if side.bindings.iter().all(Option::is_none) {

@@ -64,17 +64,20 @@ pub struct Moves {
 impl Contacts {
     /// Appends contact `c` of `old` (laid out by the old program) to this table (laid out by the
     /// new one) under the same number, as `carry` maps its parts; instances staying and leaving
-    /// are counted into `moves` (per new journey). Contacts come in number order: `c` is this
-    /// table's next number, and a contact out of order is not added.
+    /// are counted into `moves` (per new journey). Contacts come in number order: `c` must be
+    /// this table's next number.
     pub(crate) fn carry_from(
         &mut self,
         old: &Contacts,
         c: usize,
         carry: &Carry,
         moves: &mut [Moves],
-    ) {
+    ) -> Result<(), String> {
         if c != self.len() {
-            return;
+            return Err(format!(
+                "contact {c} carried over where contact {} should be",
+                self.len()
+            ));
         }
         self.changed.mark(c);
         self.rows.extend_from_slice(&row::blank(&self.layout));
@@ -84,7 +87,7 @@ impl Contacts {
             self.ids_push_erased();
             self.mark_forgotten(c);
             self.messages.push(&[]);
-            return;
+            return Ok(());
         }
         self.push_id(old.id(c));
         self.messages.push(old.messages.get(c));
@@ -107,6 +110,7 @@ impl Contacts {
             }
         }
         self.carry_side(old.side(c), c, carry);
+        Ok(())
     }
 
     /// The time of the latest input and the zone.
@@ -222,7 +226,7 @@ impl Contacts {
                 let bindings = old.journey_bindings(c, from);
                 for (b, record) in bindings.iter().enumerate() {
                     if let Some(record) = record {
-                        self.bind_bytes(c, j, b, record);
+                        self.bind_encoded(c, j, b, record.clone());
                     }
                 }
             } else {
@@ -237,31 +241,9 @@ impl Contacts {
 
     /// The records bound in contact `c`'s instance in journey `j`, in binding order.
     fn journey_bindings(&self, c: usize, j: JourneyId) -> &[Option<Box<[u8]>>] {
-        let (Some(&start), Some(&end)) = (
-            self.binding_bases.get(j.index()),
-            self.binding_bases.get(j.index() + 1),
-        ) else {
-            return &[];
-        };
-        self.side(c)
-            .and_then(|side| side.bindings.get(start..end))
+        self.binding_range(j)
+            .and_then(|range| self.side(c)?.bindings.get(range))
             .unwrap_or(&[])
-    }
-
-    /// Binds an already encoded record to binding `b` of contact `c`'s instance in `j`.
-    fn bind_bytes(&mut self, c: usize, j: JourneyId, b: usize, record: &[u8]) {
-        let (Some(&base), Some(&all)) =
-            (self.binding_bases.get(j.index()), self.binding_bases.last())
-        else {
-            return;
-        };
-        let side = self.side_mut(c);
-        if side.bindings.is_empty() {
-            side.bindings = vec![None; all].into_boxed_slice();
-        }
-        if let Some(slot) = side.bindings.get_mut(base + b) {
-            *slot = Some(record.into());
-        }
     }
 
     /// Capped awards and counted sends under their new numbers, and engagement as it is.
