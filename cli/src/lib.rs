@@ -43,7 +43,7 @@ pub enum Command {
     /// Run a program over a stream of Segment-spec events.
     Run(commands::run::RunArgs),
     /// Run a program as a service: follow a source, checkpoint its state, survive restarts.
-    Serve(commands::serve::ServeArgs),
+    Serve(Box<commands::serve::ServeArgs>),
     /// Inspect the checkpointed state of `journey serve`.
     State(commands::state::StateArgs),
     /// Explain every decision the engine made for one contact of a stream.

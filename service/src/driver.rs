@@ -81,6 +81,10 @@ pub struct Config {
     pub program_sources: Vec<(String, String)>,
     /// What a restart with a changed program does with the journeys whose steps changed.
     pub on_change: OnChange,
+    /// A librdkafka properties file for `kafka:` sources and sinks.
+    pub kafka_properties: Option<PathBuf>,
+    /// librdkafka properties, `KEY=VALUE` each, after the file's.
+    pub kafka_config: Vec<String>,
 }
 
 /// How a service run ended.
@@ -108,6 +112,9 @@ pub fn serve(
     config: &Config,
     stop: &Arc<AtomicBool>,
 ) -> Result<Summary, ServeError> {
+    if let SourceSpec::Kafka(source) = &config.source {
+        return crate::kafka::serve(program, evaluator, config, source, stop);
+    }
     let metrics = Arc::new(Metrics::default());
     let (admin, forget_requests) = sync_channel(4);
     let admin = Admin {
@@ -399,6 +406,11 @@ fn open_source(
             FileSource::open(path, offset, !config.stop_at_end, max_line_bytes)
                 .map_err(|e| ServeError::Source(format!("file:{}", path.display()), e))?,
         ),
+        SourceSpec::Kafka(_) => {
+            return Err(ServeError::Kafka(
+                "a `kafka:` source is served by its own loop".to_owned(),
+            ))
+        }
         SourceSpec::Http(addr) => {
             let Some(write_key) = config.write_key.clone().filter(|key| !key.is_empty()) else {
                 return Err(ServeError::NoWriteKey);
@@ -431,6 +443,11 @@ fn open_output(
         SinkSpec::File(path) => FileOutput::open(path, length)
             .map(|output| Box::new(output) as Box<dyn Output>)
             .map_err(|e| ServeError::Sink(format!("file:{}", path.display()), e)),
+        SinkSpec::Kafka(_) => Err(ServeError::Kafka(
+            "a `kafka:` sink needs a `kafka:` source: its records commit in one transaction \
+             with the input's offsets"
+                .to_owned(),
+        )),
         SinkSpec::Webhook(url) => {
             let dead_letter = config
                 .dead_letter

@@ -13,6 +13,7 @@ pub mod driver;
 pub mod erasure;
 pub mod http;
 pub mod ingest;
+pub mod kafka;
 pub mod metrics;
 pub mod output;
 pub mod program;
@@ -50,6 +51,8 @@ pub enum ServeError {
     Sink(String, io::Error),
     /// An HTTP source without a write key.
     NoWriteKey,
+    /// A Kafka worker cannot start or go on.
+    Kafka(String),
 }
 
 impl fmt::Display for ServeError {
@@ -71,6 +74,7 @@ impl fmt::Display for ServeError {
             }
             ServeError::Source(source, error) => write!(f, "cannot read {source}: {error}"),
             ServeError::Sink(sink, error) => write!(f, "cannot write {sink}: {error}"),
+            ServeError::Kafka(message) => f.write_str(message),
             ServeError::NoWriteKey => f.write_str(
                 "an `http:` source needs a write key (`--write-key KEY` or the \
                  `JOURNEY_WRITE_KEY` environment variable): without one no data is taken",

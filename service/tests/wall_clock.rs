@@ -55,6 +55,8 @@ fn config(dir: &Path) -> Config {
         metrics: None,
         program_sources: Vec::new(),
         on_change: OnChange::Refuse,
+        kafka_properties: None,
+        kafka_config: Vec::new(),
     }
 }
 

@@ -20,13 +20,15 @@ pub struct ServeArgs {
     #[arg(value_name = "PATH")]
     pub path: PathBuf,
     /// Where events come from: `file:PATH` (followed as it grows), `http:ADDR` (Segment's
-    /// tracking API) or `-` (stdin).
+    /// tracking API), `kafka:BROKERS/TOPIC?group=G` (a worker of the group) or `-` (stdin).
     #[arg(long, value_name = "SPEC", value_parser = SourceSpec::parse)]
     pub source: SourceSpec,
-    /// Where actions go: `file:PATH` (appended), `webhook:URL` (one POST each) or `-` (stdout).
+    /// Where actions go: `file:PATH` (appended), `webhook:URL` (one POST each),
+    /// `kafka:BROKERS/TOPIC` (with a `kafka:` source) or `-` (stdout).
     #[arg(long, value_name = "SPEC", value_parser = SinkSpec::parse, default_value = "-")]
     pub sink: SinkSpec,
-    /// Where rejected lines go as JSON: `file:PATH` or `-` (default: described on stderr).
+    /// Where rejected lines go as JSON: `file:PATH`, `kafka:BROKERS/TOPIC` or `-` (default:
+    /// described on stderr).
     #[arg(long, value_name = "SPEC", value_parser = SinkSpec::parse)]
     pub rejects: Option<SinkSpec>,
     /// The state directory: checkpoints of every contact, timer and position.
@@ -89,6 +91,14 @@ pub struct ServeArgs {
     /// it is still the same kind of step (`keep`). `journey state diff` shows what each does.
     #[arg(long, value_enum, default_value_t = OnChangeArg::Refuse)]
     pub on_change: OnChangeArg,
+    /// A librdkafka property for every Kafka client, `KEY=VALUE` (repeatable): security
+    /// (`security.protocol=SASL_SSL`, `sasl.mechanism=SCRAM-SHA-512`, `sasl.username=...`,
+    /// `ssl.ca.location=...`), timeouts, `transactional.id`. Applied after `--kafka-properties`.
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub kafka_config: Vec<String>,
+    /// A properties file (`key=value` lines) of librdkafka properties for every Kafka client.
+    #[arg(long, value_name = "FILE")]
+    pub kafka_properties: Option<PathBuf>,
 }
 
 /// What a restart does with the journeys whose steps changed.
@@ -183,6 +193,8 @@ pub fn run(args: &ServeArgs) -> Exit {
             .map(|file| (file.name.clone(), file.text.clone()))
             .collect(),
         on_change: args.on_change.into(),
+        kafka_properties: args.kafka_properties.clone(),
+        kafka_config: args.kafka_config.clone(),
     };
     match journey_service::serve(&program, &*evaluator, &config, &stop) {
         Ok(_) => Exit::Clean,

@@ -1,0 +1,262 @@
+//! `journey serve --source kafka:...`: a worker of a consumer group, scaled out the way Kafka
+//! Streams is (`docs/reference.md`, "Scaling out on Kafka").
+//!
+//! The unit of state is the input topic's partition. Each partition a worker owns has its own
+//! engine ([`task`]); its checkpoints go to the same partition of the group's changelog topic
+//! ([`changelog`]), so a worker on any machine takes a partition over from the brokers alone
+//! ([`restore`]). The consumer runs on its own thread ([`group`]) and turns rebalances into
+//! requests the engine thread ([`worker`]) answers; outputs, changelog records and input offsets
+//! commit in one transaction ([`produce`]). [`settings`] holds what every client shares and the
+//! checks made before joining.
+
+pub mod changelog;
+pub mod group;
+pub mod produce;
+pub mod restore;
+pub mod settings;
+pub mod task;
+pub mod worker;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{sync_channel, RecvTimeoutError};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use journey_ir::eval::Evaluator;
+use journey_ir::Program;
+use journey_runtime::Options;
+
+use crate::driver::{ClockMode, Config, Summary};
+use crate::spec::{KafkaSpec, SinkSpec};
+use crate::ServeError;
+use group::Work;
+use produce::Producing;
+use restore::Restorer;
+use settings::KafkaSettings;
+use worker::{Tables, Worker};
+
+/// How often the wall clock moves the partitions' clocks.
+const TICK: Duration = Duration::from_millis(100);
+
+/// The changelog topic of a consumer group.
+pub fn changelog_topic(group: &str) -> String {
+    format!("{group}-changelog")
+}
+
+/// Runs a worker of `source`'s group until `stop` is set (or, with `--stop-at-end`, until every
+/// partition it owns is at its end).
+pub fn serve(
+    program: &Program,
+    evaluator: &dyn Evaluator,
+    config: &Config,
+    source: &KafkaSpec,
+    stop: &Arc<AtomicBool>,
+) -> Result<Summary, ServeError> {
+    let fail = ServeError::Kafka;
+    let actions = kafka_sink(&config.sink, source, "--sink")?.ok_or_else(|| {
+        fail(
+            "a `kafka:` source writes its actions to a `kafka:` sink (`--sink \
+              kafka:BROKERS/TOPIC`): outputs and input offsets commit in one transaction"
+                .to_owned(),
+        )
+    })?;
+    let rejects = match &config.rejects {
+        Some(spec) => Some(kafka_sink(spec, source, "--rejects")?.ok_or_else(|| {
+            fail("with a `kafka:` source, `--rejects` must be a `kafka:` topic too".to_owned())
+        })?),
+        None => None,
+    };
+    let group = source.group.clone().unwrap_or_default();
+    if source.rekey {
+        return Err(fail(
+            "`rekey=true` is not available: key the input topic by contact id (`userId`, else \
+             `anonymousId`) as Segment's Kafka destination does"
+                .to_owned(),
+        ));
+    }
+    let settings = KafkaSettings::new(
+        &source.brokers,
+        config.kafka_properties.as_deref(),
+        &config.kafka_config,
+    )
+    .map_err(fail)?;
+    let changelog = changelog_topic(&group);
+    let mut outputs = vec![actions.as_str(), changelog.as_str()];
+    outputs.extend(rejects.as_deref());
+    let topics = settings::check_topics(&settings, &source.topic, &outputs).map_err(fail)?;
+    let transactional_id = settings
+        .get("transactional.id")
+        .map(str::to_owned)
+        .unwrap_or_else(|| unique_id(&group));
+    let producing = Producing::start(
+        &settings,
+        &transactional_id,
+        &actions,
+        rejects.as_deref(),
+        &changelog,
+    )
+    .map_err(fail)?;
+    let restorer =
+        Restorer::new(&settings, &changelog, &actions, rejects.as_deref()).map_err(fail)?;
+    let tables = Tables {
+        program,
+        evaluator,
+        options: Options {
+            lateness: config.lateness,
+            limits: config.limits,
+            trace: false,
+            dedupe_window: config.dedupe_window,
+        },
+        fingerprint: crate::program::fingerprint(program),
+        input: source.topic.clone(),
+    };
+    let mut worker = Worker::new(producing, restorer);
+    let (work, handed) = sync_channel(64);
+    let consumer_stop = Arc::new(AtomicBool::new(false));
+    let consumer = group::spawn(
+        &settings,
+        &source.topic,
+        &group,
+        work,
+        Arc::clone(&consumer_stop),
+    );
+    tracing::info!(
+        topic = source.topic,
+        group,
+        partitions = topics.partitions,
+        transactional_id,
+        "kafka worker started"
+    );
+    let mut last_checkpoint = Instant::now();
+    let mut last_tick = Instant::now();
+    let mut stopped_by_signal = false;
+    let result = loop {
+        if stop.load(Ordering::Relaxed) {
+            stopped_by_signal = true;
+            break Ok(());
+        }
+        let step = match handed.recv_timeout(TICK) {
+            Ok(Work::Records(batch)) => worker.records(&batch),
+            Ok(Work::End(partition)) => {
+                if let Some(task) = worker.tasks.get_mut(&partition) {
+                    task.at_end = true;
+                }
+                if config.stop_at_end
+                    && !worker.tasks.is_empty()
+                    && worker.tasks.values().all(|task| task.at_end)
+                {
+                    break finish(&mut worker);
+                }
+                Ok(())
+            }
+            Ok(Work::Assign {
+                partitions,
+                group,
+                reply,
+            }) => {
+                let answer = worker.assign(&tables, &partitions, group);
+                let failed = answer.as_ref().err().cloned();
+                let _ = reply.send(answer);
+                if !partitions.is_empty() {
+                    tracing::info!(?partitions, "partitions assigned");
+                }
+                failed.map_or(Ok(()), Err)
+            }
+            Ok(Work::Revoke {
+                partitions,
+                lost,
+                group,
+                reply,
+            }) => {
+                let answer = worker.revoke(&tables, &partitions, lost, group);
+                let _ = reply.send(answer.clone());
+                answer
+            }
+            Ok(Work::Failed(error)) => Err(error),
+            Err(RecvTimeoutError::Timeout) => Ok(()),
+            Err(RecvTimeoutError::Disconnected) => Err("the Kafka consumer stopped".to_owned()),
+        };
+        if let Err(error) = step {
+            break Err(error);
+        }
+        if config.clock == ClockMode::Wall && last_tick.elapsed() >= TICK {
+            last_tick = Instant::now();
+            let now = crate::wall_clock();
+            for task in worker.tasks.values_mut() {
+                if let Err(error) = task.advance(now, config.max_future, &worker.producing) {
+                    return Err(fail(error));
+                }
+            }
+        }
+        if last_checkpoint.elapsed() >= config.checkpoint_every {
+            if let Err(error) = worker.commit(&tables) {
+                break Err(error);
+            }
+            last_checkpoint = Instant::now();
+        }
+    };
+    let result = result.and_then(|()| worker.commit(&tables));
+    // The consumer leaves the group once nothing is handled any more: its revocation finds the
+    // channel closed and lets the partitions go as committed.
+    drop(handed);
+    consumer_stop.store(true, Ordering::Relaxed);
+    if result.is_ok() {
+        let _ = consumer.join();
+    }
+    result.map_err(fail)?;
+    let summary = Summary {
+        lines: worker.tasks.values().map(|task| task.lines).sum(),
+        contacts: worker
+            .tasks
+            .values()
+            .map(|task| task.engine.state().contacts.len())
+            .sum(),
+        checkpoints: worker.checkpoints,
+        restored: false,
+        stopped_by_signal,
+    };
+    tracing::info!(
+        lines = summary.lines,
+        contacts = summary.contacts,
+        checkpoints = summary.checkpoints,
+        signal = stopped_by_signal,
+        "stopped"
+    );
+    Ok(summary)
+}
+
+/// `--stop-at-end`: every partition's input ended; the timers due by its clock fire.
+fn finish(worker: &mut Worker<'_>) -> Result<(), String> {
+    for task in worker.tasks.values_mut() {
+        task.finish(&worker.producing)?;
+    }
+    Ok(())
+}
+
+/// The topic of a `kafka:` sink on the source's brokers; `None` for another kind of sink.
+fn kafka_sink(
+    spec: &SinkSpec,
+    source: &KafkaSpec,
+    option: &str,
+) -> Result<Option<String>, ServeError> {
+    match spec {
+        SinkSpec::Kafka(sink) if sink.brokers == source.brokers => Ok(Some(sink.topic.clone())),
+        SinkSpec::Kafka(sink) => Err(ServeError::Kafka(format!(
+            "`{option}` is on the brokers `{}` and the source on `{}`: a transaction cannot \
+             span two clusters, so outputs go to the source's brokers",
+            sink.brokers, source.brokers
+        ))),
+        _ => Ok(None),
+    }
+}
+
+/// A transactional id no other worker has: the group, the host and this process.
+fn unique_id(group: &str) -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|name| name.trim().to_owned())
+        .unwrap_or_else(|_| "host".to_owned());
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |since| since.subsec_nanos());
+    format!("journey-{group}-{host}-{}-{nanos:x}", std::process::id())
+}

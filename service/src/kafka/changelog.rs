@@ -1,0 +1,221 @@
+//! The changelog's records: a partition's checkpoint as keyed records in the same partition of
+//! the group's changelog topic (compacted), and the fold that rebuilds the last *whole*
+//! checkpoint from them.
+//!
+//! A checkpoint writes each changed contact (`c` + number), the shared state in chunks (`s` +
+//! index, under the brokers' record size limit) and, last, the [`Meta`] record (`m`), which
+//! says how far the input and outputs had got. Reading a partition in order, records count only
+//! once a meta record follows them: the tail of a checkpoint cut short (a worker killed in the
+//! middle, a transaction aborted on a broker that still shows it) is never restored half.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// This changelog format.
+const FORMAT: u32 = 1;
+
+/// The largest chunk of the shared state in one record, well under Kafka's default 1 MB.
+pub const CHUNK_BYTES: usize = 512 * 1024;
+
+/// How far a partition had got at a checkpoint.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Meta {
+    /// This changelog format.
+    pub format: u32,
+    /// The fingerprint of the program that wrote it.
+    pub fingerprint: u64,
+    /// The input offset to read next (`None`: the partition's beginning).
+    pub input_next: Option<i64>,
+    /// Input records handled.
+    pub lines: u64,
+    /// The actions partition's end when the checkpoint was taken: what a worker wrote after it
+    /// starts there.
+    pub actions_end: i64,
+    /// The same for the rejects partition.
+    pub rejects_end: i64,
+    /// How many chunks the shared state has.
+    pub chunks: u32,
+}
+
+impl Meta {
+    /// A meta record for a checkpoint of the program with `fingerprint`.
+    pub fn new(fingerprint: u64) -> Meta {
+        Meta {
+            format: FORMAT,
+            fingerprint,
+            ..Meta::default()
+        }
+    }
+}
+
+/// A record's key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Key {
+    /// A contact's bytes, by number.
+    Contact(u32),
+    /// A chunk of the shared state, by index.
+    Chunk(u32),
+    /// The checkpoint's meta record.
+    Meta,
+}
+
+impl Key {
+    /// The key's bytes.
+    pub fn bytes(self) -> Vec<u8> {
+        match self {
+            Key::Contact(number) => tagged(b'c', number),
+            Key::Chunk(index) => tagged(b's', index),
+            Key::Meta => vec![b'm'],
+        }
+    }
+
+    /// Reads a key; `None` for bytes no worker writes.
+    pub fn parse(bytes: &[u8]) -> Option<Key> {
+        match bytes {
+            [b'm'] => Some(Key::Meta),
+            [tag, number @ ..] => {
+                let number = u32::from_be_bytes(number.try_into().ok()?);
+                match tag {
+                    b'c' => Some(Key::Contact(number)),
+                    b's' => Some(Key::Chunk(number)),
+                    _ => None,
+                }
+            }
+            [] => None,
+        }
+    }
+}
+
+fn tagged(tag: u8, number: u32) -> Vec<u8> {
+    let mut key = vec![tag];
+    key.extend_from_slice(&number.to_be_bytes());
+    key
+}
+
+/// The meta record's bytes.
+pub fn encode_meta(meta: &Meta) -> Result<Vec<u8>, String> {
+    postcard::to_stdvec(meta).map_err(|e| format!("the checkpoint's meta cannot be written: {e}"))
+}
+
+/// A partition's last whole checkpoint.
+#[derive(Debug, Default)]
+pub struct PartitionState {
+    /// How far it had got.
+    pub meta: Meta,
+    /// The shared state, its chunks joined.
+    pub shared: Vec<u8>,
+    /// Every contact's bytes, by number.
+    pub contacts: BTreeMap<u32, Vec<u8>>,
+}
+
+/// Rebuilds a partition's last whole checkpoint from its changelog records, read in order.
+#[derive(Default)]
+pub struct Fold {
+    meta: Option<Meta>,
+    contacts: BTreeMap<u32, Vec<u8>>,
+    chunks: BTreeMap<u32, Vec<u8>>,
+    pending_contacts: Vec<(u32, Vec<u8>)>,
+    pending_chunks: Vec<(u32, Vec<u8>)>,
+}
+
+impl Fold {
+    /// Takes the next record; a meta record makes the records before it count.
+    pub fn record(&mut self, key: &[u8], value: &[u8]) -> Result<(), String> {
+        match Key::parse(key) {
+            Some(Key::Contact(number)) => self.pending_contacts.push((number, value.to_vec())),
+            Some(Key::Chunk(index)) => self.pending_chunks.push((index, value.to_vec())),
+            Some(Key::Meta) => {
+                let meta: Meta = postcard::from_bytes(value)
+                    .map_err(|e| format!("a checkpoint's meta record is unreadable: {e}"))?;
+                if meta.format != FORMAT {
+                    return Err(format!(
+                        "the changelog has format {}, this `journey` reads format {FORMAT}",
+                        meta.format
+                    ));
+                }
+                self.contacts.extend(self.pending_contacts.drain(..));
+                self.chunks.extend(self.pending_chunks.drain(..));
+                self.meta = Some(meta);
+            }
+            None => return Err(format!("a changelog record has the unknown key {key:?}")),
+        }
+        Ok(())
+    }
+
+    /// The last whole checkpoint, or `None` when the partition has none.
+    pub fn finish(self) -> Result<Option<PartitionState>, String> {
+        let Some(meta) = self.meta else {
+            return Ok(None);
+        };
+        let mut shared = Vec::new();
+        for index in 0..meta.chunks {
+            let chunk = self.chunks.get(&index).ok_or_else(|| {
+                format!("the changelog lacks chunk {index} of a checkpoint's shared state")
+            })?;
+            shared.extend_from_slice(chunk);
+        }
+        Ok(Some(PartitionState {
+            meta,
+            shared,
+            contacts: self.contacts,
+        }))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta(chunks: u32, input_next: i64) -> Vec<u8> {
+        let meta = Meta {
+            chunks,
+            input_next: Some(input_next),
+            ..Meta::new(7)
+        };
+        encode_meta(&meta).unwrap_or_default()
+    }
+
+    #[test]
+    fn only_records_followed_by_a_meta_record_are_restored() {
+        let mut fold = Fold::default();
+        let records: Vec<(Key, Vec<u8>)> = vec![
+            (Key::Contact(0), b"a0".to_vec()),
+            (Key::Chunk(0), b"s0".to_vec()),
+            (Key::Meta, meta(1, 10)),
+            (Key::Contact(1), b"b1".to_vec()),
+            (Key::Contact(0), b"a1".to_vec()),
+            (Key::Chunk(0), b"S".to_vec()),
+            (Key::Chunk(1), b"S".to_vec()),
+            (Key::Meta, meta(2, 20)),
+            // A checkpoint cut short: no meta record follows.
+            (Key::Contact(0), b"torn".to_vec()),
+            (Key::Chunk(0), b"torn".to_vec()),
+        ];
+        for (key, value) in &records {
+            assert_eq!(fold.record(&key.bytes(), value), Ok(()));
+        }
+        let state = fold.finish().ok().flatten();
+        let state = state.as_ref();
+        assert_eq!(state.map(|s| s.meta.input_next), Some(Some(20)));
+        assert_eq!(state.map(|s| s.shared.as_slice()), Some(&b"SS"[..]));
+        let contacts: Vec<(u32, &[u8])> = state
+            .map(|s| s.contacts.iter().map(|(n, b)| (*n, b.as_slice())).collect())
+            .unwrap_or_default();
+        assert_eq!(contacts, vec![(0, &b"a1"[..]), (1, &b"b1"[..])]);
+    }
+
+    #[test]
+    fn a_partition_without_a_whole_checkpoint_restores_nothing() {
+        let mut fold = Fold::default();
+        assert_eq!(fold.record(&Key::Contact(3).bytes(), b"x"), Ok(()));
+        assert!(fold.finish().is_ok_and(|state| state.is_none()));
+        assert_eq!(
+            Key::parse(&Key::Contact(258).bytes()),
+            Some(Key::Contact(258))
+        );
+        assert_eq!(Key::parse(b"zzzzz"), None);
+        let mut fold = Fold::default();
+        assert!(fold.record(b"?", b"").is_err());
+    }
+}

@@ -1,0 +1,224 @@
+//! What every Kafka client of a worker shares: the brokers and the user's librdkafka properties
+//! (a properties file, then `--kafka-config KEY=VALUE`, later ones winning), and the checks made
+//! before a worker joins its group — brokers reachable, topics present with enough partitions —
+//! each failing with one line that says what to fix.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use rdkafka::client::ClientContext;
+use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
+use rdkafka::error::KafkaError;
+use rdkafka::metadata::Metadata;
+
+/// How long the first contact with the brokers may take before the worker gives up.
+const REACH_TIMEOUT: Duration = Duration::from_secs(15);
+
+/// The brokers and the librdkafka properties every client of a worker is made with.
+#[derive(Clone, Debug)]
+pub struct KafkaSettings {
+    /// `host:port[,host:port...]`.
+    pub brokers: String,
+    /// The user's properties, in the order given.
+    pub properties: Vec<(String, String)>,
+}
+
+impl KafkaSettings {
+    /// The properties of `file` (Java properties: `key=value`, `#` comments), then `pairs`
+    /// (`KEY=VALUE` each).
+    pub fn new(brokers: &str, file: Option<&Path>, pairs: &[String]) -> Result<Self, String> {
+        let mut properties = Vec::new();
+        if let Some(file) = file {
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                format!(
+                    "cannot read the Kafka properties file {}: {e}",
+                    file.display()
+                )
+            })?;
+            properties = parse_properties(&text).map_err(|e| format!("{}:{e}", file.display()))?;
+        }
+        for pair in pairs {
+            let Some((key, value)) = pair.split_once('=') else {
+                return Err(format!(
+                    "`--kafka-config {pair}`: write a librdkafka property as `KEY=VALUE`, such as \
+                     `security.protocol=SASL_SSL`"
+                ));
+            };
+            properties.push((key.trim().to_owned(), value.to_owned()));
+        }
+        Ok(KafkaSettings {
+            brokers: brokers.to_owned(),
+            properties,
+        })
+    }
+
+    /// A client configuration: the brokers, `defaults` unless the user set them, then the user's
+    /// properties.
+    pub fn client_config(&self, defaults: &[(&str, &str)]) -> ClientConfig {
+        let mut config = ClientConfig::new();
+        config.set("bootstrap.servers", &self.brokers);
+        for (key, value) in defaults {
+            config.set(*key, *value);
+        }
+        for (key, value) in &self.properties {
+            config.set(key, value);
+        }
+        config
+    }
+
+    /// The user's value of `key`, if set.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.properties
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// `key=value` (or `key: value`) lines; blank lines and `#`/`!` comments skipped.
+fn parse_properties(text: &str) -> Result<Vec<(String, String)>, String> {
+    let mut properties = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with('!') {
+            continue;
+        }
+        let Some((key, value)) = line.split_once(['=', ':']) else {
+            return Err(format!(
+                "{}: `{line}` is not a property (`key=value`)",
+                number + 1
+            ));
+        };
+        properties.push((key.trim().to_owned(), value.trim().to_owned()));
+    }
+    Ok(properties)
+}
+
+/// A client context that sends librdkafka's logs to `tracing` and keeps its last error, so that
+/// a failure can say why (an unreachable broker, refused credentials).
+#[derive(Clone, Default)]
+pub struct Observed {
+    last_error: Arc<Mutex<Option<String>>>,
+}
+
+impl Observed {
+    /// The last error librdkafka reported, if any.
+    pub fn last_error(&self) -> Option<String> {
+        self.last_error.lock().ok().and_then(|last| last.clone())
+    }
+
+    fn note(&self, reason: &str) {
+        if let Ok(mut last) = self.last_error.lock() {
+            *last = Some(reason.to_owned());
+        }
+    }
+}
+
+impl ClientContext for Observed {
+    fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
+        match level {
+            RDKafkaLogLevel::Emerg
+            | RDKafkaLogLevel::Alert
+            | RDKafkaLogLevel::Critical
+            | RDKafkaLogLevel::Error => tracing::warn!(facility, "kafka: {message}"),
+            RDKafkaLogLevel::Warning | RDKafkaLogLevel::Notice => {
+                tracing::debug!(facility, "kafka: {message}")
+            }
+            _ => tracing::trace!(facility, "kafka: {message}"),
+        }
+    }
+
+    fn error(&self, error: KafkaError, reason: &str) {
+        tracing::debug!(%error, "kafka: {reason}");
+        self.note(reason);
+    }
+}
+
+/// A consumer outside any group (restores, checks) needs no rebalance handling.
+impl ConsumerContext for Observed {}
+
+/// The topics a worker reads and writes, as found on the brokers.
+#[derive(Clone, Debug)]
+pub struct Topics {
+    /// The input's partitions: the units of state.
+    pub partitions: i32,
+}
+
+/// Checks that the brokers answer and that `input` and every one of `outputs` exist, the
+/// outputs with at least the input's partitions (partition `p` of the input writes partition
+/// `p` of each).
+pub fn check_topics(
+    settings: &KafkaSettings,
+    input: &str,
+    outputs: &[&str],
+) -> Result<Topics, String> {
+    let observed = Observed::default();
+    let consumer: BaseConsumer<Observed> = settings
+        .client_config(&[("group.id", "journey-check")])
+        .create_with_context(observed.clone())
+        .map_err(|e| format!("the Kafka settings are not valid: {e}"))?;
+    let metadata = consumer.fetch_metadata(None, REACH_TIMEOUT).map_err(|e| {
+        let why = observed.last_error().unwrap_or_else(|| e.to_string());
+        format!(
+            "cannot reach the Kafka brokers `{}` within {} s: {why}",
+            settings.brokers,
+            REACH_TIMEOUT.as_secs()
+        )
+    })?;
+    let partitions = partition_count(&metadata, input, settings)?;
+    for output in outputs {
+        let count = partition_count(&metadata, output, settings)?;
+        if count < partitions {
+            return Err(format!(
+                "the topic `{output}` has {count} partitions and the input `{input}` has \
+                 {partitions}: it needs at least as many (partition p of the input writes \
+                 partition p of `{output}`)"
+            ));
+        }
+    }
+    Ok(Topics { partitions })
+}
+
+fn partition_count(
+    metadata: &Metadata,
+    topic: &str,
+    settings: &KafkaSettings,
+) -> Result<i32, String> {
+    let found = metadata.topics().iter().find(|t| t.name() == topic);
+    match found {
+        Some(found) if found.error().is_none() && !found.partitions().is_empty() => {
+            Ok(found.partitions().len() as i32)
+        }
+        _ => Err(format!(
+            "the topic `{topic}` does not exist on the Kafka brokers `{}`; create it first (the \
+             README's \"Scaling out on Kafka\" lists the topics a worker needs)",
+            settings.brokers
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn properties_files_and_pairs_are_read_in_order() {
+        let parsed = parse_properties(
+            "# comment\n\nsecurity.protocol = SASL_SSL\nsasl.mechanism: SCRAM-SHA-512\n",
+        );
+        assert_eq!(
+            parsed,
+            Ok(vec![
+                ("security.protocol".to_owned(), "SASL_SSL".to_owned()),
+                ("sasl.mechanism".to_owned(), "SCRAM-SHA-512".to_owned()),
+            ])
+        );
+        assert!(parse_properties("just words").is_err_and(|e| e.starts_with("1: ")));
+        let settings = KafkaSettings::new("b:9092", None, &["a=1".to_owned(), "a=2".to_owned()]);
+        assert_eq!(settings.as_ref().ok().and_then(|s| s.get("a")), Some("2"));
+        assert!(KafkaSettings::new("b:9092", None, &["novalue".to_owned()]).is_err());
+    }
+}

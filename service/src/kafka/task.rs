@@ -1,0 +1,177 @@
+//! One input partition's work: its engine (state, timers, clock), how far it has read and
+//! written, and the sink that sends its actions and rejects to the same partition of the output
+//! topics — skipping those a previous owner already wrote after the checkpoint it was restored
+//! from, so that a replay writes nothing twice.
+
+use std::collections::HashSet;
+use std::io::Write as _;
+
+use journey_ir::Program;
+use journey_runtime::output::Action;
+use journey_runtime::{Engine, Reject, Sink};
+
+use super::changelog::Meta;
+use super::produce::{Producing, ID_HEADER, LINE_HEADER};
+
+/// Outputs a previous owner wrote after the checkpoint: a replay does not write them again.
+#[derive(Debug, Default)]
+pub struct Written {
+    /// Action ids.
+    pub actions: HashSet<u128>,
+    /// Reject lines (input offset plus one).
+    pub rejects: HashSet<u64>,
+}
+
+/// One input partition owned by this worker.
+pub struct Task<'p> {
+    /// The partition.
+    pub partition: i32,
+    /// Its engine.
+    pub engine: Engine<'p>,
+    /// The input offset to read next (`None`: the partition's beginning).
+    pub input_next: Option<i64>,
+    /// Input records handled, over every owner.
+    pub lines: u64,
+    /// Where its actions partition ended at the last checkpoint, or after this worker's writes.
+    pub actions_end: i64,
+    /// The same for rejects.
+    pub rejects_end: i64,
+    /// What the previous owner wrote after the checkpoint.
+    pub written: Written,
+    /// Whether the input was at its end when last polled.
+    pub at_end: bool,
+    /// The input offset and clock of the last checkpoint: a task that has not moved since is
+    /// not written again.
+    committed: (Option<i64>, Option<i64>),
+}
+
+impl<'p> Task<'p> {
+    /// A task over `engine`, restored at `meta`, with the previous owner's later outputs.
+    pub fn new(partition: i32, engine: Engine<'p>, meta: &Meta, written: Written) -> Task<'p> {
+        let clock = engine.state().clock;
+        Task {
+            partition,
+            engine,
+            input_next: meta.input_next,
+            lines: meta.lines,
+            actions_end: meta.actions_end,
+            rejects_end: meta.rejects_end,
+            written,
+            at_end: false,
+            committed: (meta.input_next, clock),
+        }
+    }
+
+    /// Whether anything moved since the last checkpoint.
+    pub fn moved(&self) -> bool {
+        self.committed != (self.input_next, self.engine.state().clock)
+    }
+
+    /// Records that a checkpoint took the task as it is now.
+    pub fn checkpointed(&mut self) {
+        self.committed = (self.input_next, self.engine.state().clock);
+    }
+
+    /// Handles the input record at `offset`.
+    pub fn handle(&mut self, offset: i64, value: &[u8], out: &Producing) -> Result<(), String> {
+        self.lines += 1;
+        self.input_next = Some(offset + 1);
+        self.at_end = false;
+        let mut sink = PartitionSink::new(out, self.partition, &mut self.written);
+        let line = journey_runtime::input::strip_terminator(value);
+        self.engine
+            .handle_line(u64::try_from(offset + 1).unwrap_or(0), line, &mut sink);
+        sink.finish()
+    }
+
+    /// Moves the clock to `now` (wall clock), firing the timers due.
+    pub fn advance(&mut self, now: i64, max_future: i64, out: &Producing) -> Result<(), String> {
+        self.engine.set_horizon(Some((now, max_future)));
+        let mut sink = PartitionSink::new(out, self.partition, &mut self.written);
+        self.engine.advance(now, &mut sink);
+        sink.finish()
+    }
+
+    /// Ends the input (`--stop-at-end`): the timers due by the clock fire.
+    pub fn finish(&mut self, out: &Producing) -> Result<(), String> {
+        let mut sink = PartitionSink::new(out, self.partition, &mut self.written);
+        self.engine.finish(None, &mut sink);
+        sink.finish()
+    }
+}
+
+/// The engine's sink for one partition: records to the same partition of the output topics.
+struct PartitionSink<'a> {
+    out: &'a Producing,
+    partition: i32,
+    written: &'a mut Written,
+    line: String,
+    error: Option<String>,
+}
+
+impl<'a> PartitionSink<'a> {
+    fn new(out: &'a Producing, partition: i32, written: &'a mut Written) -> Self {
+        PartitionSink {
+            out,
+            partition,
+            written,
+            line: String::new(),
+            error: None,
+        }
+    }
+
+    fn finish(self) -> Result<(), String> {
+        self.error.map_or(Ok(()), Err)
+    }
+}
+
+impl Sink for PartitionSink<'_> {
+    fn action(&mut self, program: &Program, action: &Action<'_>) {
+        if !self.written.actions.is_empty() && self.written.actions.remove(&action.id) {
+            return;
+        }
+        self.line.clear();
+        action.write_json(program, &mut self.line);
+        let id = format!("{:032x}", action.id);
+        let sent = self.out.send(
+            &self.out.actions,
+            self.partition,
+            action.contact.as_bytes(),
+            self.line.as_bytes(),
+            Some((ID_HEADER, id.as_bytes())),
+        );
+        if let Err(error) = sent {
+            self.error.get_or_insert(error);
+        }
+    }
+
+    fn reject(&mut self, reject: &Reject) {
+        if !self.written.rejects.is_empty() && self.written.rejects.remove(&reject.line) {
+            return;
+        }
+        let sent = match &self.out.rejects {
+            Some(topic) => {
+                let line = reject.line.to_string();
+                self.out.send(
+                    topic,
+                    self.partition,
+                    b"",
+                    reject.to_json().as_bytes(),
+                    Some((LINE_HEADER, line.as_bytes())),
+                )
+            }
+            None => writeln!(
+                std::io::stderr(),
+                "rejected record {} of partition {} ({}): {}",
+                reject.line - 1,
+                self.partition,
+                reject.reason.code(),
+                reject.reason
+            )
+            .map_err(|e| e.to_string()),
+        };
+        if let Err(error) = sent {
+            self.error.get_or_insert(error);
+        }
+    }
+}

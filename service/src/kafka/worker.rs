@@ -1,0 +1,255 @@
+//! The engine thread of a Kafka worker: one [`Task`] per input partition it owns, fed by the
+//! consumer thread's [`Work`], checkpointed every `--checkpoint-every` in one transaction that
+//! commits the outputs written since the last one, each moved partition's changelog records and
+//! the input offsets reached.
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use journey_ir::eval::Evaluator;
+use journey_ir::Program;
+use journey_runtime::{Engine, Options, RunState};
+use rdkafka::consumer::ConsumerGroupMetadata;
+use rdkafka::producer::Producer;
+use rdkafka::{Offset, TopicPartitionList};
+
+use super::changelog::{encode_meta, Key, Meta, PartitionState, CHUNK_BYTES};
+use super::group::{Batch, Offsets};
+use super::produce::{Producing, Stream, TRANSACTION_TIMEOUT};
+use super::restore::Restorer;
+use super::task::Task;
+
+/// The read-only tables every task is made from.
+pub struct Tables<'p> {
+    /// The program.
+    pub program: &'p Program,
+    /// Its evaluator.
+    pub evaluator: &'p dyn Evaluator,
+    /// The engine's options.
+    pub options: Options,
+    /// The program's fingerprint, kept in every checkpoint.
+    pub fingerprint: u64,
+    /// The input topic.
+    pub input: String,
+}
+
+/// The partitions this worker owns, and the clients that read and write for them.
+pub struct Worker<'p> {
+    /// The owned partitions' tasks.
+    pub tasks: BTreeMap<i32, Task<'p>>,
+    /// The transactional producer.
+    pub producing: Producing,
+    restorer: Restorer,
+    /// The group's generation as last seen, for the transactions' offsets.
+    group: Option<ConsumerGroupMetadata>,
+    /// Transactions committed.
+    pub checkpoints: u64,
+}
+
+impl<'p> Worker<'p> {
+    /// A worker with no partitions yet.
+    pub fn new(producing: Producing, restorer: Restorer) -> Worker<'p> {
+        Worker {
+            tasks: BTreeMap::new(),
+            producing,
+            restorer,
+            group: None,
+            checkpoints: 0,
+        }
+    }
+
+    /// Hands input records to their partitions' tasks.
+    pub fn records(&mut self, batch: &Batch) -> Result<(), String> {
+        for (partition, offset, value) in batch.iter() {
+            // A partition revoked meanwhile, or a record before the checkpoint's offset.
+            let Some(task) = self.tasks.get_mut(&partition) else {
+                continue;
+            };
+            if task.input_next.is_some_and(|next| offset < next) {
+                continue;
+            }
+            task.handle(offset, value, &self.producing)?;
+        }
+        Ok(())
+    }
+
+    /// Restores newly assigned partitions; where each is to be read from.
+    pub fn assign(
+        &mut self,
+        tables: &Tables<'p>,
+        partitions: &[i32],
+        group: Option<ConsumerGroupMetadata>,
+    ) -> Offsets {
+        if group.is_some() {
+            self.group = group;
+        }
+        let mut offsets = Vec::new();
+        for &partition in partitions {
+            let task = self.restore(tables, partition)?;
+            offsets.push((partition, task.input_next));
+            self.tasks.insert(partition, task);
+        }
+        Ok(offsets)
+    }
+
+    /// Checkpoints, then lets revoked partitions go. Lost ones cannot be committed any more:
+    /// the worker ends, and its restart restores them from the changelog.
+    pub fn revoke(
+        &mut self,
+        tables: &Tables<'p>,
+        partitions: &[i32],
+        lost: bool,
+        group: Option<ConsumerGroupMetadata>,
+    ) -> Result<(), String> {
+        if lost {
+            return Err(format!(
+                "this worker lost partitions {partitions:?} of `{}` (the group went on without \
+                 it: it was stalled past `max.poll.interval.ms` or `session.timeout.ms`); \
+                 what it wrote since its last checkpoint is aborted, and a restart restores \
+                 them from the changelog",
+                tables.input
+            ));
+        }
+        if group.is_some() {
+            self.group = group;
+        }
+        self.commit(tables)?;
+        for partition in partitions {
+            self.tasks.remove(partition);
+        }
+        if !partitions.is_empty() {
+            tracing::info!(?partitions, "partitions handed over");
+        }
+        Ok(())
+    }
+
+    /// One partition's task, from its last whole checkpoint in the changelog (or empty), with
+    /// what a previous owner wrote after it.
+    fn restore(&self, tables: &Tables<'p>, partition: i32) -> Result<Task<'p>, String> {
+        let started = Instant::now();
+        let checkpoint = self.restorer.checkpoint(partition)?;
+        let (mut engine, meta) = match checkpoint {
+            None => (
+                Engine::new(tables.program, tables.evaluator, tables.options),
+                Meta::new(tables.fingerprint),
+            ),
+            Some(state) => {
+                if state.meta.fingerprint != tables.fingerprint {
+                    return Err(format!(
+                        "partition {partition}'s checkpoint in the changelog was written by a \
+                         different program; a Kafka worker resumes only the program that wrote \
+                         its group's state (deploy a changed program under a new group, or \
+                         stop every worker and start them with the new one)"
+                    ));
+                }
+                let meta = state.meta.clone();
+                (engine_of(tables, state)?, meta)
+            }
+        };
+        engine.track_changes();
+        let written = self.restorer.written(partition, &meta)?;
+        tracing::info!(
+            partition,
+            contacts = engine.state().contacts.len(),
+            offset = meta.input_next,
+            written_after = written.actions.len() + written.rejects.len(),
+            millis = started.elapsed().as_millis() as u64,
+            "partition restored"
+        );
+        Ok(Task::new(partition, engine, &meta, written))
+    }
+
+    /// Commits one transaction: the outputs sent since the last, every moved partition's
+    /// changelog records (changed contacts, shared state, meta last), and the input offsets.
+    pub fn commit(&mut self, tables: &Tables<'p>) -> Result<(), String> {
+        if !self.tasks.values().any(Task::moved) {
+            return Ok(());
+        }
+        // Every output delivered first: their partitions' ends go into the meta records.
+        self.producing.flush()?;
+        let mut offsets = TopicPartitionList::new();
+        for task in self.tasks.values_mut() {
+            if let Some(next) = task.input_next {
+                offsets
+                    .add_partition_offset(&tables.input, task.partition, Offset::Offset(next))
+                    .map_err(|e| e.to_string())?;
+            }
+            if !task.moved() {
+                continue;
+            }
+            let p = task.partition;
+            let out = &self.producing;
+            task.actions_end = out
+                .end(Stream::Actions, p)
+                .unwrap_or(0)
+                .max(task.actions_end);
+            task.rejects_end = out
+                .end(Stream::Rejects, p)
+                .unwrap_or(0)
+                .max(task.rejects_end);
+            let checkpoint = task.engine.checkpoint()?;
+            for (number, bytes) in &checkpoint.changed {
+                out.send(
+                    &out.changelog,
+                    p,
+                    &Key::Contact(*number).bytes(),
+                    bytes,
+                    None,
+                )?;
+            }
+            let mut chunks = 0;
+            for (index, chunk) in checkpoint.shared.chunks(CHUNK_BYTES).enumerate() {
+                out.send(
+                    &out.changelog,
+                    p,
+                    &Key::Chunk(index as u32).bytes(),
+                    chunk,
+                    None,
+                )?;
+                chunks += 1;
+            }
+            let meta = Meta {
+                input_next: task.input_next,
+                lines: task.lines,
+                actions_end: task.actions_end,
+                rejects_end: task.rejects_end,
+                chunks,
+                ..Meta::new(tables.fingerprint)
+            };
+            out.send(
+                &out.changelog,
+                p,
+                &Key::Meta.bytes(),
+                &encode_meta(&meta)?,
+                None,
+            )?;
+            task.checkpointed();
+        }
+        let producer = self.producing.producer();
+        if let Some(group) = &self.group {
+            if offsets.count() > 0 {
+                producer
+                    .send_offsets_to_transaction(&offsets, group, TRANSACTION_TIMEOUT)
+                    .map_err(|e| format!("cannot add the input offsets to the transaction: {e}"))?;
+            }
+        }
+        producer
+            .commit_transaction(TRANSACTION_TIMEOUT)
+            .map_err(|e| format!("the Kafka transaction could not be committed: {e}"))?;
+        producer
+            .begin_transaction()
+            .map_err(|e| format!("cannot begin a Kafka transaction: {e}"))?;
+        self.checkpoints += 1;
+        Ok(())
+    }
+}
+
+/// An engine over a checkpoint read back from the changelog.
+fn engine_of<'p>(tables: &Tables<'p>, state: PartitionState) -> Result<Engine<'p>, String> {
+    let mut restoring = RunState::restoring(&state.shared)?;
+    for (number, bytes) in &state.contacts {
+        restoring.contact(*number, bytes)?;
+    }
+    let state = restoring.finish()?;
+    Engine::from_state(tables.program, tables.evaluator, tables.options, state)
+}
