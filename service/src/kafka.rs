@@ -12,6 +12,7 @@
 pub mod changelog;
 pub mod group;
 pub mod produce;
+pub mod rekey;
 pub mod restore;
 pub mod settings;
 pub mod task;
@@ -67,13 +68,6 @@ pub fn serve(
         None => None,
     };
     let group = source.group.clone().unwrap_or_default();
-    if source.rekey {
-        return Err(fail(
-            "`rekey=true` is not available: key the input topic by contact id (`userId`, else \
-             `anonymousId`) as Segment's Kafka destination does"
-                .to_owned(),
-        ));
-    }
     let settings = KafkaSettings::new(
         &source.brokers,
         config.kafka_properties.as_deref(),
@@ -81,9 +75,18 @@ pub fn serve(
     )
     .map_err(fail)?;
     let changelog = changelog_topic(&group);
+    // Re-keyed input reaches the engines through the group's repartition topic.
+    let input = if source.rekey {
+        rekey::repartition_topic(&group)
+    } else {
+        source.topic.clone()
+    };
     let mut outputs = vec![actions.as_str(), changelog.as_str()];
     outputs.extend(rejects.as_deref());
-    let topics = settings::check_topics(&settings, &source.topic, &outputs).map_err(fail)?;
+    let topics = settings::check_topics(&settings, &input, &outputs).map_err(fail)?;
+    if source.rekey {
+        settings::check_topics(&settings, &source.topic, &[]).map_err(fail)?;
+    }
     let transactional_id = settings
         .get("transactional.id")
         .map(str::to_owned)
@@ -108,20 +111,29 @@ pub fn serve(
             dedupe_window: config.dedupe_window,
         },
         fingerprint: crate::program::fingerprint(program),
-        input: source.topic.clone(),
+        input: input.clone(),
     };
     let mut worker = Worker::new(producing, restorer);
     let (work, handed) = sync_channel(64);
     let consumer_stop = Arc::new(AtomicBool::new(false));
-    let consumer = group::spawn(
-        &settings,
-        &source.topic,
-        &group,
-        work,
-        Arc::clone(&consumer_stop),
-    );
+    let rekeyer = match source.rekey {
+        true => Some(
+            rekey::spawn(
+                &settings,
+                &source.topic,
+                &group,
+                &format!("{transactional_id}-rekey"),
+                config.checkpoint_every,
+                work.clone(),
+                Arc::clone(&consumer_stop),
+            )
+            .map_err(fail)?,
+        ),
+        false => None,
+    };
+    let consumer = group::spawn(&settings, &input, &group, work, Arc::clone(&consumer_stop));
     tracing::info!(
-        topic = source.topic,
+        topic = input,
         group,
         partitions = topics.partitions,
         transactional_id,
@@ -202,6 +214,9 @@ pub fn serve(
     consumer_stop.store(true, Ordering::Relaxed);
     if result.is_ok() {
         let _ = consumer.join();
+        if let Some(rekeyer) = rekeyer {
+            let _ = rekeyer.join();
+        }
     }
     result.map_err(fail)?;
     let summary = Summary {

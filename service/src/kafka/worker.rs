@@ -83,11 +83,10 @@ impl<'p> Worker<'p> {
         if group.is_some() {
             self.group = group;
         }
-        let mut offsets = Vec::new();
-        for &partition in partitions {
-            let task = self.restore(tables, partition)?;
-            offsets.push((partition, task.input_next));
-            self.tasks.insert(partition, task);
+        let tasks = self.restore(tables, partitions)?;
+        let offsets = tasks.iter().map(|t| (t.partition, t.input_next)).collect();
+        for task in tasks {
+            self.tasks.insert(task.partition, task);
         }
         Ok(offsets)
     }
@@ -123,40 +122,55 @@ impl<'p> Worker<'p> {
         Ok(())
     }
 
-    /// One partition's task, from its last whole checkpoint in the changelog (or empty), with
-    /// what a previous owner wrote after it.
-    fn restore(&self, tables: &Tables<'p>, partition: i32) -> Result<Task<'p>, String> {
+    /// The partitions' tasks, each from its last whole checkpoint in the changelog (or empty),
+    /// with what a previous owner wrote after it.
+    fn restore(&self, tables: &Tables<'p>, partitions: &[i32]) -> Result<Vec<Task<'p>>, String> {
         let started = Instant::now();
-        let checkpoint = self.restorer.checkpoint(partition)?;
-        let (mut engine, meta) = match checkpoint {
-            None => (
-                Engine::new(tables.program, tables.evaluator, tables.options),
-                Meta::new(tables.fingerprint),
-            ),
-            Some(state) => {
-                if state.meta.fingerprint != tables.fingerprint {
-                    return Err(format!(
-                        "partition {partition}'s checkpoint in the changelog was written by a \
-                         different program; a Kafka worker resumes only the program that wrote \
-                         its group's state (deploy a changed program under a new group, or \
-                         stop every worker and start them with the new one)"
-                    ));
+        let mut restored = Vec::new();
+        for (partition, checkpoint) in self.restorer.checkpoints(partitions)? {
+            let (mut engine, meta) = match checkpoint {
+                None => (
+                    Engine::new(tables.program, tables.evaluator, tables.options),
+                    Meta::new(tables.fingerprint),
+                ),
+                Some(state) => {
+                    if state.meta.fingerprint != tables.fingerprint {
+                        return Err(format!(
+                            "partition {partition}'s checkpoint in the changelog was written by \
+                             a different program; a Kafka worker resumes only the program that \
+                             wrote its group's state (deploy a changed program under a new \
+                             group, with its own changelog)"
+                        ));
+                    }
+                    let meta = state.meta.clone();
+                    (engine_of(tables, state)?, meta)
                 }
-                let meta = state.meta.clone();
-                (engine_of(tables, state)?, meta)
-            }
-        };
-        engine.track_changes();
-        let written = self.restorer.written(partition, &meta)?;
+            };
+            engine.track_changes();
+            restored.push((partition, engine, meta));
+        }
+        let metas: Vec<(i32, &Meta)> = restored.iter().map(|(p, _, meta)| (*p, meta)).collect();
+        let mut written = self.restorer.written(&metas)?;
+        let tasks: Vec<Task<'p>> = restored
+            .into_iter()
+            .map(|(partition, engine, meta)| {
+                let written = written.remove(&partition).unwrap_or_default();
+                tracing::info!(
+                    partition,
+                    contacts = engine.state().contacts.len(),
+                    offset = meta.input_next,
+                    written_after = written.actions.len() + written.rejects.len(),
+                    "partition restored"
+                );
+                Task::new(partition, engine, &meta, written)
+            })
+            .collect();
         tracing::info!(
-            partition,
-            contacts = engine.state().contacts.len(),
-            offset = meta.input_next,
-            written_after = written.actions.len() + written.rejects.len(),
+            partitions = tasks.len(),
             millis = started.elapsed().as_millis() as u64,
-            "partition restored"
+            "restored"
         );
-        Ok(Task::new(partition, engine, &meta, written))
+        Ok(tasks)
     }
 
     /// Commits one transaction: the outputs sent since the last, every moved partition's
