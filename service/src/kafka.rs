@@ -67,6 +67,20 @@ pub fn serve(
         })?),
         None => None,
     };
+    if config.metrics.is_some() {
+        return Err(fail(
+            "`--metrics` is not served by a Kafka worker; watch the group's lag with Kafka's \
+             own tools"
+                .to_owned(),
+        ));
+    }
+    if config.stop_at_end && source.rekey {
+        return Err(fail(
+            "`--stop-at-end` cannot tell when a re-keyed input (`rekey=true`) is at its end: \
+             stop the workers with SIGTERM once the group's lag is zero"
+                .to_owned(),
+        ));
+    }
     let group = source.group.clone().unwrap_or_default();
     let settings = KafkaSettings::new(
         &source.brokers,

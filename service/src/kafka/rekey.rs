@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::RDKafkaLogLevel;
-use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext, Rebalance};
+use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext, Rebalance};
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
@@ -81,6 +81,12 @@ impl RekeySide {
         self.producer
             .commit_transaction(TRANSACTION_TIMEOUT)
             .map_err(|e| format!("re-keying: the transaction could not be committed: {e}"))?;
+        // The offsets also go to the group outside the transaction: redundant where the
+        // broker commits transactional offsets, and where it does not (librdkafka's mock
+        // cluster) a restart still goes on from here rather than from the beginning.
+        if let Err(error) = consumer.commit(&offsets, CommitMode::Sync) {
+            tracing::debug!(%error, "re-keying: plain offset commit");
+        }
         self.producer
             .begin_transaction()
             .map_err(|e| format!("re-keying: cannot begin a transaction: {e}"))

@@ -3,7 +3,7 @@
 //! the checkpoint does not write it again). Both read with `read_committed`, as the readers of
 //! the outputs do, so the two agree on what counts as written.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 
 use rdkafka::consumer::{BaseConsumer, Consumer};
@@ -69,7 +69,11 @@ impl Restorer {
             .map(|&p| (p, (Fold::default(), None)))
             .collect();
         let from: Vec<(i32, Offset)> = partitions.iter().map(|&p| (p, Offset::Beginning)).collect();
-        self.read(&self.changelog, &from, |message| {
+        let from: Vec<(&str, i32, Offset)> = from
+            .into_iter()
+            .map(|(p, offset)| (self.changelog.as_str(), p, offset))
+            .collect();
+        self.read(&from, |message| {
             if let Some((fold, failure @ None)) = folds.get_mut(&message.partition()) {
                 if let Err(error) = fold.record(
                     message.key().unwrap_or_default(),
@@ -94,57 +98,64 @@ impl Restorer {
             .collect()
     }
 
-    /// What was written to each partition's outputs after its checkpoint `meta`.
+    /// What was written to each partition's outputs after its checkpoint `meta`: the actions
+    /// and rejects partitions read together.
     pub fn written(&self, metas: &[(i32, &Meta)]) -> Result<BTreeMap<i32, Written>, String> {
         let mut written: BTreeMap<i32, Written> = metas
             .iter()
             .map(|(p, _)| (*p, Written::default()))
             .collect();
-        let from: Vec<(i32, Offset)> = metas
+        let mut from: Vec<(&str, i32, Offset)> = metas
             .iter()
-            .map(|(p, meta)| (*p, Offset::Offset(meta.actions_end)))
+            .map(|(p, meta)| (self.actions.as_str(), *p, Offset::Offset(meta.actions_end)))
             .collect();
-        self.read(&self.actions, &from, |message| {
-            let id = header(message, ID_HEADER).and_then(|id| u128::from_str_radix(id, 16).ok());
-            if let (Some(id), Some(written)) = (id, written.get_mut(&message.partition())) {
-                written.actions.insert(id);
+        if let Some(rejects) = &self.rejects {
+            from.extend(
+                metas
+                    .iter()
+                    .map(|(p, meta)| (rejects.as_str(), *p, Offset::Offset(meta.rejects_end))),
+            );
+        }
+        self.read(&from, |message| {
+            let Some(written) = written.get_mut(&message.partition()) else {
+                return;
+            };
+            if message.topic() == self.actions {
+                let id =
+                    header(message, ID_HEADER).and_then(|id| u128::from_str_radix(id, 16).ok());
+                written.actions.extend(id);
+            } else {
+                let line = header(message, LINE_HEADER).and_then(|l| l.parse::<u64>().ok());
+                written.rejects.extend(line);
             }
         })?;
-        if let Some(rejects) = &self.rejects {
-            let from: Vec<(i32, Offset)> = metas
-                .iter()
-                .map(|(p, meta)| (*p, Offset::Offset(meta.rejects_end)))
-                .collect();
-            self.read(rejects, &from, |message| {
-                let line = header(message, LINE_HEADER).and_then(|l| l.parse().ok());
-                if let (Some(line), Some(written)) = (line, written.get_mut(&message.partition())) {
-                    written.rejects.insert(line);
-                }
-            })?;
-        }
         Ok(written)
     }
 
-    /// Reads `partitions` of `topic`, each from its offset to its end.
+    /// Reads each `(topic, partition)` from its offset to its end. librdkafka reports an end
+    /// by partition number only, so a partition read in two topics is done at its second end.
     fn read(
         &self,
-        topic: &str,
-        partitions: &[(i32, Offset)],
+        partitions: &[(&str, i32, Offset)],
         mut each: impl FnMut(&BorrowedMessage<'_>),
     ) -> Result<(), String> {
         let mut assignment = TopicPartitionList::new();
-        for &(partition, from) in partitions {
+        let mut ends: BTreeMap<i32, usize> = BTreeMap::new();
+        for &(topic, partition, from) in partitions {
             assignment
                 .add_partition_offset(topic, partition, from)
-                .map_err(|e| self.failed(topic, partition, &e))?;
+                .map_err(|e| failed(topic, partition, &e))?;
+            *ends.entry(partition).or_insert(0) += 1;
         }
+        let Some(&(topic, first, _)) = partitions.first() else {
+            return Ok(());
+        };
         self.consumer
             .assign(&assignment)
-            .map_err(|e| self.failed(topic, partitions.first().map_or(0, |p| p.0), &e))?;
-        let mut open: BTreeSet<i32> = partitions.iter().map(|p| p.0).collect();
+            .map_err(|e| failed(topic, first, &e))?;
         let mut progress = Instant::now();
         let result = loop {
-            if open.is_empty() {
+            if ends.is_empty() {
                 break Ok(());
             }
             match self.consumer.poll(Duration::from_millis(100)) {
@@ -153,13 +164,19 @@ impl Restorer {
                     progress = Instant::now();
                 }
                 Some(Err(KafkaError::PartitionEOF(partition))) => {
-                    open.remove(&partition);
+                    if let Some(left) = ends.get_mut(&partition) {
+                        *left -= 1;
+                        if *left == 0 {
+                            ends.remove(&partition);
+                        }
+                    }
                     progress = Instant::now();
                 }
                 Some(Err(error)) => {
                     tracing::debug!(topic, %error, "restore read");
                 }
                 None if progress.elapsed() > STALL => {
+                    let open: Vec<i32> = ends.keys().copied().collect();
                     break Err(format!(
                         "reading `{topic}` partitions {open:?} stalled for {} s{}",
                         STALL.as_secs(),
@@ -167,7 +184,7 @@ impl Restorer {
                             .last_error()
                             .map(|e| format!(": {e}"))
                             .unwrap_or_default()
-                    ))
+                    ));
                 }
                 None => {}
             }
@@ -175,12 +192,11 @@ impl Restorer {
         let _ = self.consumer.unassign();
         result
     }
-
-    fn failed(&self, topic: &str, partition: i32, error: &KafkaError) -> String {
-        format!("cannot read `{topic}` partition {partition}: {error}")
-    }
 }
 
+fn failed(topic: &str, partition: i32, error: &KafkaError) -> String {
+    format!("cannot read `{topic}` partition {partition}: {error}")
+}
 /// A header's value as text.
 fn header<'m>(message: &'m BorrowedMessage<'_>, name: &str) -> Option<&'m str> {
     let headers = message.headers()?;
