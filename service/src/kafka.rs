@@ -166,6 +166,7 @@ pub fn serve(
             Ok(Work::End(partition)) => {
                 if let Some(task) = worker.tasks.get_mut(&partition) {
                     task.at_end = true;
+                    tracing::debug!(partition, next = task.input_next, "partition at its end");
                 }
                 if config.stop_at_end
                     && !worker.tasks.is_empty()
@@ -194,6 +195,7 @@ pub fn serve(
                 group,
                 reply,
             }) => {
+                tracing::info!(?partitions, lost, "revoking");
                 let answer = worker.revoke(&tables, &partitions, lost, group);
                 let _ = reply.send(answer.clone());
                 answer

@@ -13,6 +13,9 @@ use journey_runtime::{Engine, Reject, Sink};
 use super::changelog::Meta;
 use super::produce::{Producing, ID_HEADER, LINE_HEADER};
 
+/// Below this many changelog bytes, a partition's state is not written whole again.
+const SNAPSHOT_FLOOR: u64 = 256 * 1024;
+
 /// Outputs a previous owner wrote after the checkpoint: a replay does not write them again.
 #[derive(Debug, Default)]
 pub struct Written {
@@ -40,6 +43,10 @@ pub struct Task<'p> {
     pub written: Written,
     /// Whether the input was at its end when last polled.
     pub at_end: bool,
+    /// Changelog bytes written since the last checkpoint that wrote every contact.
+    pub since_snapshot: u64,
+    /// The bytes that checkpoint wrote (0: none yet).
+    pub snapshot_bytes: u64,
     /// The input offset and clock of the last checkpoint: a task that has not moved since is
     /// not written again.
     committed: (Option<i64>, Option<i64>),
@@ -58,6 +65,10 @@ impl<'p> Task<'p> {
             rejects_end: meta.rejects_end,
             written,
             at_end: false,
+            // A restored partition's changelog tail is unknown: the first checkpoint that
+            // finds it grown writes every contact.
+            since_snapshot: 0,
+            snapshot_bytes: 0,
             committed: (meta.input_next, clock),
         }
     }
@@ -65,6 +76,14 @@ impl<'p> Task<'p> {
     /// Whether anything moved since the last checkpoint.
     pub fn moved(&self) -> bool {
         self.committed != (self.input_next, self.engine.state().clock)
+    }
+
+    /// Whether the next checkpoint should write every contact: once the changelog has grown by
+    /// as much as a whole state since the last such checkpoint, so that restoring a partition
+    /// reads at most about twice its state, whatever the broker's compaction or retention
+    /// left of what came before.
+    pub fn snapshot_due(&self) -> bool {
+        self.since_snapshot > self.snapshot_bytes.max(SNAPSHOT_FLOOR)
     }
 
     /// Records that a checkpoint took the task as it is now.

@@ -143,7 +143,14 @@ impl<'p> Worker<'p> {
                         ));
                     }
                     let meta = state.meta.clone();
-                    (engine_of(tables, state)?, meta)
+                    let engine = engine_of(tables, state).map_err(|e| {
+                        format!(
+                            "partition {partition}'s changelog does not hold a whole state ({e}): \
+                             the changelog topic must be compacted (`cleanup.policy=compact`), \
+                             never cut by retention"
+                        )
+                    })?;
+                    (engine, meta)
                 }
             };
             engine.track_changes();
@@ -201,26 +208,28 @@ impl<'p> Worker<'p> {
                 .end(Stream::Rejects, p)
                 .unwrap_or(0)
                 .max(task.rejects_end);
+            let snapshot = task.snapshot_due();
+            if snapshot {
+                task.engine.mark_all_changed();
+            }
             let checkpoint = task.engine.checkpoint()?;
+            let mut bytes_written = checkpoint.shared.len() as u64;
             for (number, bytes) in &checkpoint.changed {
-                out.send(
-                    &out.changelog,
-                    p,
-                    &Key::Contact(*number).bytes(),
-                    bytes,
-                    None,
-                )?;
+                let key = Key::Contact(*number).bytes();
+                out.send(&out.changelog, p, &key, bytes, None)?;
+                bytes_written += bytes.len() as u64;
             }
             let mut chunks = 0;
             for (index, chunk) in checkpoint.shared.chunks(CHUNK_BYTES).enumerate() {
-                out.send(
-                    &out.changelog,
-                    p,
-                    &Key::Chunk(index as u32).bytes(),
-                    chunk,
-                    None,
-                )?;
+                let key = Key::Chunk(index as u32).bytes();
+                out.send(&out.changelog, p, &key, chunk, None)?;
                 chunks += 1;
+            }
+            if snapshot {
+                task.snapshot_bytes = bytes_written;
+                task.since_snapshot = 0;
+            } else {
+                task.since_snapshot += bytes_written;
             }
             let meta = Meta {
                 input_next: task.input_next,
