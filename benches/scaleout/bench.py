@@ -42,6 +42,11 @@ def stamp(line: str) -> float:
     return datetime.fromisoformat(text + "+00:00").timestamp()
 
 
+def restore_millis(path: Path) -> list[int]:
+    """The restore times a worker logged, in milliseconds."""
+    return [int(m) for m in re.findall(r"restored partitions=\d+ millis=(\d+)", path.read_text())]
+
+
 def first(path: Path, pattern: str) -> float | None:
     for line in path.read_text().splitlines():
         if re.search(pattern, line):
@@ -155,7 +160,8 @@ def main() -> None:
         print(f"rebalance: moved partitions stood still {stall:.2f} s (revocation "
               f"{first(logs[0], 'partitions handed over') - revoked:.2f} s, restore "
               f"{restored - first(logs[1], 'kafka worker started'):.2f} s after start); lag "
-              f"{5000 * stall:,.0f} events at 5,000/s, {50000 * stall:,.0f} at 50,000/s")
+              f"{5000 * stall:,.0f} events at 5,000/s, {50000 * stall:,.0f} at 50,000/s; "
+              f"the joining worker's restore took {restore_millis(logs[1])} ms")
 
         # Failover: the joining worker is killed; the busy one takes its partitions back.
         time.sleep(2)
@@ -166,7 +172,8 @@ def main() -> None:
             time.sleep(0.1)
         back = last(logs[0], "partitions assigned")
         print(f"failover: partitions producing again {back - killed_at:.2f} s after SIGKILL "
-              f"(session.timeout.ms 6,000)")
+              f"(session.timeout.ms 6,000); the survivor's restores took "
+              f"{restore_millis(logs[0])} ms")
         busy.terminate()
         busy.wait(timeout=120)
         mock.close()

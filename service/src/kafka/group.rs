@@ -301,7 +301,8 @@ fn poll(consumer: &BaseConsumer<GroupSide>, work: &SyncSender<Work>, stop: &Atom
     }
 }
 
-/// Errors a consumer cannot recover from by retrying.
+/// Errors a consumer cannot recover from by retrying (a missing topic is checked at start;
+/// one that goes away later, or a leader change, is retried by librdkafka).
 fn is_fatal(code: rdkafka::types::RDKafkaErrorCode) -> bool {
     use rdkafka::types::RDKafkaErrorCode as Code;
     matches!(
@@ -311,7 +312,5 @@ fn is_fatal(code: rdkafka::types::RDKafkaErrorCode) -> bool {
             | Code::SaslAuthenticationFailed
             | Code::TopicAuthorizationFailed
             | Code::GroupAuthorizationFailed
-            | Code::UnknownTopicOrPartition
-            | Code::UnknownTopic
     )
 }

@@ -58,6 +58,9 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
         .set("partitioner", "murmur2_random")
         .set("enable.idempotence", "true")
         .set("linger.ms", "5")
+        // The mock cluster keeps only the last 5 MB of each partition: compressed batches let
+        // a few hundred thousand events fit.
+        .set("compression.type", "lz4")
         // A typo in the topic must fail, not create a topic with the broker's default layout.
         .set("allow.auto.create.topics", "false")
         .create_with_context(Deliveries::default())
