@@ -95,6 +95,11 @@ pub struct Restoring {
 }
 
 impl Restoring {
+    /// How many contacts the checkpoint holds (numbers `0..expected`).
+    pub fn expected(&self) -> u32 {
+        self.expected
+    }
+
     /// Adds the next contact (numbers in order from 0).
     pub fn contact(&mut self, number: u32, bytes: &[u8]) -> Result<(), String> {
         self.state.contacts.push_stored(number, bytes)

@@ -6,7 +6,10 @@
 //! index, under the brokers' record size limit) and, last, the [`Meta`] record (`m`), which
 //! says how far the input and outputs had got. Reading a partition in order, records count only
 //! once a meta record follows them: the tail of a checkpoint cut short (a worker killed in the
-//! middle, a transaction aborted on a broker that still shows it) is never restored half.
+//! middle, a transaction aborted on a broker that still shows it) is never restored half. Its
+//! records would count once the next owner's meta record follows them, so that owner writes
+//! every contact in its first checkpoint ([`PartitionState::torn`]), and a contact numbered past
+//! the state's count is passed over.
 
 use std::collections::BTreeMap;
 
@@ -105,8 +108,12 @@ pub struct PartitionState {
     pub meta: Meta,
     /// The shared state, its chunks joined.
     pub shared: Vec<u8>,
-    /// Every contact's bytes, by number.
+    /// Every contact's bytes, by number (numbers past the shared state's count are a dead
+    /// writer's and are passed over).
     pub contacts: BTreeMap<u32, Vec<u8>>,
+    /// Whether records follow the last meta record: a checkpoint cut short, whose records a
+    /// later checkpoint must write over (on a broker that shows them).
+    pub torn: bool,
 }
 
 /// Rebuilds a partition's last whole checkpoint from its changelog records, read in order.
@@ -159,6 +166,7 @@ impl Fold {
             meta,
             shared,
             contacts: self.contacts,
+            torn: !self.pending_contacts.is_empty() || !self.pending_chunks.is_empty(),
         }))
     }
 }
@@ -203,6 +211,7 @@ mod tests {
             .map(|s| s.contacts.iter().map(|(n, b)| (*n, b.as_slice())).collect())
             .unwrap_or_default();
         assert_eq!(contacts, vec![(0, &b"a1"[..]), (1, &b"b1"[..])]);
+        assert_eq!(state.map(|s| s.torn), Some(true));
     }
 
     #[test]

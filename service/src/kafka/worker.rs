@@ -143,13 +143,19 @@ impl<'p> Worker<'p> {
                         ));
                     }
                     let meta = state.meta.clone();
-                    let engine = engine_of(tables, state).map_err(|e| {
+                    let torn = state.torn;
+                    let mut engine = engine_of(tables, state).map_err(|e| {
                         format!(
                             "partition {partition}'s changelog does not hold a whole state ({e}): \
                              the changelog topic must be compacted (`cleanup.policy=compact`), \
                              never cut by retention"
                         )
                     })?;
+                    if torn {
+                        engine.track_changes();
+                        engine.mark_all_changed();
+                        tracing::info!(partition, "a checkpoint cut short is written over");
+                    }
                     (engine, meta)
                 }
             };
@@ -270,7 +276,8 @@ impl<'p> Worker<'p> {
 /// An engine over a checkpoint read back from the changelog.
 fn engine_of<'p>(tables: &Tables<'p>, state: PartitionState) -> Result<Engine<'p>, String> {
     let mut restoring = RunState::restoring(&state.shared)?;
-    for (number, bytes) in &state.contacts {
+    let expected = restoring.expected();
+    for (number, bytes) in state.contacts.range(..expected) {
         restoring.contact(*number, bytes)?;
     }
     let state = restoring.finish()?;
