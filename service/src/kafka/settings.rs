@@ -5,7 +5,7 @@
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rdkafka::client::ClientContext;
 use rdkafka::config::{ClientConfig, RDKafkaLogLevel};
@@ -97,33 +97,59 @@ fn parse_properties(text: &str) -> Result<Vec<(String, String)>, String> {
     Ok(properties)
 }
 
-/// A client context that sends librdkafka's logs to `tracing` and keeps its last error, so that
-/// a failure can say why (an unreachable broker, refused credentials).
+/// A client context that sends librdkafka's logs to `tracing` and keeps its last failure, so
+/// that a failure can say why (an unreachable broker, refused credentials).
 #[derive(Clone, Default)]
 pub struct Observed {
+    /// librdkafka's last error report.
     last_error: Arc<Mutex<Option<String>>>,
+    /// librdkafka's last failure log line (a refused connection, a failed authentication),
+    /// more telling than the error report that follows it.
+    last_failure: Arc<Mutex<Option<String>>>,
+    /// Logs only at debug level: the start-up checks say what failed in their own error line.
+    quiet: bool,
 }
 
 impl Observed {
-    /// The last error librdkafka reported, if any.
-    pub fn last_error(&self) -> Option<String> {
-        self.last_error.lock().ok().and_then(|last| last.clone())
+    /// A context whose librdkafka logs go to the debug level only.
+    pub fn quiet() -> Observed {
+        Observed {
+            quiet: true,
+            ..Observed::default()
+        }
     }
 
-    fn note(&self, reason: &str) {
-        if let Ok(mut last) = self.last_error.lock() {
-            *last = Some(reason.to_owned());
+    /// Why librdkafka last failed, if it said.
+    pub fn last_error(&self) -> Option<String> {
+        let failure = self.last_failure.lock().ok().and_then(|last| last.clone());
+        failure.or_else(|| self.last_error.lock().ok().and_then(|last| last.clone()))
+    }
+
+    fn keep(slot: &Mutex<Option<String>>, text: &str) {
+        if let Ok(mut last) = slot.lock() {
+            *last = Some(text.to_owned());
         }
     }
 }
 
 impl ClientContext for Observed {
     fn log(&self, level: RDKafkaLogLevel, facility: &str, message: &str) {
-        match level {
+        let failure = matches!(
+            level,
             RDKafkaLogLevel::Emerg
-            | RDKafkaLogLevel::Alert
-            | RDKafkaLogLevel::Critical
-            | RDKafkaLogLevel::Error => tracing::warn!(facility, "kafka: {message}"),
+                | RDKafkaLogLevel::Alert
+                | RDKafkaLogLevel::Critical
+                | RDKafkaLogLevel::Error
+        );
+        if failure {
+            // "[thrd:...]: broker/bootstrap: Connect to ... failed: ..." without the prefixes.
+            let text = message.rsplit("]: ").next().unwrap_or(message);
+            let text = text.split_once(": ").map_or(text, |(_, rest)| rest);
+            Observed::keep(&self.last_failure, text);
+        }
+        match level {
+            _ if self.quiet => tracing::debug!(facility, "kafka: {message}"),
+            _ if failure => tracing::warn!(facility, "kafka: {message}"),
             RDKafkaLogLevel::Warning | RDKafkaLogLevel::Notice => {
                 tracing::debug!(facility, "kafka: {message}")
             }
@@ -133,7 +159,7 @@ impl ClientContext for Observed {
 
     fn error(&self, error: KafkaError, reason: &str) {
         tracing::debug!(%error, "kafka: {reason}");
-        self.note(reason);
+        Observed::keep(&self.last_error, reason);
     }
 }
 
@@ -155,19 +181,30 @@ pub fn check_topics(
     input: &str,
     outputs: &[&str],
 ) -> Result<Topics, String> {
-    let observed = Observed::default();
+    let observed = Observed::quiet();
     let consumer: BaseConsumer<Observed> = settings
         .client_config(&[("group.id", "journey-check")])
         .create_with_context(observed.clone())
         .map_err(|e| format!("the Kafka settings are not valid: {e}"))?;
-    let metadata = consumer.fetch_metadata(None, REACH_TIMEOUT).map_err(|e| {
-        let why = observed.last_error().unwrap_or_else(|| e.to_string());
-        format!(
-            "cannot reach the Kafka brokers `{}` within {} s: {why}",
-            settings.brokers,
-            REACH_TIMEOUT.as_secs()
-        )
-    })?;
+    // librdkafka hands its logs and errors over only when the client is polled: ask in short
+    // rounds and poll in between, so that a failure can say why.
+    let started = Instant::now();
+    let metadata = loop {
+        match consumer.fetch_metadata(None, Duration::from_secs(1)) {
+            Ok(metadata) => break metadata,
+            Err(error) => {
+                let _ = consumer.poll(Duration::ZERO);
+                if started.elapsed() >= REACH_TIMEOUT {
+                    let why = observed.last_error().unwrap_or_else(|| error.to_string());
+                    return Err(format!(
+                        "cannot reach the Kafka brokers `{}` within {} s: {why}",
+                        settings.brokers,
+                        REACH_TIMEOUT.as_secs()
+                    ));
+                }
+            }
+        }
+    };
     let partitions = partition_count(&metadata, input, settings)?;
     for output in outputs {
         let count = partition_count(&metadata, output, settings)?;

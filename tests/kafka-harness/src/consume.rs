@@ -72,6 +72,7 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
     let mut pending: BTreeSet<i32> = partitions.iter().copied().collect();
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     let mut records = 0usize;
+    let mut last_error: Option<String> = None;
     while !pending.is_empty() {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
@@ -93,8 +94,15 @@ pub fn run(args: &[String]) -> Result<(), Failure> {
             Some(Err(KafkaError::PartitionEOF(partition))) => {
                 pending.remove(&partition);
             }
-            // Brokers going away and coming back are expected while faults are injected.
-            Some(Err(error)) => eprintln!("consume: {error}"),
+            // Brokers going away and coming back are expected while faults are injected:
+            // said once per kind, not once per poll.
+            Some(Err(error)) => {
+                let text = error.to_string();
+                if last_error.as_ref() != Some(&text) {
+                    eprintln!("consume: {text}");
+                    last_error = Some(text);
+                }
+            }
         }
     }
     out.flush().map_err(Failure::failed)

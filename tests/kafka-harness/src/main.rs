@@ -5,6 +5,7 @@ mod args;
 mod consume;
 mod mock;
 mod murmur2;
+mod names;
 mod produce;
 
 use std::process::ExitCode;
