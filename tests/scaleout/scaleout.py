@@ -57,6 +57,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 PARTITIONS = 12
 SCENARIOS = ("rebalance-and-crash", "broker-faults", "wrong-settings")
+# Workers checkpoint at different rates (by worker number): a worker with seconds between its
+# checkpoints has written outputs they do not cover yet when it is killed, which its partitions'
+# next owner must find and not write again.
+CHECKPOINT_EVERY = ["200ms", "1s", "3s"]
+SLOW_CHECKPOINTS = 2  # the first worker numbered so
 # The worker's consumer settings: a killed worker's partitions move after 6 s, not 45.
 KAFKA_CONFIG = ("session.timeout.ms=6000", "heartbeat.interval.ms=500")
 # How long the committed count must hold still, with idle workers, to call a run finished.
@@ -202,9 +207,11 @@ class Worker:
         self.number = number
         self.log_path = log
         self.started = time.monotonic()
+        # Debug lines of the service say when a checkpoint begins, so kills can aim inside one.
+        env = dict(os.environ, RUST_LOG="info,journey_service=debug")
         with log.open("wb") as err:
             self.process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
-                                            stdout=err, stderr=err)
+                                            stdout=err, stderr=err, env=env)
 
     @property
     def name(self) -> str:
@@ -242,24 +249,34 @@ class Cluster:
         say(f"mock cluster of {brokers} brokers at {self.mock.bootstrap}, topics "
             f"{', '.join(self.topics)} with {PARTITIONS} partitions each")
 
-    def serve_command(self) -> list:
+    def serve_command(self, number: int = 0) -> list:
         bootstrap = self.mock.bootstrap
         command = [self.args.journey, "serve", str(ROOT / "examples"),
                    "--source", f"kafka:{bootstrap}/input?group={self.group}",
                    "--sink", f"kafka:{bootstrap}/actions",
                    "--rejects", f"kafka:{bootstrap}/rejects",
-                   "--clock", "event", "--lateness", "0s", "--checkpoint-every", "200ms"]
+                   "--clock", "event", "--lateness", "0s",
+                   "--checkpoint-every", CHECKPOINT_EVERY[number % len(CHECKPOINT_EVERY)]]
         for setting in KAFKA_CONFIG:
             command += ["--kafka-config", setting]
         return command
 
     def start_worker(self, why: str) -> Worker:
         self.started += 1
-        worker = Worker(self.started, self.serve_command(),
+        worker = Worker(self.started, self.serve_command(self.started),
                         self.work / f"worker-{self.started}.log")
         self.workers.append(worker)
         say(f"started {worker.name} ({why}); {len(self.workers)} running")
         return worker
+
+    def written_after(self) -> int:
+        """The outputs restored partitions found written after their checkpoints, over every
+        worker's log."""
+        total = 0
+        for log in self.work.glob("worker-*.log"):
+            total += sum(int(n) for n in re.findall(r"written_after=(\d+)",
+                                                    log.read_text(errors="replace")))
+        return total
 
     def kill(self, worker: Worker) -> None:
         worker.process.send_signal(signal.SIGKILL)
@@ -343,6 +360,8 @@ class Feeder(threading.Thread):
         self.seconds = seconds
         self.produced = 0
         self.error = None
+        # Set after each part is produced: the workers have work to do right then.
+        self.part_done = threading.Event()
 
     def run(self) -> None:
         try:
@@ -370,6 +389,7 @@ class Feeder(threading.Thread):
                 raise Failed(f"kafka-harness produce: status {result.returncode}, "
                              f"{result.stdout.strip()!r}, {result.stderr.strip()!r}")
             self.produced += int(words[1])
+            self.part_done.set()
             part.unlink()
             if index < chunks - 1:
                 time.sleep(max(0.0, started + (index + 1) * self.seconds / chunks
@@ -601,7 +621,15 @@ def rebalance_and_crash(args, work: Path, stream: Stream, rng: random.Random) ->
             while time.monotonic() < until:
                 cluster.supervise(max(1, len(cluster.workers)))
                 time.sleep(0.1)
-            disrupt(cluster, rng, number, progress.where(stream.actions))
+            if number == 1:
+                # Always once: the worker that checkpoints every 3 s, killed while busy.
+                victim = next(w for w in cluster.workers if w.number == SLOW_CHECKPOINTS)
+                say(f"disruption 1 {progress.where(stream.actions)}: kill, between checkpoints")
+                aim(victim, rng, feeder, between=True)
+                cluster.kill(victim)
+                cluster.start_worker("replacing the killed one")
+                continue
+            disrupt(cluster, rng, number, progress.where(stream.actions), feeder)
         progress.stop()
         progress = None
         feeder.finish()
@@ -610,13 +638,43 @@ def rebalance_and_crash(args, work: Path, stream: Stream, rng: random.Random) ->
         lines = wait_until_settled(cluster, stream, deadline, keep)
         check_actions(cluster, stream, lines)
         report_problems(cluster)
+        skipped = cluster.written_after()
+        say(f"restores skipped {skipped} outputs a killed worker had written after its last "
+            f"checkpoint")
+        if skipped == 0:
+            raise Failed("no kill landed after outputs a checkpoint did not cover yet: the "
+                         "restore's skipping of what was already written went untested")
     finally:
         if progress is not None:
             progress.stop()
         cluster.stop()
 
 
-def disrupt(cluster: Cluster, rng: random.Random, number: int, where: str) -> None:
+def aim(worker: Worker, rng: random.Random, feeder: "Feeder", between: bool = False) -> str:
+    """Waits for a moment when `worker` is busy: just after the next part of the input is
+    produced, then either a random instant up to half a second later or the start of the
+    worker's next checkpoint (so the kill lands while outputs, changelog records and the
+    transaction are in flight); says which."""
+    if feeder.is_alive():
+        feeder.part_done.clear()
+        feeder.part_done.wait(timeout=5)
+    if between:
+        time.sleep(rng.uniform(0.2, 0.5))
+        return "while busy"
+    if rng.random() < 0.5:
+        time.sleep(rng.uniform(0.0, 0.5))
+        return "while busy"
+    seen = worker.log_path.read_text(errors="replace").count("checkpoint begins")
+    until = time.monotonic() + 3
+    while time.monotonic() < until:
+        if worker.log_path.read_text(errors="replace").count("checkpoint begins") > seen:
+            return "inside a checkpoint"
+        time.sleep(0.005)
+    return "after waiting 3 s for a checkpoint"
+
+
+def disrupt(cluster: Cluster, rng: random.Random, number: int, where: str,
+            feeder: "Feeder") -> None:
     choices = ["kill", "kill"]
     if len(cluster.workers) < 5:
         choices.append("add")
@@ -630,7 +688,10 @@ def disrupt(cluster: Cluster, rng: random.Random, number: int, where: str) -> No
         cluster.start_worker("replacing the one about to be killed")
         cluster.kill(victim)
     elif choice == "kill":
-        cluster.kill(rng.choice(cluster.workers))
+        victim = rng.choice(cluster.workers)
+        moment = aim(victim, rng, feeder)
+        say(f"aimed at {victim.name}: {moment}")
+        cluster.kill(victim)
         cluster.start_worker("replacing the killed one")
     elif choice == "add":
         cluster.start_worker(f"growing to {len(cluster.workers) + 1}")

@@ -192,6 +192,7 @@ impl<'p> Worker<'p> {
         if !self.tasks.values().any(Task::moved) {
             return Ok(());
         }
+        tracing::debug!("checkpoint begins");
         // Every output delivered first: their partitions' ends go into the meta records.
         self.producing.flush()?;
         let mut offsets = TopicPartitionList::new();
@@ -269,6 +270,7 @@ impl<'p> Worker<'p> {
             .begin_transaction()
             .map_err(|e| format!("cannot begin a Kafka transaction: {e}"))?;
         self.checkpoints += 1;
+        tracing::debug!("checkpoint committed");
         Ok(())
     }
 }
