@@ -258,4 +258,40 @@ mod tests {
         assert_eq!(settings.as_ref().ok().and_then(|s| s.get("a")), Some("2"));
         assert!(KafkaSettings::new("b:9092", None, &["novalue".to_owned()]).is_err());
     }
+
+    #[test]
+    fn tls_and_sasl_scram_and_plain_are_built_in() {
+        for (protocol, mechanism) in [
+            ("SASL_SSL", "SCRAM-SHA-512"),
+            ("SASL_SSL", "SCRAM-SHA-256"),
+            ("SASL_PLAINTEXT", "PLAIN"),
+        ] {
+            let pairs = [
+                format!("security.protocol={protocol}"),
+                format!("sasl.mechanism={mechanism}"),
+                "sasl.username=journeys".to_owned(),
+                "sasl.password=secret".to_owned(),
+            ];
+            let settings = KafkaSettings::new("127.0.0.1:1", None, &pairs).ok();
+            let made: Option<BaseConsumer<Observed>> = settings.and_then(|settings| {
+                settings
+                    .client_config(&[("group.id", "g")])
+                    .create_with_context(Observed::quiet())
+                    .map_err(|e| eprintln!("{protocol} {mechanism}: {e}"))
+                    .ok()
+            });
+            assert!(
+                made.is_some(),
+                "{protocol} with {mechanism} is not available"
+            );
+        }
+        let tls = KafkaSettings::new("127.0.0.1:1", None, &["security.protocol=SSL".to_owned()])
+            .ok()
+            .and_then(|s| {
+                s.client_config(&[("group.id", "g")])
+                    .create_with_context::<_, BaseConsumer<Observed>>(Observed::quiet())
+                    .ok()
+            });
+        assert!(tls.is_some(), "TLS is not available");
+    }
 }

@@ -1,0 +1,295 @@
+//! A Kafka worker in-process against librdkafka's mock cluster: the example streams, each in a
+//! partition of its own (a partition's event clock is its own), write exactly what the engine
+//! writes for each alone, and a second worker restores them and writes nothing more; an input
+//! that is not keyed by contact goes through the re-keying stage to the same actions. `tests/scaleout/` runs real workers, many partitions,
+//! kills and broker faults.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use journey_ir::eval::{Evaluator, Interpreter};
+use journey_ir::Program;
+use journey_runtime::input::Limits;
+use journey_runtime::migrate::OnChange;
+use journey_runtime::output::Action;
+use journey_runtime::{Engine, Options, Reject, Sink};
+use journey_service::spec::KafkaSpec;
+use journey_service::{serve, ClockMode, Config, SinkSpec, SourceSpec};
+use journey_syntax::SourceMap;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::error::KafkaError;
+use rdkafka::message::Message;
+use rdkafka::mocking::MockCluster;
+use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
+use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+
+fn examples() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
+}
+
+fn program() -> Program {
+    let mut sources = SourceMap::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(examples())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "journey"))
+        .collect();
+    files.sort();
+    for file in files {
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        sources.add(name, std::fs::read_to_string(&file).unwrap());
+    }
+    journey_ir::lower(&journey_check::check(&sources)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// Each example stream, with one more line that moves the clock to the stream's `--until`
+/// (an `identify` of a contact of its own), since a worker's clock moves with events only.
+fn streams() -> Vec<(String, Vec<String>)> {
+    let dir = examples().join("streams");
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let Some(stem) = name.strip_suffix(".args") else {
+            continue;
+        };
+        let args = std::fs::read_to_string(&path).unwrap();
+        let until = args.trim().strip_prefix("--until ").unwrap().to_owned();
+        let mut lines: Vec<String> = std::fs::read_to_string(dir.join(format!("{stem}.ndjson")))
+            .unwrap()
+            .lines()
+            .filter(|line| !line.is_empty())
+            .map(str::to_owned)
+            .collect();
+        lines.push(format!(
+            r#"{{"type":"identify","userId":"journey-clock","timestamp":"{until}","traits":{{}}}}"#
+        ));
+        found.push((stem.to_owned(), lines));
+    }
+    found.sort();
+    assert!(found.len() >= 5, "the example streams are missing");
+    found
+}
+
+/// What `journey run` writes for `lines`: the engine over them in order, as JSON lines.
+fn reference(program: &Program, evaluator: &dyn Evaluator, lines: &[String]) -> Vec<String> {
+    struct Collect(Vec<String>);
+    impl Sink for Collect {
+        fn action(&mut self, program: &Program, action: &Action<'_>) {
+            self.0.push(action.to_json(program));
+        }
+        fn reject(&mut self, _: &Reject) {}
+    }
+    let options = Options {
+        lateness: 0,
+        limits: Limits::default(),
+        trace: false,
+        dedupe_window: 86_400,
+    };
+    let mut engine = Engine::new(program, evaluator, options);
+    let mut sink = Collect(Vec::new());
+    for (number, line) in lines.iter().enumerate() {
+        engine.handle_line(number as u64 + 1, line.as_bytes(), &mut sink);
+    }
+    engine.finish(None, &mut sink);
+    sink.0
+}
+
+fn config(brokers: &str, group: &str, rekey: bool, stop_at_end: bool) -> Config {
+    let kafka = |topic: &str| KafkaSpec {
+        brokers: brokers.to_owned(),
+        topic: topic.to_owned(),
+        group: None,
+        rekey: false,
+    };
+    Config {
+        source: SourceSpec::Kafka(KafkaSpec {
+            group: Some(group.to_owned()),
+            rekey,
+            ..kafka(&format!("{group}-in"))
+        }),
+        sink: SinkSpec::Kafka(kafka(&format!("{group}-actions"))),
+        rejects: Some(SinkSpec::Kafka(kafka(&format!("{group}-rejects")))),
+        state: PathBuf::from("unused"),
+        clock: ClockMode::Event,
+        stop_at_end,
+        checkpoint_every: Duration::from_millis(100),
+        lateness: 0,
+        max_future: 300,
+        limits: Limits::default(),
+        dedupe_window: 86_400,
+        write_key: None,
+        max_body_bytes: 1 << 19,
+        webhook_retries: 8,
+        webhook_timeout: Duration::from_secs(10),
+        dead_letter: None,
+        metrics: None,
+        program_sources: Vec::new(),
+        on_change: OnChange::Refuse,
+        kafka_properties: None,
+        kafka_config: vec!["session.timeout.ms=6000".to_owned()],
+    }
+}
+
+/// Produces `lines` to `partition` of `topic`, keyed by contact id unless `unkeyed`.
+fn produce(brokers: &str, topic: &str, partition: i32, lines: &[String], unkeyed: bool) {
+    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .create()
+        .unwrap();
+    for line in lines {
+        let key = journey_service::kafka::rekey::contact_key(line.as_bytes());
+        let mut record = BaseRecord::<str, str>::to(topic)
+            .payload(line)
+            .partition(partition);
+        if let (Some(key), false) = (&key, unkeyed) {
+            record = record.key(key.as_str());
+        }
+        producer.send(record).map_err(|(e, _)| e).unwrap();
+    }
+    producer.flush(Duration::from_secs(30)).unwrap();
+}
+
+/// Every record of `topic`'s partitions `0..partitions`.
+fn read(brokers: &str, topic: &str, partitions: i32) -> Vec<String> {
+    let consumer: BaseConsumer = ClientConfig::new()
+        .set("bootstrap.servers", brokers)
+        .set("group.id", "test-reader")
+        .set("enable.partition.eof", "true")
+        .set("isolation.level", "read_committed")
+        .create()
+        .unwrap();
+    let mut assignment = TopicPartitionList::new();
+    for partition in 0..partitions {
+        assignment
+            .add_partition_offset(topic, partition, Offset::Beginning)
+            .unwrap();
+    }
+    consumer.assign(&assignment).unwrap();
+    let mut lines = Vec::new();
+    let mut ends = 0;
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(30) {
+        match consumer.poll(Duration::from_millis(100)) {
+            Some(Ok(message)) => lines
+                .push(String::from_utf8(message.payload().unwrap_or_default().to_vec()).unwrap()),
+            Some(Err(KafkaError::PartitionEOF(_))) => {
+                ends += 1;
+                if ends == partitions {
+                    return lines;
+                }
+            }
+            _ => {}
+        }
+    }
+    panic!("`{topic}` was not read to its end in 30 s");
+}
+
+fn sorted(mut lines: Vec<String>) -> Vec<String> {
+    lines.sort();
+    lines
+}
+
+#[test]
+fn example_streams_in_partitions_of_their_own_write_what_journey_run_writes() {
+    let cluster = MockCluster::new(3).unwrap();
+    let brokers = cluster.bootstrap_servers();
+    let program = program();
+    let evaluator = Interpreter::new(&program);
+    let streams = streams();
+    let partitions = streams.len() as i32;
+    for topic in ["in", "actions", "rejects", "changelog"] {
+        cluster
+            .create_topic(&format!("examples-{topic}"), partitions, 3)
+            .unwrap();
+    }
+    // A partition's clock moves with its own events: each stream in its own partition runs as
+    // `journey run` runs it alone.
+    let mut expected = Vec::new();
+    let mut lines = 0;
+    for (partition, (stream, stream_lines)) in streams.iter().enumerate() {
+        let actions = reference(&program, &evaluator, stream_lines);
+        assert!(!actions.is_empty(), "{stream} writes no action");
+        expected.extend(actions);
+        lines += stream_lines.len() as u64;
+        produce(
+            &brokers,
+            "examples-in",
+            partition as i32,
+            stream_lines,
+            false,
+        );
+    }
+    let stop = Arc::new(AtomicBool::new(false));
+    let config = config(&brokers, "examples", false, true);
+    let summary = serve(&program, &evaluator, &config, &stop).unwrap();
+    assert_eq!(summary.lines, lines);
+    let actions = read(&brokers, "examples-actions", partitions);
+    assert_eq!(sorted(actions), sorted(expected.clone()));
+    // A second worker of the group restores every partition's checkpoint and writes nothing.
+    let again = serve(&program, &evaluator, &config, &stop).unwrap();
+    assert_eq!(again.lines, lines);
+    assert_eq!(
+        read(&brokers, "examples-actions", partitions).len(),
+        expected.len()
+    );
+}
+
+#[test]
+fn an_input_not_keyed_by_contact_is_rekeyed_first() {
+    let cluster = MockCluster::new(1).unwrap();
+    let brokers = cluster.bootstrap_servers();
+    let program = program();
+    let evaluator = Interpreter::new(&program);
+    let (_, lines) = streams()
+        .into_iter()
+        .max_by_key(|(_, lines)| lines.len())
+        .unwrap();
+    let expected = reference(&program, &evaluator, &lines);
+    for topic in ["in", "repartition", "actions", "rejects", "changelog"] {
+        cluster.create_topic(&format!("raw-{topic}"), 1, 1).unwrap();
+    }
+    produce(&brokers, "raw-in", 0, &lines, true);
+    let stop = Arc::new(AtomicBool::new(false));
+    let config = config(&brokers, "raw", true, false);
+    std::thread::scope(|scope| {
+        let worker = scope.spawn(|| serve(&program, &evaluator, &config, &stop));
+        let started = Instant::now();
+        while read(&brokers, "raw-actions", 1).len() < expected.len()
+            && started.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        stop.store(true, Ordering::Relaxed);
+        worker.join().unwrap().unwrap();
+    });
+    let repartitioned = read(&brokers, "raw-repartition", 1);
+    assert_eq!(sorted(repartitioned), sorted(lines));
+    assert_eq!(sorted(read(&brokers, "raw-actions", 1)), sorted(expected));
+}
+
+#[test]
+fn a_kafka_sink_needs_a_kafka_source_and_the_same_brokers() {
+    let program = program();
+    let evaluator = Interpreter::new(&program);
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut config = config("127.0.0.1:1", "g", false, true);
+    config.sink = SinkSpec::Stdout;
+    let error = serve(&program, &evaluator, &config, &stop).err().unwrap();
+    assert!(error.to_string().contains("`kafka:` sink"), "{error}");
+    let mut config = self::config("127.0.0.1:1", "g", false, true);
+    config.rejects = Some(SinkSpec::Kafka(KafkaSpec {
+        brokers: "elsewhere:9092".to_owned(),
+        topic: "r".to_owned(),
+        group: None,
+        rekey: false,
+    }));
+    let error = serve(&program, &evaluator, &config, &stop).err().unwrap();
+    assert!(
+        error.to_string().contains("cannot span two clusters"),
+        "{error}"
+    );
+}
