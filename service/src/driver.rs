@@ -102,6 +102,19 @@ pub struct Summary {
     pub stopped_by_signal: bool,
 }
 
+impl Summary {
+    /// The log line of a service that stopped.
+    pub fn log(&self) {
+        tracing::info!(
+            lines = self.lines,
+            contacts = self.contacts,
+            checkpoints = self.checkpoints,
+            signal = self.stopped_by_signal,
+            "stopped"
+        );
+    }
+}
+
 /// How long to wait before looking at a followed file again.
 const IDLE_WAIT: Duration = Duration::from_millis(20);
 
@@ -234,13 +247,7 @@ pub fn serve(
         restored,
         stopped_by_signal,
     };
-    tracing::info!(
-        lines = summary.lines,
-        contacts = summary.contacts,
-        checkpoints = summary.checkpoints,
-        signal = stopped_by_signal,
-        "stopped"
-    );
+    summary.log();
     Ok(summary)
 }
 

@@ -246,13 +246,7 @@ pub fn serve(
         restored: false,
         stopped_by_signal,
     };
-    tracing::info!(
-        lines = summary.lines,
-        contacts = summary.contacts,
-        checkpoints = summary.checkpoints,
-        signal = stopped_by_signal,
-        "stopped"
-    );
+    summary.log();
     Ok(summary)
 }
 

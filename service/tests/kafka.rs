@@ -5,6 +5,8 @@
 //! kills and broker faults.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -13,7 +15,6 @@ use std::time::{Duration, Instant};
 use journey_ir::eval::{Evaluator, Interpreter};
 use journey_ir::Program;
 use journey_runtime::input::Limits;
-use journey_runtime::migrate::OnChange;
 use journey_runtime::output::Action;
 use journey_runtime::{Engine, Options, Reject, Sink};
 use journey_service::spec::KafkaSpec;
@@ -105,32 +106,20 @@ fn config(brokers: &str, group: &str, rekey: bool, stop_at_end: bool) -> Config 
         group: None,
         rekey: false,
     };
+    let source = SourceSpec::Kafka(KafkaSpec {
+        group: Some(group.to_owned()),
+        rekey,
+        ..kafka(&format!("{group}-in"))
+    });
+    let sink = SinkSpec::Kafka(kafka(&format!("{group}-actions")));
     Config {
-        source: SourceSpec::Kafka(KafkaSpec {
-            group: Some(group.to_owned()),
-            rekey,
-            ..kafka(&format!("{group}-in"))
-        }),
-        sink: SinkSpec::Kafka(kafka(&format!("{group}-actions"))),
         rejects: Some(SinkSpec::Kafka(kafka(&format!("{group}-rejects")))),
-        state: PathBuf::from("unused"),
         clock: ClockMode::Event,
         stop_at_end,
         checkpoint_every: Duration::from_millis(100),
         lateness: 0,
-        max_future: 300,
-        limits: Limits::default(),
-        dedupe_window: 86_400,
-        write_key: None,
-        max_body_bytes: 1 << 19,
-        webhook_retries: 8,
-        webhook_timeout: Duration::from_secs(10),
-        dead_letter: None,
-        metrics: None,
-        program_sources: Vec::new(),
-        on_change: OnChange::Refuse,
-        kafka_properties: None,
         kafka_config: vec!["session.timeout.ms=6000".to_owned()],
+        ..common::config(source, sink, PathBuf::from("unused"))
     }
 }
 

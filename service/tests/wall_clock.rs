@@ -4,6 +4,8 @@
 //! is what `journey run --until` its clock at shutdown writes.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
 use std::io::Write;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -12,9 +14,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use journey_ir::eval::Interpreter;
 use journey_ir::Program;
-use journey_runtime::input::Limits;
-use journey_runtime::migrate::OnChange;
-use journey_service::{serve, ClockMode, Config, SinkSpec, SourceSpec};
+use journey_service::{serve, Config, SinkSpec, SourceSpec};
 use journey_syntax::SourceMap;
 
 const PROGRAM: &str = r#"
@@ -36,27 +36,12 @@ fn program() -> Program {
 
 fn config(dir: &Path) -> Config {
     Config {
-        source: SourceSpec::File(dir.join("in.ndjson")),
-        sink: SinkSpec::File(dir.join("out.ndjson")),
         rejects: Some(SinkSpec::File(dir.join("rejects.ndjson"))),
-        state: dir.join("state"),
-        clock: ClockMode::Wall,
-        stop_at_end: false,
-        checkpoint_every: Duration::from_millis(200),
-        lateness: 3600,
-        max_future: 300,
-        limits: Limits::default(),
-        dedupe_window: 86_400,
-        write_key: None,
-        max_body_bytes: 1 << 19,
-        webhook_retries: 8,
-        webhook_timeout: Duration::from_secs(10),
-        dead_letter: None,
-        metrics: None,
-        program_sources: Vec::new(),
-        on_change: OnChange::Refuse,
-        kafka_properties: None,
-        kafka_config: Vec::new(),
+        ..common::config(
+            SourceSpec::File(dir.join("in.ndjson")),
+            SinkSpec::File(dir.join("out.ndjson")),
+            dir.join("state"),
+        )
     }
 }
 
