@@ -376,6 +376,7 @@ impl Run<'_> {
             checkpoints: self.checkpoints,
             checkpoint_seconds,
             checkpoint_bytes,
+            consumer_lag: Vec::new(),
         });
     }
 }

@@ -28,6 +28,7 @@ use journey_ir::Program;
 use journey_runtime::Options;
 
 use crate::driver::{ClockMode, Config, Summary};
+use crate::metrics::{Admin, Metrics, MetricsServer, Snapshot};
 use crate::spec::{KafkaSpec, SinkSpec};
 use crate::ServeError;
 use group::Work;
@@ -38,6 +39,9 @@ use worker::{Tables, Worker};
 
 /// How often the wall clock moves the partitions' clocks.
 const TICK: Duration = Duration::from_millis(100);
+
+/// How often the metrics are brought up to date.
+const PUBLISH_EVERY: Duration = Duration::from_secs(1);
 
 /// The changelog topic of a consumer group.
 pub fn changelog_topic(group: &str) -> String {
@@ -67,13 +71,6 @@ pub fn serve(
         })?),
         None => None,
     };
-    if config.metrics.is_some() {
-        return Err(fail(
-            "`--metrics` is not served by a Kafka worker; watch the group's lag with Kafka's \
-             own tools"
-                .to_owned(),
-        ));
-    }
     if config.stop_at_end && source.rekey {
         return Err(fail(
             "`--stop-at-end` cannot tell when a re-keyed input (`rekey=true`) is at its end: \
@@ -145,7 +142,31 @@ pub fn serve(
         ),
         false => None,
     };
-    let consumer = group::spawn(&settings, &input, &group, work, Arc::clone(&consumer_stop));
+    let ends = group::Ends::default();
+    let consumer = group::spawn(
+        &settings,
+        &input,
+        &group,
+        work,
+        Arc::clone(&ends),
+        Arc::clone(&consumer_stop),
+    );
+    let metrics = Arc::new(Metrics::default());
+    let (admin, forget_requests) = sync_channel(4);
+    let metrics_server = match &config.metrics {
+        Some(addr) => Some(
+            MetricsServer::start(
+                addr,
+                Arc::clone(&metrics),
+                Admin {
+                    requests: admin,
+                    write_key: config.write_key.clone().filter(|key| !key.is_empty()),
+                },
+            )
+            .map_err(|e| ServeError::Source(format!("--metrics {addr}"), e))?,
+        ),
+        None => None,
+    };
     tracing::info!(
         topic = input,
         group,
@@ -155,6 +176,7 @@ pub fn serve(
     );
     let mut last_checkpoint = Instant::now();
     let mut last_tick = Instant::now();
+    let mut last_publish = Instant::now();
     let mut stopped_by_signal = false;
     let result = loop {
         if stop.load(Ordering::Relaxed) {
@@ -207,11 +229,24 @@ pub fn serve(
         if let Err(error) = step {
             break Err(error);
         }
+        while let Ok(request) = forget_requests.try_recv() {
+            let _ = request.reply.send(Err(
+                "erasure is not available on a Kafka worker: a contact's state lives in the \
+                 partition of its id, which another worker may own"
+                    .to_owned(),
+            ));
+        }
+        if last_publish.elapsed() >= PUBLISH_EVERY {
+            last_publish = Instant::now();
+            publish(&metrics, &worker, &ends);
+        }
         if config.clock == ClockMode::Wall && last_tick.elapsed() >= TICK {
             last_tick = Instant::now();
             let now = crate::wall_clock();
             for task in worker.tasks.values_mut() {
-                if let Err(error) = task.advance(now, config.max_future, &worker.producing) {
+                let counts = &mut worker.counts;
+                if let Err(error) = task.advance(now, config.max_future, &worker.producing, counts)
+                {
                     return Err(fail(error));
                 }
             }
@@ -224,6 +259,9 @@ pub fn serve(
         }
     };
     let result = result.and_then(|()| worker.commit(&tables));
+    if let Some(server) = metrics_server {
+        server.shut_down();
+    }
     // The consumer leaves the group once nothing is handled any more: its revocation finds the
     // channel closed and lets the partitions go as committed.
     drop(handed);
@@ -250,10 +288,36 @@ pub fn serve(
     Ok(summary)
 }
 
+/// Publishes the worker's figures: sums over its partitions, the clock of the one furthest
+/// behind, and each partition's lag behind its end.
+fn publish(metrics: &Metrics, worker: &Worker<'_>, ends: &group::Ends) {
+    let ends = ends.lock().map(|ends| ends.clone()).unwrap_or_default();
+    let tasks = || worker.tasks.values();
+    metrics.publish(Snapshot {
+        ready: !worker.tasks.is_empty(),
+        lines: tasks().map(|task| task.lines).sum(),
+        events: tasks().map(|task| task.engine.stats().events).sum(),
+        identifies: tasks().map(|task| task.engine.stats().identifies).sum(),
+        outputs: worker.counts.clone(),
+        contacts: tasks().map(|task| task.engine.state().contacts.len()).sum(),
+        timers: tasks().map(|task| task.engine.state().timers.len()).sum(),
+        clock: tasks().filter_map(|task| task.engine.state().clock).min(),
+        checkpoints: worker.checkpoints,
+        checkpoint_seconds: worker.last_checkpoint.0,
+        checkpoint_bytes: worker.last_checkpoint.1,
+        consumer_lag: tasks()
+            .filter_map(|task| {
+                let end = ends.get(&task.partition)?;
+                Some((task.partition, (end - task.input_next.unwrap_or(0)).max(0)))
+            })
+            .collect(),
+    });
+}
+
 /// `--stop-at-end`: every partition's input ended; the timers due by its clock fire.
 fn finish(worker: &mut Worker<'_>) -> Result<(), String> {
     for task in worker.tasks.values_mut() {
-        task.finish(&worker.producing)?;
+        task.finish(&worker.producing, &mut worker.counts)?;
     }
     Ok(())
 }

@@ -68,6 +68,8 @@ pub struct Snapshot {
     pub checkpoint_seconds: f64,
     /// The last checkpoint's size, bytes.
     pub checkpoint_bytes: u64,
+    /// A Kafka worker's partitions: how many records each is behind its partition's end.
+    pub consumer_lag: Vec<(i32, i64)>,
 }
 
 /// The figures a scrape reads.
@@ -204,6 +206,19 @@ fn render(s: &Snapshot, wall: i64) -> String {
         "How many bytes the last checkpoint wrote.",
         &plain(s.checkpoint_bytes.to_string()),
     );
+    if !s.consumer_lag.is_empty() {
+        let lags: Vec<_> = s
+            .consumer_lag
+            .iter()
+            .map(|(partition, lag)| (format!(r#"{{partition="{partition}"}}"#), lag.to_string()))
+            .collect();
+        metric(
+            "journey_consumer_lag",
+            "gauge",
+            "Input records not handled yet, by partition this worker owns.",
+            &lags,
+        );
+    }
     out
 }
 
@@ -362,6 +377,7 @@ mod tests {
             checkpoints: 2,
             checkpoint_seconds: 0.25,
             checkpoint_bytes: 4096,
+            consumer_lag: vec![(3, 120)],
         };
         let text = render(&snapshot, 160);
         for line in [
@@ -374,6 +390,7 @@ mod tests {
             "journey_timers_pending 4",
             "journey_clock_lag_seconds 60",
             "journey_checkpoint_duration_seconds 0.250000",
+            r#"journey_consumer_lag{partition="3"} 120"#,
             "# TYPE journey_actions_total counter",
         ] {
             assert!(

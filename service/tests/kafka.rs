@@ -177,6 +177,25 @@ fn read(brokers: &str, topic: &str, partitions: i32) -> Vec<String> {
     panic!("`{topic}` was not read to its end in 30 s");
 }
 
+/// An address on loopback that nothing listens on.
+fn free_address() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().to_string()
+}
+
+/// The body of `GET path` at `address` (empty while nothing answers).
+fn get(address: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::net::TcpStream::connect(address) else {
+        return String::new();
+    };
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    let _ = stream.read_to_string(&mut response);
+    response
+}
+
 fn sorted(mut lines: Vec<String>) -> Vec<String> {
     lines.sort();
     lines
@@ -243,7 +262,12 @@ fn an_input_not_keyed_by_contact_is_rekeyed_first() {
     }
     produce(&brokers, "raw-in", 0, &lines, true);
     let stop = Arc::new(AtomicBool::new(false));
-    let config = config(&brokers, "raw", true, false);
+    let metrics = free_address();
+    let config = Config {
+        metrics: Some(metrics.clone()),
+        ..config(&brokers, "raw", true, false)
+    };
+    let mut page = String::new();
     std::thread::scope(|scope| {
         let worker = scope.spawn(|| serve(&program, &evaluator, &config, &stop));
         let started = Instant::now();
@@ -252,9 +276,25 @@ fn an_input_not_keyed_by_contact_is_rekeyed_first() {
         {
             std::thread::sleep(Duration::from_millis(200));
         }
+        // The metrics are published every second; the lag comes from librdkafka's statistics.
+        while !page.contains(r#"journey_consumer_lag{partition="0"} 0"#)
+            && started.elapsed() < Duration::from_secs(60)
+        {
+            std::thread::sleep(Duration::from_millis(200));
+            page = get(&metrics, "/metrics");
+        }
         stop.store(true, Ordering::Relaxed);
         worker.join().unwrap().unwrap();
     });
+    assert!(
+        page.contains(r#"journey_consumer_lag{partition="0"} 0"#),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("journey_lines_total {}", lines.len())),
+        "{page}"
+    );
+    assert!(page.contains("journey_up 1"), "{page}");
     let repartitioned = read(&brokers, "raw-repartition", 1);
     assert_eq!(sorted(repartitioned), sorted(lines));
     assert_eq!(sorted(read(&brokers, "raw-actions", 1)), sorted(expected));

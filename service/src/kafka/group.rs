@@ -7,6 +7,7 @@
 //! librdkafka calls the rebalance callback inside `poll`, on this thread; the engines live on
 //! the other one, so the callback waits for its answer there.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{sync_channel, SyncSender};
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,7 @@ use rdkafka::consumer::{
 };
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
+use rdkafka::statistics::Statistics;
 use rdkafka::types::RDKafkaRespErr;
 use rdkafka::{Offset, TopicPartitionList};
 
@@ -97,11 +99,18 @@ pub enum Work {
     Failed(String),
 }
 
-/// The consumer's context: librdkafka's logs, the batch being filled, and the rebalances.
+/// Where each input partition ends (its last stable offset), from librdkafka's statistics,
+/// for the consumer lag the metrics show.
+pub type Ends = Arc<Mutex<BTreeMap<i32, i64>>>;
+
+/// The consumer's context: librdkafka's logs and statistics, the batch being filled, and the
+/// rebalances.
 struct GroupSide {
     observed: Observed,
     work: SyncSender<Work>,
     pending: Mutex<Batch>,
+    topic: String,
+    ends: Ends,
 }
 
 impl GroupSide {
@@ -142,6 +151,25 @@ impl ClientContext for GroupSide {
 
     fn error(&self, error: KafkaError, reason: &str) {
         self.observed.error(error, reason);
+    }
+
+    fn stats(&self, statistics: Statistics) {
+        let Some(topic) = statistics.topics.get(&self.topic) else {
+            return;
+        };
+        if let Ok(mut ends) = self.ends.lock() {
+            ends.clear();
+            for (&partition, stats) in &topic.partitions {
+                let end = if stats.ls_offset >= 0 {
+                    stats.ls_offset
+                } else {
+                    stats.hi_offset
+                };
+                if partition >= 0 && end >= 0 {
+                    ends.insert(partition, end);
+                }
+            }
+        }
     }
 }
 
@@ -232,12 +260,15 @@ pub fn spawn(
     topic: &str,
     group: &str,
     work: SyncSender<Work>,
+    ends: Ends,
     stop: Arc<AtomicBool>,
 ) -> JoinHandle<()> {
     let context = GroupSide {
         observed: Observed::default(),
         work: work.clone(),
         pending: Mutex::new(Batch::default()),
+        topic: topic.to_owned(),
+        ends,
     };
     let config = settings.client_config(&[
         ("group.id", group),
@@ -247,6 +278,8 @@ pub fn spawn(
         ("auto.offset.reset", "earliest"),
         ("isolation.level", "read_committed"),
         ("enable.partition.eof", "true"),
+        // Partition ends for the consumer-lag metric.
+        ("statistics.interval.ms", "1000"),
     ]);
     let topic = topic.to_owned();
     std::thread::spawn(move || {

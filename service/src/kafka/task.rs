@@ -12,6 +12,7 @@ use journey_runtime::{Engine, Reject, Sink};
 
 use super::changelog::Meta;
 use super::produce::{Producing, ID_HEADER, LINE_HEADER};
+use crate::metrics::OutputCounts;
 
 /// Below this many changelog bytes, a partition's state is not written whole again.
 const SNAPSHOT_FLOOR: u64 = 256 * 1024;
@@ -92,11 +93,17 @@ impl<'p> Task<'p> {
     }
 
     /// Handles the input record at `offset`.
-    pub fn handle(&mut self, offset: i64, value: &[u8], out: &Producing) -> Result<(), String> {
+    pub fn handle(
+        &mut self,
+        offset: i64,
+        value: &[u8],
+        out: &Producing,
+        counts: &mut OutputCounts,
+    ) -> Result<(), String> {
         self.lines += 1;
         self.input_next = Some(offset + 1);
         self.at_end = false;
-        let mut sink = PartitionSink::new(out, self.partition, &mut self.written);
+        let mut sink = PartitionSink::new(out, self.partition, &mut self.written, counts);
         let line = journey_runtime::input::strip_terminator(value);
         self.engine
             .handle_line(u64::try_from(offset + 1).unwrap_or(0), line, &mut sink);
@@ -104,16 +111,22 @@ impl<'p> Task<'p> {
     }
 
     /// Moves the clock to `now` (wall clock), firing the timers due.
-    pub fn advance(&mut self, now: i64, max_future: i64, out: &Producing) -> Result<(), String> {
+    pub fn advance(
+        &mut self,
+        now: i64,
+        max_future: i64,
+        out: &Producing,
+        counts: &mut OutputCounts,
+    ) -> Result<(), String> {
         self.engine.set_horizon(Some((now, max_future)));
-        let mut sink = PartitionSink::new(out, self.partition, &mut self.written);
+        let mut sink = PartitionSink::new(out, self.partition, &mut self.written, counts);
         self.engine.advance(now, &mut sink);
         sink.finish()
     }
 
     /// Ends the input (`--stop-at-end`): the timers due by the clock fire.
-    pub fn finish(&mut self, out: &Producing) -> Result<(), String> {
-        let mut sink = PartitionSink::new(out, self.partition, &mut self.written);
+    pub fn finish(&mut self, out: &Producing, counts: &mut OutputCounts) -> Result<(), String> {
+        let mut sink = PartitionSink::new(out, self.partition, &mut self.written, counts);
         self.engine.finish(None, &mut sink);
         sink.finish()
     }
@@ -124,16 +137,23 @@ struct PartitionSink<'a> {
     out: &'a Producing,
     partition: i32,
     written: &'a mut Written,
+    counts: &'a mut OutputCounts,
     line: String,
     error: Option<String>,
 }
 
 impl<'a> PartitionSink<'a> {
-    fn new(out: &'a Producing, partition: i32, written: &'a mut Written) -> Self {
+    fn new(
+        out: &'a Producing,
+        partition: i32,
+        written: &'a mut Written,
+        counts: &'a mut OutputCounts,
+    ) -> Self {
         PartitionSink {
             out,
             partition,
             written,
+            counts,
             line: String::new(),
             error: None,
         }
@@ -149,6 +169,7 @@ impl Sink for PartitionSink<'_> {
         if !self.written.actions.is_empty() && self.written.actions.remove(&action.id) {
             return;
         }
+        self.counts.action(action.journey, action.kind.index());
         self.line.clear();
         action.write_json(program, &mut self.line);
         let id = format!("{:032x}", action.id);
@@ -168,6 +189,7 @@ impl Sink for PartitionSink<'_> {
         if !self.written.rejects.is_empty() && self.written.rejects.remove(&reject.line) {
             return;
         }
+        self.counts.reject(reject.reason.code());
         let sent = match &self.out.rejects {
             Some(topic) => {
                 let line = reject.line.to_string();

@@ -18,6 +18,7 @@ use super::group::{Batch, Offsets};
 use super::produce::{Producing, Stream, TRANSACTION_TIMEOUT};
 use super::restore::Restorer;
 use super::task::Task;
+use crate::metrics::OutputCounts;
 
 /// The read-only tables every task is made from.
 pub struct Tables<'p> {
@@ -44,6 +45,10 @@ pub struct Worker<'p> {
     group: Option<ConsumerGroupMetadata>,
     /// Transactions committed.
     pub checkpoints: u64,
+    /// What went out, by kind, for the metrics.
+    pub counts: OutputCounts,
+    /// How long the last checkpoint took, and the changelog bytes it wrote.
+    pub last_checkpoint: (f64, u64),
 }
 
 impl<'p> Worker<'p> {
@@ -55,6 +60,8 @@ impl<'p> Worker<'p> {
             restorer,
             group: None,
             checkpoints: 0,
+            counts: OutputCounts::default(),
+            last_checkpoint: (0.0, 0),
         }
     }
 
@@ -68,7 +75,7 @@ impl<'p> Worker<'p> {
             if task.input_next.is_some_and(|next| offset < next) {
                 continue;
             }
-            task.handle(offset, value, &self.producing)?;
+            task.handle(offset, value, &self.producing, &mut self.counts)?;
         }
         Ok(())
     }
@@ -193,6 +200,8 @@ impl<'p> Worker<'p> {
             return Ok(());
         }
         tracing::debug!("checkpoint begins");
+        let started = Instant::now();
+        let mut total_bytes = 0;
         // Every output delivered first: their partitions' ends go into the meta records.
         self.producing.flush()?;
         let mut offsets = TopicPartitionList::new();
@@ -232,6 +241,7 @@ impl<'p> Worker<'p> {
                 out.send(&out.changelog, p, &key, chunk, None)?;
                 chunks += 1;
             }
+            total_bytes += bytes_written;
             if snapshot {
                 task.snapshot_bytes = bytes_written;
                 task.since_snapshot = 0;
@@ -270,7 +280,12 @@ impl<'p> Worker<'p> {
             .begin_transaction()
             .map_err(|e| format!("cannot begin a Kafka transaction: {e}"))?;
         self.checkpoints += 1;
-        tracing::debug!("checkpoint committed");
+        self.last_checkpoint = (started.elapsed().as_secs_f64(), total_bytes);
+        tracing::debug!(
+            bytes = total_bytes,
+            millis = started.elapsed().as_millis() as u64,
+            "checkpoint committed"
+        );
         Ok(())
     }
 }
