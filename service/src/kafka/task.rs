@@ -48,15 +48,17 @@ pub struct Task<'p> {
     pub since_snapshot: u64,
     /// The bytes that checkpoint wrote (0: none yet).
     pub snapshot_bytes: u64,
-    /// The input offset and clock of the last checkpoint: a task that has not moved since is
-    /// not written again.
-    committed: (Option<i64>, Option<i64>),
+    /// The input offset of the last checkpoint.
+    committed: Option<i64>,
+    /// Whether outputs were written since the last checkpoint. A task whose input did not move
+    /// and that wrote nothing is not written again: what its clock did since (the wall clock
+    /// passing, timers that fired without output) a restore does again the same way.
+    wrote: bool,
 }
 
 impl<'p> Task<'p> {
     /// A task over `engine`, restored at `meta`, with the previous owner's later outputs.
     pub fn new(partition: i32, engine: Engine<'p>, meta: &Meta, written: Written) -> Task<'p> {
-        let clock = engine.state().clock;
         Task {
             partition,
             engine,
@@ -70,13 +72,14 @@ impl<'p> Task<'p> {
             // finds it grown writes every contact.
             since_snapshot: 0,
             snapshot_bytes: 0,
-            committed: (meta.input_next, clock),
+            committed: meta.input_next,
+            wrote: false,
         }
     }
 
     /// Whether anything moved since the last checkpoint.
     pub fn moved(&self) -> bool {
-        self.committed != (self.input_next, self.engine.state().clock)
+        self.wrote || self.committed != self.input_next
     }
 
     /// Whether the next checkpoint should write every contact: once the changelog has grown by
@@ -89,7 +92,8 @@ impl<'p> Task<'p> {
 
     /// Records that a checkpoint took the task as it is now.
     pub fn checkpointed(&mut self) {
-        self.committed = (self.input_next, self.engine.state().clock);
+        self.committed = self.input_next;
+        self.wrote = false;
     }
 
     /// Handles the input record at `offset`.
@@ -107,6 +111,7 @@ impl<'p> Task<'p> {
         let line = journey_runtime::input::strip_terminator(value);
         self.engine
             .handle_line(u64::try_from(offset + 1).unwrap_or(0), line, &mut sink);
+        self.wrote |= sink.wrote;
         sink.finish()
     }
 
@@ -121,6 +126,7 @@ impl<'p> Task<'p> {
         self.engine.set_horizon(Some((now, max_future)));
         let mut sink = PartitionSink::new(out, self.partition, &mut self.written, counts);
         self.engine.advance(now, &mut sink);
+        self.wrote |= sink.wrote;
         sink.finish()
     }
 
@@ -128,6 +134,7 @@ impl<'p> Task<'p> {
     pub fn finish(&mut self, out: &Producing, counts: &mut OutputCounts) -> Result<(), String> {
         let mut sink = PartitionSink::new(out, self.partition, &mut self.written, counts);
         self.engine.finish(None, &mut sink);
+        self.wrote |= sink.wrote;
         sink.finish()
     }
 }
@@ -140,6 +147,8 @@ struct PartitionSink<'a> {
     counts: &'a mut OutputCounts,
     line: String,
     error: Option<String>,
+    /// Whether anything went out (or was found written already).
+    wrote: bool,
 }
 
 impl<'a> PartitionSink<'a> {
@@ -156,6 +165,7 @@ impl<'a> PartitionSink<'a> {
             counts,
             line: String::new(),
             error: None,
+            wrote: false,
         }
     }
 
@@ -166,6 +176,7 @@ impl<'a> PartitionSink<'a> {
 
 impl Sink for PartitionSink<'_> {
     fn action(&mut self, program: &Program, action: &Action<'_>) {
+        self.wrote = true;
         if !self.written.actions.is_empty() && self.written.actions.remove(&action.id) {
             return;
         }
@@ -186,6 +197,7 @@ impl Sink for PartitionSink<'_> {
     }
 
     fn reject(&mut self, reject: &Reject) {
+        self.wrote = true;
         if !self.written.rejects.is_empty() && self.written.rejects.remove(&reject.line) {
             return;
         }
