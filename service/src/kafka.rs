@@ -177,6 +177,7 @@ pub fn serve(
     let mut last_checkpoint = Instant::now();
     let mut last_tick = Instant::now();
     let mut last_publish = Instant::now();
+    let mut tick_now = false;
     let mut stopped_by_signal = false;
     let result = loop {
         if stop.load(Ordering::Relaxed) {
@@ -204,6 +205,8 @@ pub fn serve(
                 reply,
             }) => {
                 let answer = worker.assign(&tables, &partitions, group);
+                // New partitions take the wall clock (and its horizon) before their first record.
+                tick_now = true;
                 let failed = answer.as_ref().err().cloned();
                 let _ = reply.send(answer);
                 if !partitions.is_empty() {
@@ -240,8 +243,9 @@ pub fn serve(
             last_publish = Instant::now();
             publish(&metrics, &worker, &ends);
         }
-        if config.clock == ClockMode::Wall && last_tick.elapsed() >= TICK {
+        if config.clock == ClockMode::Wall && (tick_now || last_tick.elapsed() >= TICK) {
             last_tick = Instant::now();
+            tick_now = false;
             let now = crate::wall_clock();
             for task in worker.tasks.values_mut() {
                 let counts = &mut worker.counts;

@@ -1,7 +1,8 @@
 //! A Kafka worker in-process against librdkafka's mock cluster: the example streams, each in a
 //! partition of its own (a partition's event clock is its own), write exactly what the engine
 //! writes for each alone, and a second worker restores them and writes nothing more; an input
-//! that is not keyed by contact goes through the re-keying stage to the same actions. `tests/scaleout/` runs real workers, many partitions,
+//! that is not keyed by contact goes through the re-keying stage to the same actions; on the
+//! wall clock a wait ends with no further input and a line from the future is refused. `tests/scaleout/` runs real workers, many partitions,
 //! kills and broker faults.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
@@ -321,4 +322,81 @@ fn a_kafka_sink_needs_a_kafka_source_and_the_same_brokers() {
         error.to_string().contains("cannot span two clusters"),
         "{error}"
     );
+}
+
+#[test]
+fn on_the_wall_clock_a_wait_ends_with_no_further_input() {
+    const PROGRAM: &str = r#"
+event signed.up { plan: string }
+
+journey nudge {
+  enter on signed.up
+  wait 2s
+  send email "nudge"
+}
+"#;
+    let mut sources = SourceMap::new();
+    sources.add("nudge.journey", PROGRAM);
+    let program = journey_ir::lower(&journey_check::check(&sources)).unwrap();
+    let evaluator = Interpreter::new(&program);
+    let cluster = MockCluster::new(1).unwrap();
+    let brokers = cluster.bootstrap_servers();
+    for topic in ["in", "actions", "rejects", "changelog"] {
+        cluster
+            .create_topic(&format!("wall-{topic}"), 1, 1)
+            .unwrap();
+    }
+    let config = Config {
+        clock: ClockMode::Wall,
+        lateness: 3600,
+        ..config(&brokers, "wall", false, false)
+    };
+    let stop = Arc::new(AtomicBool::new(false));
+    let sent = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let line = |contact: &str, at: i64| {
+        let at = jiff::Timestamp::from_second(at).unwrap();
+        format!(
+            r#"{{"type":"track","event":"signed.up","userId":"{contact}","timestamp":"{at}","properties":{{"plan":"pro"}}}}"#
+        )
+    };
+    // The second is a day ahead of the wall clock: refused, and it must not fire the wait.
+    produce(
+        &brokers,
+        "wall-in",
+        0,
+        &[line("c1", sent), line("c2", sent + 86_400)],
+        false,
+    );
+    let actions = std::thread::scope(|scope| {
+        let worker = scope.spawn(|| serve(&program, &evaluator, &config, &stop));
+        let started = Instant::now();
+        let mut actions = Vec::new();
+        while actions.is_empty() && started.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(200));
+            actions = read(&brokers, "wall-actions", 1);
+        }
+        stop.store(true, Ordering::Relaxed);
+        worker.join().unwrap().unwrap();
+        actions
+    });
+    let seen = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert_eq!(actions.len(), 1, "{actions:?}");
+    // The line is handled once the worker has joined, at the wall clock's time if that has
+    // passed its timestamp; the wait ends two seconds later with nothing more read.
+    let action: serde_json::Value = serde_json::from_str(&actions[0]).unwrap();
+    let at: jiff::Timestamp = action["at"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (sent + 2..=seen).contains(&at.as_second()),
+        "{at} is not between {sent} + 2 s and {seen}"
+    );
+    assert!(actions[0].contains(r#""template":"nudge""#), "{actions:?}");
+    let rejects = read(&brokers, "wall-rejects", 1);
+    assert_eq!(rejects.len(), 1, "{rejects:?}");
+    assert!(rejects[0].contains(r#""reason":"future""#), "{rejects:?}");
 }
