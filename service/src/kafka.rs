@@ -19,7 +19,7 @@ pub mod task;
 pub mod worker;
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{sync_channel, RecvTimeoutError};
+use std::sync::mpsc::{sync_channel, Receiver, RecvTimeoutError};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -28,7 +28,7 @@ use journey_ir::Program;
 use journey_runtime::Options;
 
 use crate::driver::{ClockMode, Config, Summary};
-use crate::metrics::{Admin, Metrics, MetricsServer, Snapshot};
+use crate::metrics::{Admin, ForgetRequest, Metrics, MetricsServer, Snapshot};
 use crate::spec::{KafkaSpec, SinkSpec};
 use crate::ServeError;
 use group::Work;
@@ -48,15 +48,18 @@ pub fn changelog_topic(group: &str) -> String {
     format!("{group}-changelog")
 }
 
-/// Runs a worker of `source`'s group until `stop` is set (or, with `--stop-at-end`, until every
-/// partition it owns is at its end).
-pub fn serve(
-    program: &Program,
-    evaluator: &dyn Evaluator,
-    config: &Config,
-    source: &KafkaSpec,
-    stop: &Arc<AtomicBool>,
-) -> Result<Summary, ServeError> {
+/// The topics a worker reads and writes.
+struct Topics {
+    group: String,
+    /// What the engines read: the source topic, or the group's repartition topic.
+    input: String,
+    actions: String,
+    rejects: Option<String>,
+    changelog: String,
+}
+
+/// The topics of `config`, or why they cannot be used together.
+fn topics(config: &Config, source: &KafkaSpec) -> Result<Topics, ServeError> {
     let fail = ServeError::Kafka;
     let actions = kafka_sink(&config.sink, source, "--sink")?.ok_or_else(|| {
         fail(
@@ -79,39 +82,57 @@ pub fn serve(
         ));
     }
     let group = source.group.clone().unwrap_or_default();
+    Ok(Topics {
+        input: if source.rekey {
+            rekey::repartition_topic(&group)
+        } else {
+            source.topic.clone()
+        },
+        changelog: changelog_topic(&group),
+        group,
+        actions,
+        rejects,
+    })
+}
+
+/// Runs a worker of `source`'s group until `stop` is set (or, with `--stop-at-end`, until every
+/// partition it owns is at its end).
+pub fn serve(
+    program: &Program,
+    evaluator: &dyn Evaluator,
+    config: &Config,
+    source: &KafkaSpec,
+    stop: &Arc<AtomicBool>,
+) -> Result<Summary, ServeError> {
+    let fail = ServeError::Kafka;
+    let topics = topics(config, source)?;
     let settings = KafkaSettings::new(
         &source.brokers,
         config.kafka_properties.as_deref(),
         &config.kafka_config,
     )
     .map_err(fail)?;
-    let changelog = changelog_topic(&group);
-    // Re-keyed input reaches the engines through the group's repartition topic.
-    let input = if source.rekey {
-        rekey::repartition_topic(&group)
-    } else {
-        source.topic.clone()
-    };
-    let mut outputs = vec![actions.as_str(), changelog.as_str()];
-    outputs.extend(rejects.as_deref());
-    let topics = settings::check_topics(&settings, &input, &outputs).map_err(fail)?;
+    let mut outputs = vec![topics.actions.as_str(), topics.changelog.as_str()];
+    outputs.extend(topics.rejects.as_deref());
+    let found = settings::check_topics(&settings, &topics.input, &outputs).map_err(fail)?;
     if source.rekey {
         settings::check_topics(&settings, &source.topic, &[]).map_err(fail)?;
     }
     let transactional_id = settings
         .get("transactional.id")
         .map(str::to_owned)
-        .unwrap_or_else(|| unique_id(&group));
+        .unwrap_or_else(|| unique_id(&topics.group));
+    let rejects = topics.rejects.as_deref();
     let producing = Producing::start(
         &settings,
         &transactional_id,
-        &actions,
-        rejects.as_deref(),
-        &changelog,
+        &topics.actions,
+        rejects,
+        &topics.changelog,
     )
     .map_err(fail)?;
     let restorer =
-        Restorer::new(&settings, &changelog, &actions, rejects.as_deref()).map_err(fail)?;
+        Restorer::new(&settings, &topics.changelog, &topics.actions, rejects).map_err(fail)?;
     let tables = Tables {
         program,
         evaluator,
@@ -122,7 +143,7 @@ pub fn serve(
             dedupe_window: config.dedupe_window,
         },
         fingerprint: crate::program::fingerprint(program),
-        input: input.clone(),
+        input: topics.input.clone(),
     };
     let mut worker = Worker::new(producing, restorer);
     let (work, handed) = sync_channel(64);
@@ -132,7 +153,7 @@ pub fn serve(
             rekey::spawn(
                 &settings,
                 &source.topic,
-                &group,
+                &topics.group,
                 &format!("{transactional_id}-rekey"),
                 config.checkpoint_every,
                 work.clone(),
@@ -145,8 +166,8 @@ pub fn serve(
     let ends = group::Ends::default();
     let consumer = group::spawn(
         &settings,
-        &input,
-        &group,
+        &topics.input,
+        &topics.group,
         work,
         Arc::clone(&ends),
         Arc::clone(&consumer_stop),
@@ -168,107 +189,26 @@ pub fn serve(
         None => None,
     };
     tracing::info!(
-        topic = input,
-        group,
-        partitions = topics.partitions,
+        topic = topics.input,
+        group = topics.group,
+        partitions = found.partitions,
         transactional_id,
         "kafka worker started"
     );
-    let mut last_checkpoint = Instant::now();
-    let mut last_tick = Instant::now();
-    let mut last_publish = Instant::now();
-    let mut tick_now = false;
-    let mut stopped_by_signal = false;
-    let result = loop {
-        if stop.load(Ordering::Relaxed) {
-            stopped_by_signal = true;
-            break Ok(());
-        }
-        let step = match handed.recv_timeout(TICK) {
-            Ok(Work::Records(batch)) => worker.records(&batch),
-            Ok(Work::End(partition)) => {
-                if let Some(task) = worker.tasks.get_mut(&partition) {
-                    task.at_end = true;
-                    tracing::debug!(partition, next = task.input_next, "partition at its end");
-                }
-                if config.stop_at_end
-                    && !worker.tasks.is_empty()
-                    && worker.tasks.values().all(|task| task.at_end)
-                {
-                    break finish(&mut worker);
-                }
-                Ok(())
-            }
-            Ok(Work::Assign {
-                partitions,
-                group,
-                reply,
-            }) => {
-                let answer = worker.assign(&tables, &partitions, group);
-                // New partitions take the wall clock (and its horizon) before their first record.
-                tick_now = true;
-                let failed = answer.as_ref().err().cloned();
-                let _ = reply.send(answer);
-                if !partitions.is_empty() {
-                    tracing::info!(?partitions, "partitions assigned");
-                }
-                failed.map_or(Ok(()), Err)
-            }
-            Ok(Work::Revoke {
-                partitions,
-                lost,
-                group,
-                reply,
-            }) => {
-                tracing::info!(?partitions, lost, "revoking");
-                let answer = worker.revoke(&tables, &partitions, lost, group);
-                let _ = reply.send(answer.clone());
-                answer
-            }
-            Ok(Work::Failed(error)) => Err(error),
-            Err(RecvTimeoutError::Timeout) => Ok(()),
-            Err(RecvTimeoutError::Disconnected) => Err("the Kafka consumer stopped".to_owned()),
-        };
-        if let Err(error) = step {
-            break Err(error);
-        }
-        while let Ok(request) = forget_requests.try_recv() {
-            let _ = request.reply.send(Err(
-                "erasure is not available on a Kafka worker: a contact's state lives in the \
-                 partition of its id, which another worker may own"
-                    .to_owned(),
-            ));
-        }
-        if last_publish.elapsed() >= PUBLISH_EVERY {
-            last_publish = Instant::now();
-            publish(&metrics, &worker, &ends);
-        }
-        if config.clock == ClockMode::Wall && (tick_now || last_tick.elapsed() >= TICK) {
-            last_tick = Instant::now();
-            tick_now = false;
-            let now = crate::wall_clock();
-            for task in worker.tasks.values_mut() {
-                let counts = &mut worker.counts;
-                if let Err(error) = task.advance(now, config.max_future, &worker.producing, counts)
-                {
-                    return Err(fail(error));
-                }
-            }
-        }
-        if last_checkpoint.elapsed() >= config.checkpoint_every {
-            if let Err(error) = worker.commit(&tables) {
-                break Err(error);
-            }
-            last_checkpoint = Instant::now();
-        }
+    let outside = Outside {
+        handed,
+        metrics: &metrics,
+        ends: &ends,
+        forget_requests,
     };
-    let result = result.and_then(|()| worker.commit(&tables));
+    let result = run(&mut worker, &tables, config, &outside, stop);
+    let result = result.and_then(|signal| worker.commit(&tables).map(|()| signal));
     if let Some(server) = metrics_server {
         server.shut_down();
     }
     // The consumer leaves the group once nothing is handled any more: its revocation finds the
     // channel closed and lets the partitions go as committed.
-    drop(handed);
+    drop(outside);
     consumer_stop.store(true, Ordering::Relaxed);
     if result.is_ok() {
         let _ = consumer.join();
@@ -276,7 +216,7 @@ pub fn serve(
             let _ = rekeyer.join();
         }
     }
-    result.map_err(fail)?;
+    let stopped_by_signal = result.map_err(fail)?;
     let summary = Summary {
         lines: worker.tasks.values().map(|task| task.lines).sum(),
         contacts: worker
@@ -290,6 +230,112 @@ pub fn serve(
     };
     summary.log();
     Ok(summary)
+}
+
+/// What the engine thread's loop hears from and tells the other threads.
+struct Outside<'a> {
+    /// The consumer's records and rebalances.
+    handed: Receiver<Work>,
+    metrics: &'a Metrics,
+    ends: &'a group::Ends,
+    forget_requests: Receiver<ForgetRequest>,
+}
+
+/// The engine thread's loop: handles what the consumer hands over, moves the partitions' clocks
+/// on the wall clock, checkpoints and publishes, until `stop` is set (`Ok(true)`) or every
+/// partition is at its end with `--stop-at-end` (`Ok(false)`).
+fn run<'p>(
+    worker: &mut Worker<'p>,
+    tables: &Tables<'p>,
+    config: &Config,
+    outside: &Outside<'_>,
+    stop: &AtomicBool,
+) -> Result<bool, String> {
+    let mut last_checkpoint = Instant::now();
+    let mut last_tick = Instant::now();
+    let mut last_publish = Instant::now();
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Ok(true);
+        }
+        // New partitions take the wall clock (and its horizon) before their first record.
+        let mut tick_now = false;
+        match outside.handed.recv_timeout(TICK) {
+            Ok(Work::Records(batch)) => worker.records(&batch)?,
+            Ok(Work::End(partition)) => {
+                if let Some(task) = worker.tasks.get_mut(&partition) {
+                    task.at_end = true;
+                    tracing::debug!(partition, next = task.input_next, "partition at its end");
+                }
+                if config.stop_at_end
+                    && !worker.tasks.is_empty()
+                    && worker.tasks.values().all(|task| task.at_end)
+                {
+                    finish(worker)?;
+                    return Ok(false);
+                }
+            }
+            Ok(Work::Assign {
+                partitions,
+                group,
+                reply,
+            }) => {
+                let answer = worker.assign(tables, &partitions, group);
+                let failed = answer.as_ref().err().cloned();
+                let _ = reply.send(answer);
+                if let Some(error) = failed {
+                    return Err(error);
+                }
+                if !partitions.is_empty() {
+                    tracing::info!(?partitions, "partitions assigned");
+                }
+                tick_now = true;
+            }
+            Ok(Work::Revoke {
+                partitions,
+                lost,
+                group,
+                reply,
+            }) => {
+                tracing::info!(?partitions, lost, "revoking");
+                let answer = worker.revoke(tables, &partitions, lost, group);
+                let _ = reply.send(answer.clone());
+                answer?;
+            }
+            Ok(Work::Failed(error)) => return Err(error),
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err("the Kafka consumer stopped".to_owned())
+            }
+        }
+        while let Ok(request) = outside.forget_requests.try_recv() {
+            let _ = request.reply.send(Err(
+                "erasure is not available on a Kafka worker: a contact's state lives in the \
+                 partition of its id, which another worker may own"
+                    .to_owned(),
+            ));
+        }
+        if last_publish.elapsed() >= PUBLISH_EVERY {
+            last_publish = Instant::now();
+            publish(outside.metrics, worker, outside.ends);
+        }
+        if config.clock == ClockMode::Wall && (tick_now || last_tick.elapsed() >= TICK) {
+            last_tick = Instant::now();
+            let now = crate::wall_clock();
+            for task in worker.tasks.values_mut() {
+                task.advance(
+                    now,
+                    config.max_future,
+                    &worker.producing,
+                    &mut worker.counts,
+                )?;
+            }
+        }
+        if last_checkpoint.elapsed() >= config.checkpoint_every {
+            worker.commit(tables)?;
+            last_checkpoint = Instant::now();
+        }
+    }
 }
 
 /// Publishes the worker's figures: sums over its partitions, the clock of the one furthest
