@@ -15,6 +15,7 @@ pub mod produce;
 pub mod rekey;
 pub mod restore;
 pub mod settings;
+pub mod takeover;
 pub mod task;
 pub mod worker;
 
@@ -143,6 +144,9 @@ pub fn serve(
             dedupe_window: config.dedupe_window,
         },
         fingerprint: crate::program::fingerprint(program),
+        program_record: changelog::encode_program(&config.program_sources).map_err(fail)?,
+        on_change: config.on_change,
+        started_at: crate::wall_clock(),
         input: topics.input.clone(),
     };
     let mut worker = Worker::new(producing, restorer);

@@ -18,6 +18,11 @@ pub fn stored(store: &StateStore) -> Result<Program, String> {
         .program()
         .map_err(|e| e.to_string())?
         .ok_or_else(|| "the state does not keep the program that wrote it".to_owned())?;
+    compile(files)
+}
+
+/// The program of `files` (kept with a state, `(name, text)` each), checked and lowered again.
+pub fn compile(files: Vec<(String, String)>) -> Result<Program, String> {
     let mut sources = SourceMap::new();
     for (name, text) in files {
         sources.add(name, text);
@@ -26,7 +31,7 @@ pub fn stored(store: &StateStore) -> Result<Program, String> {
     journey_ir::lower(&analysis).map_err(|e| {
         format!(
             "the program that wrote the state no longer compiles with this `journey` ({e}); \
-             run the `journey` that wrote it, or start with an empty `--state` directory"
+             run the `journey` that wrote it, or start with an empty state"
         )
     })
 }

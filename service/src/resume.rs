@@ -109,7 +109,7 @@ pub fn start<'p>(
 }
 
 /// Logs what a carry-over does, one line a declaration.
-fn log_report(report: &Report) {
+pub(crate) fn log_report(report: &Report) {
     let text = report.to_string();
     // The last line says what the restart does; the error or the next log line says it too.
     for line in text.lines().filter(|line| line.starts_with("  ")) {

@@ -2,8 +2,9 @@
 //! partition of its own (a partition's event clock is its own), write exactly what the engine
 //! writes for each alone, and a second worker restores them and writes nothing more; an input
 //! that is not keyed by contact goes through the re-keying stage to the same actions; on the
-//! wall clock a wait ends with no further input and a line from the future is refused. `tests/scaleout/` runs real workers, many partitions,
-//! kills and broker faults.
+//! wall clock a wait ends with no further input and a line from the future is refused; a worker
+//! of a changed program carries each case of `tests/migrate/` over as a restart does.
+//! `tests/scaleout/` runs real workers, many partitions, kills and broker faults.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
@@ -399,4 +400,131 @@ journey nudge {
     let rejects = read(&brokers, "wall-rejects", 1);
     assert_eq!(rejects.len(), 1, "{rejects:?}");
     assert!(rejects[0].contains(r#""reason":"future""#), "{rejects:?}");
+}
+
+/// A program and its files, as `journey serve` keeps them with a state.
+fn compiled(path: &Path) -> (Program, Vec<(String, String)>) {
+    let name = path.file_name().unwrap().to_string_lossy().into_owned();
+    let files = vec![(name, std::fs::read_to_string(path).unwrap())];
+    let mut sources = SourceMap::new();
+    for (name, text) in &files {
+        sources.add(name.clone(), text.clone());
+    }
+    let program =
+        journey_ir::lower(&journey_check::check(&sources)).unwrap_or_else(|e| panic!("{e}"));
+    (program, files)
+}
+
+/// The non-empty lines of a file.
+fn lines_of(path: &Path) -> Vec<String> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter(|line| !line.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Each case of `tests/migrate/` (`tests/migrate_corpus.rs` says what a case holds) on Kafka:
+/// a worker of the old program reads the input before the restart, then a worker of the new
+/// program takes the partition over, carries its state over from the program the changelog
+/// keeps, and reads the rest; together they write the case's expected actions, or the second
+/// refuses as the restart does.
+#[test]
+fn a_changed_program_carries_a_partitions_state_over_as_a_restart_does() {
+    let cluster = MockCluster::new(1).unwrap();
+    let brokers = cluster.bootstrap_servers();
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/migrate");
+    let mut cases: Vec<PathBuf> = std::fs::read_dir(&corpus)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.is_dir())
+        .collect();
+    cases.sort();
+    assert!(cases.len() >= 8, "the migrate corpus is missing");
+    // Each case in a group of its own, all at once.
+    for number in 0..cases.len() {
+        for topic in ["in", "actions", "rejects", "changelog"] {
+            cluster
+                .create_topic(&format!("change{number}-{topic}"), 1, 1)
+                .unwrap();
+        }
+    }
+    std::thread::scope(|scope| {
+        for (number, case) in cases.iter().enumerate() {
+            let brokers = &brokers;
+            scope.spawn(move || carry_over_case(brokers, &format!("change{number}"), case));
+        }
+    });
+}
+
+/// One case of the corpus in `group`.
+fn carry_over_case(brokers: &str, group: &str, case: &Path) {
+    use journey_runtime::migrate::OnChange;
+    let name = case.file_name().unwrap().to_string_lossy();
+    let args = std::fs::read_to_string(case.join("args")).unwrap_or_default();
+    let words: Vec<&str> = args.split_whitespace().collect();
+    let (mut on_change, mut until) = (OnChange::Refuse, None);
+    for pair in words.chunks(2) {
+        match pair {
+            ["--on-change", "exit"] => on_change = OnChange::Exit,
+            ["--on-change", "keep"] => on_change = OnChange::Keep,
+            ["--until", instant] => until = Some((*instant).to_owned()),
+            other => panic!("{name}: unknown arguments {other:?}"),
+        }
+    }
+    let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap();
+    let refused = expected.contains("refused: no restart");
+    let expected_actions: Vec<String> = expected
+        .lines()
+        .filter(|line| line.starts_with('{'))
+        .map(str::to_owned)
+        .collect();
+    let input = format!("{group}-in");
+    let stop = Arc::new(AtomicBool::new(false));
+    let (before, before_files) = compiled(&case.join("before.journey"));
+    produce(
+        brokers,
+        &input,
+        0,
+        &lines_of(&case.join("before.ndjson")),
+        false,
+    );
+    let config = Config {
+        program_sources: before_files,
+        on_change,
+        ..config(brokers, group, false, true)
+    };
+    serve(&before, &Interpreter::new(&before), &config, &stop).unwrap();
+    let (after, after_files) = compiled(&case.join("after.journey"));
+    let mut after_lines = lines_of(&case.join("after.ndjson"));
+    // The case's `--until`: a line of a contact of its own moves the clock there.
+    after_lines.extend(until.map(|until| {
+        format!(
+            r#"{{"type":"identify","userId":"journey-clock","timestamp":"{until}","traits":{{}}}}"#
+        )
+    }));
+    produce(brokers, &input, 0, &after_lines, false);
+    let config = Config {
+        program_sources: after_files,
+        ..config
+    };
+    match (
+        refused,
+        serve(&after, &Interpreter::new(&after), &config, &stop),
+    ) {
+        (true, Err(error)) => assert!(
+            error
+                .to_string()
+                .contains("changed since partition 0's state was written"),
+            "{name}: {error}"
+        ),
+        (false, Ok(_)) => {}
+        (_, outcome) => panic!("{name}: {:?}", outcome.map(|summary| summary.lines)),
+    }
+    let actions: Vec<String> = read(brokers, &format!("{group}-actions"), 1)
+        .into_iter()
+        .filter(|action| !action.contains(r#""contact":"journey-clock""#))
+        .collect();
+    assert_eq!(sorted(actions), sorted(expected_actions), "{name}");
 }

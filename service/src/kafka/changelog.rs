@@ -3,8 +3,10 @@
 //! checkpoint from them.
 //!
 //! A checkpoint writes each changed contact (`c` + number), the shared state in chunks (`s` +
-//! index, under the brokers' record size limit) and, last, the [`Meta`] record (`m`), which
-//! says how far the input and outputs had got. Reading a partition in order, records count only
+//! index, under the brokers' record size limit), the source files of the program that wrote the
+//! state in chunks too (`p` + index; only in the first checkpoint a program writes of the
+//! partition, since they do not change) and, last, the [`Meta`] record (`m`), which says how far
+//! the input and outputs had got. Reading a partition in order, records count only
 //! once a meta record follows them: the tail of a checkpoint cut short (a worker killed in the
 //! middle, a transaction aborted on a broker that still shows it) is never restored half. Its
 //! records would count once the next owner's meta record follows them, so that owner writes
@@ -39,6 +41,12 @@ pub struct Meta {
     pub rejects_end: i64,
     /// How many chunks the shared state has.
     pub chunks: u32,
+    /// How many chunks the program's source files have (0: none written yet).
+    pub program_chunks: u32,
+    /// When (Unix seconds) the worker that first wrote this program's state of the partition
+    /// started: a worker started before then runs a program this one replaced, and must not
+    /// carry the state back to it.
+    pub program_since: i64,
 }
 
 impl Meta {
@@ -59,6 +67,8 @@ pub enum Key {
     Contact(u32),
     /// A chunk of the shared state, by index.
     Chunk(u32),
+    /// A chunk of the program's source files, by index.
+    ProgramChunk(u32),
     /// The checkpoint's meta record.
     Meta,
 }
@@ -69,6 +79,7 @@ impl Key {
         match self {
             Key::Contact(number) => tagged(b'c', number),
             Key::Chunk(index) => tagged(b's', index),
+            Key::ProgramChunk(index) => tagged(b'p', index),
             Key::Meta => vec![b'm'],
         }
     }
@@ -82,6 +93,7 @@ impl Key {
                 match tag {
                     b'c' => Some(Key::Contact(number)),
                     b's' => Some(Key::Chunk(number)),
+                    b'p' => Some(Key::ProgramChunk(number)),
                     _ => None,
                 }
             }
@@ -101,6 +113,17 @@ pub fn encode_meta(meta: &Meta) -> Result<Vec<u8>, String> {
     postcard::to_stdvec(meta).map_err(|e| format!("the checkpoint's meta cannot be written: {e}"))
 }
 
+/// The program's source files, `(name, text)` each, as the changelog keeps them.
+pub fn encode_program(files: &[(String, String)]) -> Result<Vec<u8>, String> {
+    postcard::to_stdvec(files).map_err(|e| format!("the program cannot be written: {e}"))
+}
+
+/// The program's source files from their changelog bytes.
+pub fn decode_program(bytes: &[u8]) -> Result<Vec<(String, String)>, String> {
+    postcard::from_bytes(bytes)
+        .map_err(|e| format!("the program kept with the state is unreadable: {e}"))
+}
+
 /// A partition's last whole checkpoint.
 #[derive(Debug, Default)]
 pub struct PartitionState {
@@ -108,6 +131,9 @@ pub struct PartitionState {
     pub meta: Meta,
     /// The shared state, its chunks joined.
     pub shared: Vec<u8>,
+    /// The program's source files as [`encode_program`] wrote them, chunks joined (empty when
+    /// none were written).
+    pub program: Vec<u8>,
     /// Every contact's bytes, by number (numbers past the shared state's count are a dead
     /// writer's and are passed over).
     pub contacts: BTreeMap<u32, Vec<u8>>,
@@ -122,8 +148,10 @@ pub struct Fold {
     meta: Option<Meta>,
     contacts: BTreeMap<u32, Vec<u8>>,
     chunks: BTreeMap<u32, Vec<u8>>,
+    program_chunks: BTreeMap<u32, Vec<u8>>,
     pending_contacts: Vec<(u32, Vec<u8>)>,
     pending_chunks: Vec<(u32, Vec<u8>)>,
+    pending_program_chunks: Vec<(u32, Vec<u8>)>,
 }
 
 impl Fold {
@@ -132,6 +160,9 @@ impl Fold {
         match Key::parse(key) {
             Some(Key::Contact(number)) => self.pending_contacts.push((number, value.to_vec())),
             Some(Key::Chunk(index)) => self.pending_chunks.push((index, value.to_vec())),
+            Some(Key::ProgramChunk(index)) => {
+                self.pending_program_chunks.push((index, value.to_vec()));
+            }
             Some(Key::Meta) => {
                 let meta: Meta = postcard::from_bytes(value)
                     .map_err(|e| format!("a checkpoint's meta record is unreadable: {e}"))?;
@@ -143,6 +174,8 @@ impl Fold {
                 }
                 self.contacts.extend(self.pending_contacts.drain(..));
                 self.chunks.extend(self.pending_chunks.drain(..));
+                self.program_chunks
+                    .extend(self.pending_program_chunks.drain(..));
                 self.meta = Some(meta);
             }
             None => return Err(format!("a changelog record has the unknown key {key:?}")),
@@ -155,20 +188,34 @@ impl Fold {
         let Some(meta) = self.meta else {
             return Ok(None);
         };
-        let mut shared = Vec::new();
-        for index in 0..meta.chunks {
-            let chunk = self.chunks.get(&index).ok_or_else(|| {
-                format!("the changelog lacks chunk {index} of a checkpoint's shared state")
-            })?;
-            shared.extend_from_slice(chunk);
-        }
+        let shared = joined(&self.chunks, meta.chunks, "the checkpoint's shared state")?;
+        let program = joined(
+            &self.program_chunks,
+            meta.program_chunks,
+            "the program kept with the state",
+        )?;
         Ok(Some(PartitionState {
+            torn: !self.pending_contacts.is_empty()
+                || !self.pending_chunks.is_empty()
+                || !self.pending_program_chunks.is_empty(),
             meta,
             shared,
+            program,
             contacts: self.contacts,
-            torn: !self.pending_contacts.is_empty() || !self.pending_chunks.is_empty(),
         }))
     }
+}
+
+/// Chunks `0..count` joined.
+fn joined(chunks: &BTreeMap<u32, Vec<u8>>, count: u32, what: &str) -> Result<Vec<u8>, String> {
+    let mut bytes = Vec::new();
+    for index in 0..count {
+        let chunk = chunks
+            .get(&index)
+            .ok_or_else(|| format!("the changelog lacks chunk {index} of {what}"))?;
+        bytes.extend_from_slice(chunk);
+    }
+    Ok(bytes)
 }
 
 #[cfg(test)]
@@ -178,6 +225,7 @@ mod tests {
     fn meta(chunks: u32, input_next: i64) -> Vec<u8> {
         let meta = Meta {
             chunks,
+            program_chunks: 1,
             input_next: Some(input_next),
             ..Meta::new(7)
         };
@@ -190,6 +238,7 @@ mod tests {
         let records: Vec<(Key, Vec<u8>)> = vec![
             (Key::Contact(0), b"a0".to_vec()),
             (Key::Chunk(0), b"s0".to_vec()),
+            (Key::ProgramChunk(0), b"P".to_vec()),
             (Key::Meta, meta(1, 10)),
             (Key::Contact(1), b"b1".to_vec()),
             (Key::Contact(0), b"a1".to_vec()),
@@ -199,6 +248,7 @@ mod tests {
             // A checkpoint cut short: no meta record follows.
             (Key::Contact(0), b"torn".to_vec()),
             (Key::Chunk(0), b"torn".to_vec()),
+            (Key::ProgramChunk(0), b"torn".to_vec()),
         ];
         for (key, value) in &records {
             assert_eq!(fold.record(&key.bytes(), value), Ok(()));
@@ -207,6 +257,8 @@ mod tests {
         let state = state.as_ref();
         assert_eq!(state.map(|s| s.meta.input_next), Some(Some(20)));
         assert_eq!(state.map(|s| s.shared.as_slice()), Some(&b"SS"[..]));
+        // The program's chunks, written once, count for every later checkpoint.
+        assert_eq!(state.map(|s| s.program.as_slice()), Some(&b"P"[..]));
         let contacts: Vec<(u32, &[u8])> = state
             .map(|s| s.contacts.iter().map(|(n, b)| (*n, b.as_slice())).collect())
             .unwrap_or_default();
@@ -223,7 +275,14 @@ mod tests {
             Key::parse(&Key::Contact(258).bytes()),
             Some(Key::Contact(258))
         );
+        assert_eq!(
+            Key::parse(&Key::ProgramChunk(2).bytes()),
+            Some(Key::ProgramChunk(2))
+        );
         assert_eq!(Key::parse(b"zzzzz"), None);
+        let files = vec![("a.journey".to_owned(), "event e {}".to_owned())];
+        let bytes = encode_program(&files).unwrap_or_default();
+        assert_eq!(decode_program(&bytes), Ok(files));
         let mut fold = Fold::default();
         assert!(fold.record(b"?", b"").is_err());
     }

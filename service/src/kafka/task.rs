@@ -10,8 +10,8 @@ use journey_ir::Program;
 use journey_runtime::output::Action;
 use journey_runtime::{Engine, Reject, Sink};
 
-use super::changelog::Meta;
 use super::produce::{Producing, ID_HEADER, LINE_HEADER};
+use super::takeover::TakenOver;
 use crate::metrics::OutputCounts;
 
 /// Below this many changelog bytes, a partition's state is not written whole again.
@@ -48,6 +48,13 @@ pub struct Task<'p> {
     pub since_snapshot: u64,
     /// The bytes that checkpoint wrote (0: none yet).
     pub snapshot_bytes: u64,
+    /// Whether the next checkpoint writes the program's source files: the partition's first
+    /// by this program, which a carried-over or torn state makes a whole one.
+    pub program_due: bool,
+    /// How many chunks the program's source files took in the changelog.
+    pub program_chunks: u32,
+    /// When the worker that first wrote this program's state of the partition started.
+    pub program_since: i64,
     /// The input offset of the last checkpoint.
     committed: Option<i64>,
     /// Whether outputs were written since the last checkpoint. A task whose input did not move
@@ -57,8 +64,13 @@ pub struct Task<'p> {
 }
 
 impl<'p> Task<'p> {
-    /// A task over `engine`, restored at `meta`, with the previous owner's later outputs.
-    pub fn new(partition: i32, engine: Engine<'p>, meta: &Meta, written: Written) -> Task<'p> {
+    /// A task over a taken-over partition, with the previous owner's later outputs.
+    pub fn new(partition: i32, taken: TakenOver<'p>, written: Written) -> Task<'p> {
+        let TakenOver {
+            engine,
+            meta,
+            program_due,
+        } = taken;
         Task {
             partition,
             engine,
@@ -72,14 +84,18 @@ impl<'p> Task<'p> {
             // finds it grown writes every contact.
             since_snapshot: 0,
             snapshot_bytes: 0,
+            program_due,
+            program_chunks: meta.program_chunks,
+            program_since: meta.program_since,
             committed: meta.input_next,
             wrote: false,
         }
     }
 
-    /// Whether anything moved since the last checkpoint.
+    /// Whether anything moved since the last checkpoint (or the partition's first by this
+    /// program is still to be written).
     pub fn moved(&self) -> bool {
-        self.wrote || self.committed != self.input_next
+        self.wrote || self.committed != self.input_next || self.program_due
     }
 
     /// Whether the next checkpoint should write every contact: once the changelog has grown by
@@ -94,6 +110,7 @@ impl<'p> Task<'p> {
     pub fn checkpointed(&mut self) {
         self.committed = self.input_next;
         self.wrote = false;
+        self.program_due = false;
     }
 
     /// Handles the input record at `offset`.

@@ -8,15 +8,17 @@ use std::time::Instant;
 
 use journey_ir::eval::Evaluator;
 use journey_ir::Program;
-use journey_runtime::{Engine, Options, RunState};
+use journey_runtime::migrate::OnChange;
+use journey_runtime::Options;
 use rdkafka::consumer::ConsumerGroupMetadata;
 use rdkafka::producer::Producer;
 use rdkafka::{Offset, TopicPartitionList};
 
-use super::changelog::{encode_meta, Key, Meta, PartitionState, CHUNK_BYTES};
+use super::changelog::{encode_meta, Key, Meta, CHUNK_BYTES};
 use super::group::{Batch, Offsets};
 use super::produce::{Producing, Stream, TRANSACTION_TIMEOUT};
 use super::restore::Restorer;
+use super::takeover;
 use super::task::Task;
 use crate::metrics::OutputCounts;
 
@@ -30,6 +32,14 @@ pub struct Tables<'p> {
     pub options: Options,
     /// The program's fingerprint, kept in every checkpoint.
     pub fingerprint: u64,
+    /// The program's source files as the changelog keeps them, for a later program to carry
+    /// its state over from.
+    pub program_record: Vec<u8>,
+    /// What carrying a state over to this program does with a journey whose steps changed.
+    pub on_change: OnChange,
+    /// When this worker started (Unix seconds): a state carried over by a worker started
+    /// later is not carried back.
+    pub started_at: i64,
     /// The input topic.
     pub input: String,
 }
@@ -135,54 +145,22 @@ impl<'p> Worker<'p> {
         let started = Instant::now();
         let mut restored = Vec::new();
         for (partition, checkpoint) in self.restorer.checkpoints(partitions)? {
-            let (mut engine, meta) = match checkpoint {
-                None => (
-                    Engine::new(tables.program, tables.evaluator, tables.options),
-                    Meta::new(tables.fingerprint),
-                ),
-                Some(state) => {
-                    if state.meta.fingerprint != tables.fingerprint {
-                        return Err(format!(
-                            "partition {partition}'s checkpoint in the changelog was written by \
-                             a different program; a Kafka worker resumes only the program that \
-                             wrote its group's state (deploy a changed program under a new \
-                             group, with its own changelog)"
-                        ));
-                    }
-                    let meta = state.meta.clone();
-                    let torn = state.torn;
-                    let mut engine = engine_of(tables, state).map_err(|e| {
-                        format!(
-                            "partition {partition}'s changelog does not hold a whole state ({e}): \
-                             the changelog topic must be compacted (`cleanup.policy=compact`), \
-                             never cut by retention"
-                        )
-                    })?;
-                    if torn {
-                        engine.track_changes();
-                        engine.mark_all_changed();
-                        tracing::info!(partition, "a checkpoint cut short is written over");
-                    }
-                    (engine, meta)
-                }
-            };
-            engine.track_changes();
-            restored.push((partition, engine, meta));
+            restored.push((partition, takeover::engine(tables, partition, checkpoint)?));
         }
-        let metas: Vec<(i32, &Meta)> = restored.iter().map(|(p, _, meta)| (*p, meta)).collect();
+        let metas: Vec<(i32, &Meta)> = restored.iter().map(|(p, t)| (*p, &t.meta)).collect();
         let mut written = self.restorer.written(&metas)?;
         let tasks: Vec<Task<'p>> = restored
             .into_iter()
-            .map(|(partition, engine, meta)| {
+            .map(|(partition, taken)| {
                 let written = written.remove(&partition).unwrap_or_default();
                 tracing::info!(
                     partition,
-                    contacts = engine.state().contacts.len(),
-                    offset = meta.input_next,
+                    contacts = taken.engine.state().contacts.len(),
+                    offset = taken.meta.input_next,
                     written_after = written.actions.len() + written.rejects.len(),
                     "partition restored"
                 );
-                Task::new(partition, engine, &meta, written)
+                Task::new(partition, taken, written)
             })
             .collect();
         tracing::info!(
@@ -241,6 +219,16 @@ impl<'p> Worker<'p> {
                 out.send(&out.changelog, p, &key, chunk, None)?;
                 chunks += 1;
             }
+            if task.program_due {
+                let mut program_chunks = 0;
+                for (index, chunk) in tables.program_record.chunks(CHUNK_BYTES).enumerate() {
+                    let key = Key::ProgramChunk(index as u32).bytes();
+                    out.send(&out.changelog, p, &key, chunk, None)?;
+                    program_chunks += 1;
+                }
+                task.program_chunks = program_chunks;
+                bytes_written += tables.program_record.len() as u64;
+            }
             total_bytes += bytes_written;
             if snapshot {
                 task.snapshot_bytes = bytes_written;
@@ -254,6 +242,8 @@ impl<'p> Worker<'p> {
                 actions_end: task.actions_end,
                 rejects_end: task.rejects_end,
                 chunks,
+                program_chunks: task.program_chunks,
+                program_since: task.program_since,
                 ..Meta::new(tables.fingerprint)
             };
             out.send(
@@ -288,15 +278,4 @@ impl<'p> Worker<'p> {
         );
         Ok(())
     }
-}
-
-/// An engine over a checkpoint read back from the changelog.
-fn engine_of<'p>(tables: &Tables<'p>, state: PartitionState) -> Result<Engine<'p>, String> {
-    let mut restoring = RunState::restoring(&state.shared)?;
-    let expected = restoring.expected();
-    for (number, bytes) in state.contacts.range(..expected) {
-        restoring.contact(*number, bytes)?;
-    }
-    let state = restoring.finish()?;
-    Engine::from_state(tables.program, tables.evaluator, tables.options, state)
 }
