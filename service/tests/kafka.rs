@@ -327,18 +327,7 @@ fn a_kafka_sink_needs_a_kafka_source_and_the_same_brokers() {
 
 #[test]
 fn on_the_wall_clock_a_wait_ends_with_no_further_input() {
-    const PROGRAM: &str = r#"
-event signed.up { plan: string }
-
-journey nudge {
-  enter on signed.up
-  wait 2s
-  send email "nudge"
-}
-"#;
-    let mut sources = SourceMap::new();
-    sources.add("nudge.journey", PROGRAM);
-    let program = journey_ir::lower(&journey_check::check(&sources)).unwrap();
+    let program = common::nudge_program();
     let evaluator = Interpreter::new(&program);
     let cluster = MockCluster::new(1).unwrap();
     let brokers = cluster.bootstrap_servers();

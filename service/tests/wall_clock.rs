@@ -15,24 +15,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use journey_ir::eval::Interpreter;
 use journey_ir::Program;
 use journey_service::{serve, Config, SinkSpec, SourceSpec};
-use journey_syntax::SourceMap;
-
-const PROGRAM: &str = r#"
-event signed.up { plan: string }
-
-journey nudge {
-  enter on signed.up
-  wait 2s
-  send email "nudge"
-}
-"#;
-
-fn program() -> Program {
-    let mut sources = SourceMap::new();
-    sources.add("nudge.journey", PROGRAM);
-    let analysis = journey_check::check(&sources);
-    journey_ir::lower(&analysis).unwrap_or_else(|e| panic!("does not lower: {e}"))
-}
 
 fn config(dir: &Path) -> Config {
     Config {
@@ -82,7 +64,7 @@ fn a_wait_ends_on_the_wall_clock_on_an_idle_source() {
     let dir = tempfile::tempdir().unwrap();
     let config = config(dir.path());
     std::fs::write(dir.path().join("in.ndjson"), "").unwrap();
-    let program = program();
+    let program = common::nudge_program();
     let evaluator = Interpreter::new(&program);
     let stop = Arc::new(AtomicBool::new(false));
     std::thread::scope(|scope| {
@@ -160,7 +142,7 @@ fn on_the_wall_clock_it_writes_what_journey_run_until_its_clock_writes() {
     let config = config(dir.path());
     let input = dir.path().join("in.ndjson");
     std::fs::write(&input, "").unwrap();
-    let program = program();
+    let program = common::nudge_program();
     let evaluator = Interpreter::new(&program);
     let stop = Arc::new(AtomicBool::new(false));
     // On time: each line arrives before the wall clock reaches its timestamp.

@@ -1,12 +1,15 @@
 //! What the service's integration tests share: a configuration with the command line's
-//! defaults, for each test to change what it is about.
+//! defaults, for each test to change what it is about, and the program of a wait on the wall
+//! clock.
 
 use std::path::PathBuf;
 use std::time::Duration;
 
+use journey_ir::Program;
 use journey_runtime::input::Limits;
 use journey_runtime::migrate::OnChange;
 use journey_service::{ClockMode, Config, SinkSpec, SourceSpec};
+use journey_syntax::SourceMap;
 
 /// `journey serve`'s defaults from `source` to `sink`, checkpointing every 200 ms.
 pub fn config(source: SourceSpec, sink: SinkSpec, state: PathBuf) -> Config {
@@ -33,4 +36,14 @@ pub fn config(source: SourceSpec, sink: SinkSpec, state: PathBuf) -> Config {
         kafka_properties: None,
         kafka_config: Vec::new(),
     }
+}
+
+/// `programs/nudge.journey`: a signup, a two-second wait, an email.
+pub fn nudge_program() -> Program {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs/nudge.journey");
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let mut sources = SourceMap::new();
+    sources.add("nudge.journey", text);
+    journey_ir::lower(&journey_check::check(&sources))
+        .unwrap_or_else(|e| panic!("{path} does not lower: {e}"))
 }
