@@ -4,7 +4,8 @@
 //! The unit of state is the input topic's partition. Each partition a worker owns has its own
 //! engine ([`task`]); its checkpoints go to the same partition of the group's changelog topic
 //! ([`changelog`]), so a worker on any machine takes a partition over from the brokers alone
-//! ([`restore`]). The consumer runs on its own thread ([`group`]) and turns rebalances into
+//! ([`restore`] reads it back, [`takeover`] makes its engine, carrying the state over when
+//! another program wrote it). The consumer runs on its own thread ([`group`]) and turns rebalances into
 //! requests the engine thread ([`worker`]) answers; outputs, changelog records and input offsets
 //! commit in one transaction ([`produce`]). [`settings`] holds what every client shares and the
 //! checks made before joining.
