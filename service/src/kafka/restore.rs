@@ -16,6 +16,9 @@ use super::produce::{ID_HEADER, LINE_HEADER};
 use super::settings::{KafkaSettings, Observed};
 use super::task::Written;
 
+/// How long looking a topic's leaders up may take before a restore does it itself.
+const METADATA_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// How long a read may go without a record or the partition's end before it fails.
 const STALL: Duration = Duration::from_secs(120);
 
@@ -37,7 +40,7 @@ impl Restorer {
         rejects: Option<&str>,
     ) -> Result<Restorer, String> {
         let observed = Observed::default();
-        let consumer = settings
+        let consumer: BaseConsumer<Observed> = settings
             .client_config(&[
                 ("group.id", "journey-restore"),
                 ("enable.auto.commit", "false"),
@@ -50,6 +53,16 @@ impl Restorer {
             ])
             .create_with_context(observed.clone())
             .map_err(|e| format!("cannot make a Kafka consumer: {e}"))?;
+        // librdkafka looks a topic's leaders up on its first assignment and starts fetching
+        // half a second later; looked up now, a restore's reads start at once.
+        for topic in [Some(changelog), Some(actions), rejects]
+            .into_iter()
+            .flatten()
+        {
+            if let Err(error) = consumer.fetch_metadata(Some(topic), METADATA_TIMEOUT) {
+                tracing::debug!(topic, %error, "restore metadata");
+            }
+        }
         Ok(Restorer {
             consumer,
             observed,
