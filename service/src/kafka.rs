@@ -206,22 +206,39 @@ pub fn serve(
         ends: &ends,
         forget_requests,
     };
-    let result = run(&mut worker, &tables, config, &outside, stop);
-    let result = result.and_then(|signal| worker.commit(&tables).map(|()| signal));
-    if let Some(server) = metrics_server {
-        server.shut_down();
+    let ended = run(&mut worker, &tables, config, &outside, stop);
+    let ended = ended.and_then(|ended| worker.commit(&tables).map(|()| ended));
+    if let Ok(Ended::Replaced(_)) = &ended {
+        // Committed: every partition goes back to the group as the consumer leaves it.
+        worker.tasks.clear();
+        publish(&metrics, &worker, &ends);
     }
     // The consumer leaves the group once nothing is handled any more: its revocation finds the
     // channel closed and lets the partitions go as committed.
     drop(outside);
     consumer_stop.store(true, Ordering::Relaxed);
-    if result.is_ok() {
+    if ended.is_ok() {
         let _ = consumer.join();
         if let Some(rekeyer) = rekeyer {
             let _ = rekeyer.join();
         }
     }
-    let stopped_by_signal = result.map_err(fail)?;
+    if let Ok(Ended::Replaced(error)) = &ended {
+        // Exiting would have a supervisor restart it with the same, replaced program, which
+        // could carry the new program's states back: it waits to be stopped instead.
+        tracing::error!("{error}");
+        while !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(TICK);
+        }
+    }
+    if let Some(server) = metrics_server {
+        server.shut_down();
+    }
+    let stopped_by_signal = match ended.map_err(fail)? {
+        Ended::Signal => true,
+        Ended::AtEnd => false,
+        Ended::Replaced(error) => return Err(fail(error)),
+    };
     let summary = Summary {
         lines: worker.tasks.values().map(|task| task.lines).sum(),
         contacts: worker
@@ -246,22 +263,32 @@ struct Outside<'a> {
     forget_requests: Receiver<ForgetRequest>,
 }
 
+/// How the engine thread's loop ended.
+enum Ended {
+    /// `stop` was set (a signal).
+    Signal,
+    /// Every partition is at its end, with `--stop-at-end`.
+    AtEnd,
+    /// A partition assigned had been carried over to another program by a worker started
+    /// later: this worker's program has been replaced.
+    Replaced(String),
+}
+
 /// The engine thread's loop: handles what the consumer hands over, moves the partitions' clocks
-/// on the wall clock, checkpoints and publishes, until `stop` is set (`Ok(true)`) or every
-/// partition is at its end with `--stop-at-end` (`Ok(false)`).
+/// on the wall clock, checkpoints and publishes, until it [`Ended`].
 fn run<'p>(
     worker: &mut Worker<'p>,
     tables: &Tables<'p>,
     config: &Config,
     outside: &Outside<'_>,
     stop: &AtomicBool,
-) -> Result<bool, String> {
+) -> Result<Ended, String> {
     let mut last_checkpoint = Instant::now();
     let mut last_tick = Instant::now();
     let mut last_publish = Instant::now();
     loop {
         if stop.load(Ordering::Relaxed) {
-            return Ok(true);
+            return Ok(Ended::Signal);
         }
         // New partitions take the wall clock (and its horizon) before their first record.
         let mut tick_now = false;
@@ -277,7 +304,7 @@ fn run<'p>(
                     && worker.tasks.values().all(|task| task.at_end)
                 {
                     finish(worker)?;
-                    return Ok(false);
+                    return Ok(Ended::AtEnd);
                 }
             }
             Ok(Work::Assign {
@@ -289,7 +316,10 @@ fn run<'p>(
                 let failed = answer.as_ref().err().cloned();
                 let _ = reply.send(answer);
                 if let Some(error) = failed {
-                    return Err(error);
+                    return match worker.replaced {
+                        true => Ok(Ended::Replaced(error)),
+                        false => Err(error),
+                    };
                 }
                 if !partitions.is_empty() {
                     tracing::info!(?partitions, "partitions assigned");

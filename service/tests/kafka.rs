@@ -2,12 +2,13 @@
 //! partition of its own (a partition's event clock is its own), write exactly what the engine
 //! writes for each alone, and a second worker restores them and writes nothing more; an input
 //! that is not keyed by contact goes through the re-keying stage to the same actions; on the
-//! wall clock a wait ends with no further input and a line from the future is refused; a worker
-//! of a changed program carries each case of `tests/migrate/` over as a restart does.
-//! `tests/scaleout/` runs real workers, many partitions, kills and broker faults.
+//! wall clock a wait ends with no further input and a line from the future is refused.
+//! `kafka_program_change.rs` tests changed programs; `tests/scaleout/` runs real workers, many
+//! partitions, kills and broker faults.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
+mod kafka_support;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,14 +21,10 @@ use journey_runtime::input::Limits;
 use journey_runtime::output::Action;
 use journey_runtime::{Engine, Options, Reject, Sink};
 use journey_service::spec::KafkaSpec;
-use journey_service::{serve, ClockMode, Config, SinkSpec, SourceSpec};
+use journey_service::{serve, ClockMode, Config, SinkSpec};
 use journey_syntax::SourceMap;
-use rdkafka::consumer::{BaseConsumer, Consumer};
-use rdkafka::error::KafkaError;
-use rdkafka::message::Message;
+use kafka_support::{config, free_address, get, produce, read, sorted};
 use rdkafka::mocking::MockCluster;
-use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
-use rdkafka::{ClientConfig, Offset, TopicPartitionList};
 
 fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
@@ -99,108 +96,6 @@ fn reference(program: &Program, evaluator: &dyn Evaluator, lines: &[String]) -> 
     }
     engine.finish(None, &mut sink);
     sink.0
-}
-
-fn config(brokers: &str, group: &str, rekey: bool, stop_at_end: bool) -> Config {
-    let kafka = |topic: &str| KafkaSpec {
-        brokers: brokers.to_owned(),
-        topic: topic.to_owned(),
-        group: None,
-        rekey: false,
-    };
-    let source = SourceSpec::Kafka(KafkaSpec {
-        group: Some(group.to_owned()),
-        rekey,
-        ..kafka(&format!("{group}-in"))
-    });
-    let sink = SinkSpec::Kafka(kafka(&format!("{group}-actions")));
-    Config {
-        rejects: Some(SinkSpec::Kafka(kafka(&format!("{group}-rejects")))),
-        clock: ClockMode::Event,
-        stop_at_end,
-        checkpoint_every: Duration::from_millis(100),
-        lateness: 0,
-        kafka_config: vec!["session.timeout.ms=6000".to_owned()],
-        ..common::config(source, sink, PathBuf::from("unused"))
-    }
-}
-
-/// Produces `lines` to `partition` of `topic`, keyed by contact id unless `unkeyed`.
-fn produce(brokers: &str, topic: &str, partition: i32, lines: &[String], unkeyed: bool) {
-    let producer: ThreadedProducer<DefaultProducerContext> = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .create()
-        .unwrap();
-    for line in lines {
-        let key = journey_service::kafka::rekey::contact_key(line.as_bytes());
-        let mut record = BaseRecord::<str, str>::to(topic)
-            .payload(line)
-            .partition(partition);
-        if let (Some(key), false) = (&key, unkeyed) {
-            record = record.key(key.as_str());
-        }
-        producer.send(record).map_err(|(e, _)| e).unwrap();
-    }
-    producer.flush(Duration::from_secs(30)).unwrap();
-}
-
-/// Every record of `topic`'s partitions `0..partitions`.
-fn read(brokers: &str, topic: &str, partitions: i32) -> Vec<String> {
-    let consumer: BaseConsumer = ClientConfig::new()
-        .set("bootstrap.servers", brokers)
-        .set("group.id", "test-reader")
-        .set("enable.partition.eof", "true")
-        .set("isolation.level", "read_committed")
-        .create()
-        .unwrap();
-    let mut assignment = TopicPartitionList::new();
-    for partition in 0..partitions {
-        assignment
-            .add_partition_offset(topic, partition, Offset::Beginning)
-            .unwrap();
-    }
-    consumer.assign(&assignment).unwrap();
-    let mut lines = Vec::new();
-    let mut ends = 0;
-    let started = Instant::now();
-    while started.elapsed() < Duration::from_secs(30) {
-        match consumer.poll(Duration::from_millis(100)) {
-            Some(Ok(message)) => lines
-                .push(String::from_utf8(message.payload().unwrap_or_default().to_vec()).unwrap()),
-            Some(Err(KafkaError::PartitionEOF(_))) => {
-                ends += 1;
-                if ends == partitions {
-                    return lines;
-                }
-            }
-            _ => {}
-        }
-    }
-    panic!("`{topic}` was not read to its end in 30 s");
-}
-
-/// An address on loopback that nothing listens on.
-fn free_address() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.local_addr().unwrap().to_string()
-}
-
-/// The body of `GET path` at `address` (empty while nothing answers).
-fn get(address: &str, path: &str) -> String {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::net::TcpStream::connect(address) else {
-        return String::new();
-    };
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut response = String::new();
-    let _ = stream.read_to_string(&mut response);
-    response
-}
-
-fn sorted(mut lines: Vec<String>) -> Vec<String> {
-    lines.sort();
-    lines
 }
 
 #[test]
@@ -389,131 +284,4 @@ fn on_the_wall_clock_a_wait_ends_with_no_further_input() {
     let rejects = read(&brokers, "wall-rejects", 1);
     assert_eq!(rejects.len(), 1, "{rejects:?}");
     assert!(rejects[0].contains(r#""reason":"future""#), "{rejects:?}");
-}
-
-/// A program and its files, as `journey serve` keeps them with a state.
-fn compiled(path: &Path) -> (Program, Vec<(String, String)>) {
-    let name = path.file_name().unwrap().to_string_lossy().into_owned();
-    let files = vec![(name, std::fs::read_to_string(path).unwrap())];
-    let mut sources = SourceMap::new();
-    for (name, text) in &files {
-        sources.add(name.clone(), text.clone());
-    }
-    let program =
-        journey_ir::lower(&journey_check::check(&sources)).unwrap_or_else(|e| panic!("{e}"));
-    (program, files)
-}
-
-/// The non-empty lines of a file.
-fn lines_of(path: &Path) -> Vec<String> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|line| !line.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Each case of `tests/migrate/` (`tests/migrate_corpus.rs` says what a case holds) on Kafka:
-/// a worker of the old program reads the input before the restart, then a worker of the new
-/// program takes the partition over, carries its state over from the program the changelog
-/// keeps, and reads the rest; together they write the case's expected actions, or the second
-/// refuses as the restart does.
-#[test]
-fn a_changed_program_carries_a_partitions_state_over_as_a_restart_does() {
-    let cluster = MockCluster::new(1).unwrap();
-    let brokers = cluster.bootstrap_servers();
-    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/migrate");
-    let mut cases: Vec<PathBuf> = std::fs::read_dir(&corpus)
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.is_dir())
-        .collect();
-    cases.sort();
-    assert!(cases.len() >= 8, "the migrate corpus is missing");
-    // Each case in a group of its own, all at once.
-    for number in 0..cases.len() {
-        for topic in ["in", "actions", "rejects", "changelog"] {
-            cluster
-                .create_topic(&format!("change{number}-{topic}"), 1, 1)
-                .unwrap();
-        }
-    }
-    std::thread::scope(|scope| {
-        for (number, case) in cases.iter().enumerate() {
-            let brokers = &brokers;
-            scope.spawn(move || carry_over_case(brokers, &format!("change{number}"), case));
-        }
-    });
-}
-
-/// One case of the corpus in `group`.
-fn carry_over_case(brokers: &str, group: &str, case: &Path) {
-    use journey_runtime::migrate::OnChange;
-    let name = case.file_name().unwrap().to_string_lossy();
-    let args = std::fs::read_to_string(case.join("args")).unwrap_or_default();
-    let words: Vec<&str> = args.split_whitespace().collect();
-    let (mut on_change, mut until) = (OnChange::Refuse, None);
-    for pair in words.chunks(2) {
-        match pair {
-            ["--on-change", "exit"] => on_change = OnChange::Exit,
-            ["--on-change", "keep"] => on_change = OnChange::Keep,
-            ["--until", instant] => until = Some((*instant).to_owned()),
-            other => panic!("{name}: unknown arguments {other:?}"),
-        }
-    }
-    let expected = std::fs::read_to_string(case.join("expected.txt")).unwrap();
-    let refused = expected.contains("refused: no restart");
-    let expected_actions: Vec<String> = expected
-        .lines()
-        .filter(|line| line.starts_with('{'))
-        .map(str::to_owned)
-        .collect();
-    let input = format!("{group}-in");
-    let stop = Arc::new(AtomicBool::new(false));
-    let (before, before_files) = compiled(&case.join("before.journey"));
-    produce(
-        brokers,
-        &input,
-        0,
-        &lines_of(&case.join("before.ndjson")),
-        false,
-    );
-    let config = Config {
-        program_sources: before_files,
-        on_change,
-        ..config(brokers, group, false, true)
-    };
-    serve(&before, &Interpreter::new(&before), &config, &stop).unwrap();
-    let (after, after_files) = compiled(&case.join("after.journey"));
-    let mut after_lines = lines_of(&case.join("after.ndjson"));
-    // The case's `--until`: a line of a contact of its own moves the clock there.
-    after_lines.extend(until.map(|until| {
-        format!(
-            r#"{{"type":"identify","userId":"journey-clock","timestamp":"{until}","traits":{{}}}}"#
-        )
-    }));
-    produce(brokers, &input, 0, &after_lines, false);
-    let config = Config {
-        program_sources: after_files,
-        ..config
-    };
-    match (
-        refused,
-        serve(&after, &Interpreter::new(&after), &config, &stop),
-    ) {
-        (true, Err(error)) => assert!(
-            error
-                .to_string()
-                .contains("changed since partition 0's state was written"),
-            "{name}: {error}"
-        ),
-        (false, Ok(_)) => {}
-        (_, outcome) => panic!("{name}: {:?}", outcome.map(|summary| summary.lines)),
-    }
-    let actions: Vec<String> = read(brokers, &format!("{group}-actions"), 1)
-        .into_iter()
-        .filter(|action| !action.contains(r#""contact":"journey-clock""#))
-        .collect();
-    assert_eq!(sorted(actions), sorted(expected_actions), "{name}");
 }

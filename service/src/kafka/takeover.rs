@@ -60,6 +60,21 @@ pub fn engine<'p>(
     })
 }
 
+/// Whether a checkpoint was carried over to another program by a worker started after this
+/// one: this worker runs the program it replaced, and must not carry it back.
+pub fn replaced(tables: &Tables<'_>, meta: &Meta) -> bool {
+    meta.fingerprint != tables.fingerprint && tables.started_at < meta.program_since
+}
+
+/// What a worker whose program was replaced says.
+pub fn replaced_message(partition: i32) -> String {
+    format!(
+        "partition {partition}'s state was carried over to another program by a worker started \
+         after this one: this worker runs a program that has been replaced, so it hands its \
+         partitions back and waits to be restarted with the program the group now runs"
+    )
+}
+
 /// The checkpoint's state, as the engine reads it.
 fn run_state(state: &PartitionState) -> Result<RunState, String> {
     let mut restoring = RunState::restoring(&state.shared)?;
@@ -84,12 +99,8 @@ fn carry_over<'p>(
     partition: i32,
     state: PartitionState,
 ) -> Result<TakenOver<'p>, String> {
-    if tables.started_at < state.meta.program_since {
-        return Err(format!(
-            "partition {partition}'s state was carried over to another program by a worker \
-             started after this one: this worker runs a program that has been replaced; \
-             restart it with the program the group now runs"
-        ));
+    if replaced(tables, &state.meta) {
+        return Err(replaced_message(partition));
     }
     let files = decode_program(&state.program)?;
     if files.is_empty() {

@@ -59,6 +59,9 @@ pub struct Worker<'p> {
     pub counts: OutputCounts,
     /// How long the last checkpoint took, and the changelog bytes it wrote.
     pub last_checkpoint: (f64, u64),
+    /// Whether a partition it was assigned had been carried over to another program by a
+    /// worker started after this one: this worker runs a program that has been replaced.
+    pub replaced: bool,
 }
 
 impl<'p> Worker<'p> {
@@ -72,6 +75,7 @@ impl<'p> Worker<'p> {
             checkpoints: 0,
             counts: OutputCounts::default(),
             last_checkpoint: (0.0, 0),
+            replaced: false,
         }
     }
 
@@ -141,10 +145,24 @@ impl<'p> Worker<'p> {
 
     /// The partitions' tasks, each from its last whole checkpoint in the changelog (or empty),
     /// with what a previous owner wrote after it.
-    fn restore(&self, tables: &Tables<'p>, partitions: &[i32]) -> Result<Vec<Task<'p>>, String> {
+    fn restore(
+        &mut self,
+        tables: &Tables<'p>,
+        partitions: &[i32],
+    ) -> Result<Vec<Task<'p>>, String> {
         let started = Instant::now();
+        let checkpoints = self.restorer.checkpoints(partitions)?;
+        let newer = checkpoints.iter().find(|(_, checkpoint)| {
+            checkpoint
+                .as_ref()
+                .is_some_and(|state| takeover::replaced(tables, &state.meta))
+        });
+        if let Some((partition, _)) = newer {
+            self.replaced = true;
+            return Err(takeover::replaced_message(*partition));
+        }
         let mut restored = Vec::new();
-        for (partition, checkpoint) in self.restorer.checkpoints(partitions)? {
+        for (partition, checkpoint) in checkpoints {
             restored.push((partition, takeover::engine(tables, partition, checkpoint)?));
         }
         let metas: Vec<(i32, &Meta)> = restored.iter().map(|(p, t)| (*p, &t.meta)).collect();

@@ -38,12 +38,17 @@ pub fn config(source: SourceSpec, sink: SinkSpec, state: PathBuf) -> Config {
     }
 }
 
-/// `programs/nudge.journey`: a signup, a two-second wait, an email.
+const NUDGE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs/nudge.journey");
+
+/// The text of `programs/nudge.journey`: a signup, a two-second wait, an email.
+pub fn nudge_source() -> String {
+    std::fs::read_to_string(NUDGE).unwrap_or_else(|e| panic!("{NUDGE}: {e}"))
+}
+
+/// The program of `programs/nudge.journey`.
 pub fn nudge_program() -> Program {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/programs/nudge.journey");
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
     let mut sources = SourceMap::new();
-    sources.add("nudge.journey", text);
+    sources.add("nudge.journey", nudge_source());
     journey_ir::lower(&journey_check::check(&sources))
-        .unwrap_or_else(|e| panic!("{path} does not lower: {e}"))
+        .unwrap_or_else(|e| panic!("{NUDGE} does not lower: {e}"))
 }
