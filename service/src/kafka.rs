@@ -240,7 +240,7 @@ pub fn serve(
         Ended::Replaced(error) => return Err(fail(error)),
     };
     let summary = Summary {
-        lines: worker.tasks.values().map(|task| task.lines).sum(),
+        lines: worker.tasks.values().map(|task| task.meta.lines).sum(),
         contacts: worker
             .tasks
             .values()
@@ -297,7 +297,11 @@ fn run<'p>(
             Ok(Work::End(partition)) => {
                 if let Some(task) = worker.tasks.get_mut(&partition) {
                     task.at_end = true;
-                    tracing::debug!(partition, next = task.input_next, "partition at its end");
+                    tracing::debug!(
+                        partition,
+                        next = task.meta.input_next,
+                        "partition at its end"
+                    );
                 }
                 if config.stop_at_end
                     && !worker.tasks.is_empty()
@@ -380,7 +384,7 @@ fn publish(metrics: &Metrics, worker: &Worker<'_>, ends: &group::Ends) {
     let tasks = || worker.tasks.values();
     metrics.publish(Snapshot {
         ready: !worker.tasks.is_empty(),
-        lines: tasks().map(|task| task.lines).sum(),
+        lines: tasks().map(|task| task.meta.lines).sum(),
         events: tasks().map(|task| task.engine.stats().events).sum(),
         identifies: tasks().map(|task| task.engine.stats().identifies).sum(),
         outputs: worker.counts.clone(),
@@ -393,7 +397,10 @@ fn publish(metrics: &Metrics, worker: &Worker<'_>, ends: &group::Ends) {
         consumer_lag: tasks()
             .filter_map(|task| {
                 let end = ends.get(&task.partition)?;
-                Some((task.partition, (end - task.input_next.unwrap_or(0)).max(0)))
+                Some((
+                    task.partition,
+                    (end - task.meta.input_next.unwrap_or(0)).max(0),
+                ))
             })
             .collect(),
     });

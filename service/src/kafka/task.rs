@@ -10,6 +10,7 @@ use journey_ir::Program;
 use journey_runtime::output::Action;
 use journey_runtime::{Engine, Reject, Sink};
 
+use super::changelog::Meta;
 use super::produce::{Producing, ID_HEADER, LINE_HEADER};
 use super::takeover::TakenOver;
 use crate::metrics::OutputCounts;
@@ -32,14 +33,9 @@ pub struct Task<'p> {
     pub partition: i32,
     /// Its engine.
     pub engine: Engine<'p>,
-    /// The input offset to read next (`None`: the partition's beginning).
-    pub input_next: Option<i64>,
-    /// Input records handled, over every owner.
-    pub lines: u64,
-    /// Where its actions partition ended at the last checkpoint, or after this worker's writes.
-    pub actions_end: i64,
-    /// The same for rejects.
-    pub rejects_end: i64,
+    /// How far it has got, as its next checkpoint's meta record will say (the input offset
+    /// to read next, records handled over every owner, the outputs' ends, the program's).
+    pub meta: Meta,
     /// What the previous owner wrote after the checkpoint.
     pub written: Written,
     /// Whether the input was at its end when last polled.
@@ -51,10 +47,6 @@ pub struct Task<'p> {
     /// Whether the next checkpoint writes the program's source files: the partition's first
     /// by this program, which a carried-over or torn state makes a whole one.
     pub program_due: bool,
-    /// How many chunks the program's source files took in the changelog.
-    pub program_chunks: u32,
-    /// When the worker that first wrote this program's state of the partition started.
-    pub program_since: i64,
     /// The input offset of the last checkpoint.
     committed: Option<i64>,
     /// Whether outputs were written since the last checkpoint. A task whose input did not move
@@ -74,10 +66,8 @@ impl<'p> Task<'p> {
         Task {
             partition,
             engine,
-            input_next: meta.input_next,
-            lines: meta.lines,
-            actions_end: meta.actions_end,
-            rejects_end: meta.rejects_end,
+            committed: meta.input_next,
+            meta,
             written,
             at_end: false,
             // A restored partition's changelog tail is unknown: the first checkpoint that
@@ -85,9 +75,6 @@ impl<'p> Task<'p> {
             since_snapshot: 0,
             snapshot_bytes: 0,
             program_due,
-            program_chunks: meta.program_chunks,
-            program_since: meta.program_since,
-            committed: meta.input_next,
             wrote: false,
         }
     }
@@ -95,7 +82,7 @@ impl<'p> Task<'p> {
     /// Whether anything moved since the last checkpoint (or the partition's first by this
     /// program is still to be written).
     pub fn moved(&self) -> bool {
-        self.wrote || self.committed != self.input_next || self.program_due
+        self.wrote || self.committed != self.meta.input_next || self.program_due
     }
 
     /// Whether the next checkpoint should write every contact: once the changelog has grown by
@@ -108,7 +95,7 @@ impl<'p> Task<'p> {
 
     /// Records that a checkpoint took the task as it is now.
     pub fn checkpointed(&mut self) {
-        self.committed = self.input_next;
+        self.committed = self.meta.input_next;
         self.wrote = false;
         self.program_due = false;
     }
@@ -121,8 +108,8 @@ impl<'p> Task<'p> {
         out: &Producing,
         counts: &mut OutputCounts,
     ) -> Result<(), String> {
-        self.lines += 1;
-        self.input_next = Some(offset + 1);
+        self.meta.lines += 1;
+        self.meta.input_next = Some(offset + 1);
         self.at_end = false;
         let mut sink = PartitionSink::new(out, self.partition, &mut self.written, counts);
         let line = journey_runtime::input::strip_terminator(value);

@@ -86,7 +86,7 @@ impl<'p> Worker<'p> {
             let Some(task) = self.tasks.get_mut(&partition) else {
                 continue;
             };
-            if task.input_next.is_some_and(|next| offset < next) {
+            if task.meta.input_next.is_some_and(|next| offset < next) {
                 continue;
             }
             task.handle(offset, value, &self.producing, &mut self.counts)?;
@@ -105,7 +105,10 @@ impl<'p> Worker<'p> {
             self.group = group;
         }
         let tasks = self.restore(tables, partitions)?;
-        let offsets = tasks.iter().map(|t| (t.partition, t.input_next)).collect();
+        let offsets = tasks
+            .iter()
+            .map(|t| (t.partition, t.meta.input_next))
+            .collect();
         for task in tasks {
             self.tasks.insert(task.partition, task);
         }
@@ -202,7 +205,7 @@ impl<'p> Worker<'p> {
         self.producing.flush()?;
         let mut offsets = TopicPartitionList::new();
         for task in self.tasks.values_mut() {
-            if let Some(next) = task.input_next {
+            if let Some(next) = task.meta.input_next {
                 offsets
                     .add_partition_offset(&tables.input, task.partition, Offset::Offset(next))
                     .map_err(|e| e.to_string())?;
@@ -212,14 +215,14 @@ impl<'p> Worker<'p> {
             }
             let p = task.partition;
             let out = &self.producing;
-            task.actions_end = out
+            task.meta.actions_end = out
                 .end(Stream::Actions, p)
                 .unwrap_or(0)
-                .max(task.actions_end);
-            task.rejects_end = out
+                .max(task.meta.actions_end);
+            task.meta.rejects_end = out
                 .end(Stream::Rejects, p)
                 .unwrap_or(0)
-                .max(task.rejects_end);
+                .max(task.meta.rejects_end);
             let snapshot = task.snapshot_due();
             if snapshot {
                 task.engine.mark_all_changed();
@@ -244,7 +247,7 @@ impl<'p> Worker<'p> {
                     out.send(&out.changelog, p, &key, chunk, None)?;
                     program_chunks += 1;
                 }
-                task.program_chunks = program_chunks;
+                task.meta.program_chunks = program_chunks;
                 bytes_written += tables.program_record.len() as u64;
             }
             total_bytes += bytes_written;
@@ -254,21 +257,12 @@ impl<'p> Worker<'p> {
             } else {
                 task.since_snapshot += bytes_written;
             }
-            let meta = Meta {
-                input_next: task.input_next,
-                lines: task.lines,
-                actions_end: task.actions_end,
-                rejects_end: task.rejects_end,
-                chunks,
-                program_chunks: task.program_chunks,
-                program_since: task.program_since,
-                ..Meta::new(tables.fingerprint)
-            };
+            task.meta.chunks = chunks;
             out.send(
                 &out.changelog,
                 p,
                 &Key::Meta.bytes(),
-                &encode_meta(&meta)?,
+                &encode_meta(&task.meta)?,
                 None,
             )?;
             task.checkpointed();
