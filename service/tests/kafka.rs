@@ -23,7 +23,7 @@ use journey_runtime::{Engine, Options, Reject, Sink};
 use journey_service::spec::KafkaSpec;
 use journey_service::{serve, ClockMode, Config, SinkSpec};
 use journey_syntax::SourceMap;
-use kafka_support::{config, free_address, get, produce, read, sorted};
+use kafka_support::{config, create_topics, free_address, get, produce, read, sorted};
 use rdkafka::mocking::MockCluster;
 
 fn examples() -> PathBuf {
@@ -106,11 +106,7 @@ fn example_streams_in_partitions_of_their_own_write_what_journey_run_writes() {
     let evaluator = Interpreter::new(&program);
     let streams = streams();
     let partitions = streams.len() as i32;
-    for topic in ["in", "actions", "rejects", "changelog"] {
-        cluster
-            .create_topic(&format!("examples-{topic}"), partitions, 3)
-            .unwrap();
-    }
+    create_topics(&cluster, "examples", partitions, 3);
     // A partition's clock moves with its own events: each stream in its own partition runs as
     // `journey run` runs it alone.
     let mut expected = Vec::new();
@@ -154,9 +150,8 @@ fn an_input_not_keyed_by_contact_is_rekeyed_first() {
         .max_by_key(|(_, lines)| lines.len())
         .unwrap();
     let expected = reference(&program, &evaluator, &lines);
-    for topic in ["in", "repartition", "actions", "rejects", "changelog"] {
-        cluster.create_topic(&format!("raw-{topic}"), 1, 1).unwrap();
-    }
+    create_topics(&cluster, "raw", 1, 1);
+    cluster.create_topic("raw-repartition", 1, 1).unwrap();
     produce(&brokers, "raw-in", 0, &lines, true);
     let stop = Arc::new(AtomicBool::new(false));
     let metrics = free_address();
@@ -226,11 +221,7 @@ fn on_the_wall_clock_a_wait_ends_with_no_further_input() {
     let evaluator = Interpreter::new(&program);
     let cluster = MockCluster::new(1).unwrap();
     let brokers = cluster.bootstrap_servers();
-    for topic in ["in", "actions", "rejects", "changelog"] {
-        cluster
-            .create_topic(&format!("wall-{topic}"), 1, 1)
-            .unwrap();
-    }
+    create_topics(&cluster, "wall", 1, 1);
     let config = Config {
         clock: ClockMode::Wall,
         lateness: 3600,

@@ -16,7 +16,7 @@ use journey_ir::eval::Interpreter;
 use journey_ir::Program;
 use journey_service::{serve, Config};
 use journey_syntax::SourceMap;
-use kafka_support::{config, free_address, get, produce, read, sorted};
+use kafka_support::{config, create_topics, free_address, get, produce, read, sorted};
 use rdkafka::mocking::MockCluster;
 
 /// A program and its files, as `journey serve` keeps them with a state.
@@ -66,11 +66,7 @@ fn a_changed_program_carries_a_partitions_state_over_as_a_restart_does() {
     assert!(cases.len() >= 8, "the migrate corpus is missing");
     // Each case in a group of its own, all at once.
     for number in 0..cases.len() {
-        for topic in ["in", "actions", "rejects", "changelog"] {
-            cluster
-                .create_topic(&format!("change{number}-{topic}"), 1, 1)
-                .unwrap();
-        }
+        create_topics(&cluster, &format!("change{number}"), 1, 1);
     }
     std::thread::scope(|scope| {
         for (number, case) in cases.iter().enumerate() {
@@ -190,11 +186,7 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
 fn a_worker_of_a_replaced_program_steps_aside() {
     let cluster = MockCluster::new(1).unwrap();
     let brokers = cluster.bootstrap_servers();
-    for topic in ["in", "actions", "rejects", "changelog"] {
-        cluster
-            .create_topic(&format!("aside-{topic}"), 2, 1)
-            .unwrap();
-    }
+    create_topics(&cluster, "aside", 2, 1);
     let nudge = common::nudge_source();
     let old = common::nudge_program();
     let old_files = vec![("nudge.journey".to_owned(), nudge.clone())];

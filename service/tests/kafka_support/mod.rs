@@ -9,8 +9,24 @@ use journey_service::{ClockMode, Config, SinkSpec, SourceSpec};
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
+use rdkafka::mocking::MockCluster;
 use rdkafka::producer::{BaseRecord, DefaultProducerContext, Producer, ThreadedProducer};
 use rdkafka::{ClientConfig, Offset, TopicPartitionList};
+
+/// The topics a worker of `group` uses (`{group}-in`, `-actions`, `-rejects`, `-changelog`),
+/// with `partitions` each and `replicas` copies.
+pub fn create_topics<C: rdkafka::ClientContext>(
+    cluster: &MockCluster<'_, C>,
+    group: &str,
+    partitions: i32,
+    replicas: i32,
+) {
+    for topic in ["in", "actions", "rejects", "changelog"] {
+        cluster
+            .create_topic(&format!("{group}-{topic}"), partitions, replicas)
+            .unwrap_or_else(|e| panic!("{group}-{topic}: {e}"));
+    }
+}
 
 /// A worker of `group` (topics `{group}-in`, `-actions`, `-rejects`), checkpointing every
 /// 100 ms on the event clock.
