@@ -138,10 +138,6 @@ impl GroupSide {
             self.hand_over();
         }
     }
-
-    fn aged(&self) -> bool {
-        self.pending.lock().is_ok_and(|pending| pending.full())
-    }
 }
 
 impl ClientContext for GroupSide {
@@ -307,14 +303,12 @@ fn poll(consumer: &BaseConsumer<GroupSide>, work: &SyncSender<Work>, stop: &Atom
     while !stop.load(Ordering::Relaxed) {
         match consumer.poll(POLL) {
             Some(Ok(message)) => {
+                // Hands the batch over once it is full or old enough.
                 side.push(
                     message.partition(),
                     message.offset(),
                     message.payload().unwrap_or_default(),
                 );
-                if side.aged() {
-                    side.hand_over();
-                }
             }
             Some(Err(KafkaError::PartitionEOF(partition))) => {
                 side.hand_over();
@@ -336,7 +330,7 @@ fn poll(consumer: &BaseConsumer<GroupSide>, work: &SyncSender<Work>, stop: &Atom
 
 /// Errors a consumer cannot recover from by retrying (a missing topic is checked at start;
 /// one that goes away later, or a leader change, is retried by librdkafka).
-fn is_fatal(code: rdkafka::types::RDKafkaErrorCode) -> bool {
+pub fn is_fatal(code: rdkafka::types::RDKafkaErrorCode) -> bool {
     use rdkafka::types::RDKafkaErrorCode as Code;
     matches!(
         code,

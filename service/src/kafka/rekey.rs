@@ -214,7 +214,15 @@ fn rekey(
                     positions.insert(message.partition(), message.offset() + 1);
                 }
             }
-            Some(Err(error)) => tracing::warn!(%error, "kafka re-keying consumer"),
+            Some(Err(error)) => {
+                tracing::warn!(%error, "kafka re-keying consumer");
+                if error
+                    .rdkafka_error_code()
+                    .is_some_and(super::group::is_fatal)
+                {
+                    return Err(format!("re-keying: the Kafka consumer failed: {error}"));
+                }
+            }
             None => {}
         }
         if last_commit.elapsed() >= commit_every {

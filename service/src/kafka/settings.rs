@@ -16,6 +16,20 @@ use rdkafka::metadata::Metadata;
 /// How long the first contact with the brokers may take before the worker gives up.
 const REACH_TIMEOUT: Duration = Duration::from_secs(15);
 
+/// Properties each client sets for itself: its own ids (the re-keying producer's
+/// `transactional.id` is the worker's with `-rekey`; the restorer reads outside the group) and
+/// the reading and partitioning the exactly-once design rests on. A user's `transactional.id`
+/// names the worker's main producer and the others after it.
+pub const OWN_KEYS: &[&str] = &[
+    "group.id",
+    "transactional.id",
+    "isolation.level",
+    "enable.auto.commit",
+    "enable.auto.offset.store",
+    "enable.partition.eof",
+    "partitioner",
+];
+
 /// The brokers and the librdkafka properties every client of a worker is made with.
 #[derive(Clone, Debug)]
 pub struct KafkaSettings {
@@ -54,8 +68,9 @@ impl KafkaSettings {
         })
     }
 
-    /// A client configuration: the brokers, `defaults` unless the user set them, then the user's
-    /// properties.
+    /// A client configuration: the brokers, `defaults`, then the user's properties — except
+    /// the [`OWN_KEYS`] among `defaults`, which the client's correctness rests on and which
+    /// the user's properties do not change.
     pub fn client_config(&self, defaults: &[(&str, &str)]) -> ClientConfig {
         let mut config = ClientConfig::new();
         config.set("bootstrap.servers", &self.brokers);
@@ -64,6 +79,9 @@ impl KafkaSettings {
         }
         for (key, value) in &self.properties {
             config.set(key, value);
+        }
+        for (key, value) in defaults.iter().filter(|(key, _)| OWN_KEYS.contains(key)) {
+            config.set(*key, *value);
         }
         config
     }
@@ -257,6 +275,27 @@ mod tests {
         let settings = KafkaSettings::new("b:9092", None, &["a=1".to_owned(), "a=2".to_owned()]);
         assert_eq!(settings.as_ref().ok().and_then(|s| s.get("a")), Some("2"));
         assert!(KafkaSettings::new("b:9092", None, &["novalue".to_owned()]).is_err());
+    }
+
+    #[test]
+    fn a_users_properties_do_not_change_a_clients_own_keys() {
+        let pairs = [
+            "transactional.id=slot-1".to_owned(),
+            "linger.ms=50".to_owned(),
+            "isolation.level=read_uncommitted".to_owned(),
+        ];
+        let settings = KafkaSettings::new("b:9092", None, &pairs).ok();
+        let config = settings.map(|settings| {
+            settings.client_config(&[
+                ("transactional.id", "slot-1-rekey"),
+                ("linger.ms", "5"),
+                ("isolation.level", "read_committed"),
+            ])
+        });
+        let get = |key| config.as_ref().and_then(|c| c.get(key)).map(str::to_owned);
+        assert_eq!(get("transactional.id").as_deref(), Some("slot-1-rekey"));
+        assert_eq!(get("isolation.level").as_deref(), Some("read_committed"));
+        assert_eq!(get("linger.ms").as_deref(), Some("50"));
     }
 
     #[test]

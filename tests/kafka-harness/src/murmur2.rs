@@ -157,7 +157,7 @@ mod tests {
 
     #[test]
     fn partition_masks_the_sign_bit() {
-        // murmur2("21") is negative in Java: toPositive gives 0x45f3ec6c = 1173551340.
+        // murmur2("21") is negative in Java: toPositive gives 0x45f2f8ec = 1173551340.
         assert_eq!(partition(b"21", 1 << 31), 1_173_551_340);
         assert_eq!(partition(b"21", 12), 1_173_551_340 % 12);
         assert_eq!(partition(b"abc", 12), 479_470_107 % 12);
