@@ -4,16 +4,12 @@
 by `scaleout.py`."""
 
 import argparse
-import collections
 import json
 import os
 import random
 import re
-import shutil
 import signal
 import subprocess
-import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
@@ -87,6 +83,9 @@ class Stream:
                        check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.reference_lines = self.reference.read_text().splitlines()
         self.actions = len(self.reference_lines)
+        if self.actions == 0:
+            # Every verdict compares with the reference: an empty one would prove nothing.
+            raise Failed(f"journey run wrote no actions over {self.full}")
         say(f"stream: {len(lines)} generated lines + {len(ends)} end lines at "
             f"{json.loads(last).get('timestamp')}; journey run wrote {self.actions} actions in "
             f"{time.monotonic() - started:.1f} s")

@@ -40,21 +40,17 @@ the input is checked) and never compacts. It has no SASL: a SASL client fails it
 """
 
 import argparse
-import collections
-import json
 import os
 import random
-import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-from cluster import (CHECKPOINT_EVERY, KAFKA_CONFIG, LOG_LINE, PARTITIONS, ROOT, SCENARIOS,
+from cluster import (KAFKA_CONFIG, LOG_LINE, PARTITIONS, ROOT, SCENARIOS,
                      SLOW_CHECKPOINTS, Cluster, Failed, Feeder, Mock, Stream, Worker, pause, say,
                      start_feeding)
 from verdict import Progress, check_actions, wait_for_assignment, wait_until_settled
@@ -374,6 +370,10 @@ def main() -> int:
             except subprocess.CalledProcessError as error:
                 keep = True
                 say(f"FAIL: {' '.join(map(str, error.cmd[:2]))} exited {error.returncode}")
+                return 1
+            except Failed as failure:
+                keep = True
+                say(f"FAIL: {failure}")
                 return 1
         if args.generate_only:
             keep = True

@@ -2,28 +2,19 @@
 """The scale-out test's verdict: waiting until the workers have settled, comparing the
 committed actions with `journey run`'s by id, and following progress. Used by `scaleout.py`."""
 
-import argparse
 import collections
 import json
-import os
-import random
-import re
-import shutil
-import signal
 import subprocess
-import sys
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 from cluster import Cluster, Failed, Stream, partitions_of, say, SETTLE_SECONDS, IDLE_CPU_SECONDS, \
-    STALL_SECONDS, LOG_LINE
+    STALL_SECONDS
 
 def wait_until_settled(cluster: Cluster, stream: Stream, deadline: float, keep: int) -> list:
     """Polls the committed actions until their count is the reference's, holds for
-    SETTLE_SECONDS and the workers are idle; returns them. Fails early when more were
-    committed than the reference has (committed records cannot go away) and the count holds."""
+    SETTLE_SECONDS and the workers are idle; returns them. Fails at once when more were
+    committed than the reference has (committed records cannot go away)."""
     last = None
     since = changed = time.monotonic()
     cpu_then = 0.0
@@ -40,6 +31,10 @@ def wait_until_settled(cluster: Cluster, stream: Stream, deadline: float, keep: 
         if count != last:
             say(f"committed actions: {count} of {stream.actions}")
             last, since, changed, cpu_then = count, now, now, cluster.cpu_seconds()
+        elif count > stream.actions:
+            describe_difference(cluster, stream, lines, headline="too many")
+            raise Failed(f"{count} committed actions, more than the {stream.actions} expected "
+                         "(committed records cannot go away)")
         elif count < stream.actions:
             if now - changed >= STALL_SECONDS:
                 describe_difference(cluster, stream, lines, headline="stalled")
