@@ -81,6 +81,21 @@ class Mock:
         self.process.wait(timeout=30)
 
 
+# Every worker started, so that a failed bench stops them all.
+STARTED: list[subprocess.Popen] = []
+
+
+def wait_for(what: str, process: subprocess.Popen, done, seconds: float = 300) -> None:
+    """Waits until `done()`, failing if `process` exits first or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while not done():
+        if process.poll() is not None:
+            sys.exit(f"{what}: the worker exited with status {process.returncode}")
+        if time.monotonic() > deadline:
+            sys.exit(f"{what}: not within {seconds:.0f} s")
+        time.sleep(0.1)
+
+
 def worker(args, mock: Mock, group: str, log: Path, stop_at_end: bool) -> subprocess.Popen:
     b = mock.bootstrap
     command = [args.journey, "serve", EXAMPLES, "--source", f"kafka:{b}/input?group={group}",
@@ -90,8 +105,10 @@ def worker(args, mock: Mock, group: str, log: Path, stop_at_end: bool) -> subpro
                "--kafka-config", "heartbeat.interval.ms=500"]
     if stop_at_end:
         command.append("--stop-at-end")
-    return subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(log, "w"),
-                            env=dict(os.environ, RUST_LOG="info"))
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=open(log, "w"),
+                               env=dict(os.environ, RUST_LOG="info"))
+    STARTED.append(process)
+    return process
 
 
 def main() -> None:
@@ -148,18 +165,19 @@ def main() -> None:
         # Rebalance: a second worker joins a busy one.
         logs = [work / f"rebalance-{i}.log" for i in range(2)]
         busy = worker(args, mock, "rebalance", logs[0], False)
-        while first(logs[0], "partitions assigned") is None:
-            time.sleep(0.1)
+        wait_for("the busy worker's partitions", busy,
+                 lambda: first(logs[0], "partitions assigned") is not None)
         time.sleep(2)
         joining = worker(args, mock, "rebalance", logs[1], False)
-        while first(logs[1], "partitions assigned") is None:
-            time.sleep(0.1)
+        wait_for("the joining worker's partitions", joining,
+                 lambda: first(logs[1], "partitions assigned") is not None)
         revoked = first(logs[0], "revoking")
         restored = first(logs[1], "partitions assigned")
         stall = restored - revoked
+        handed = first(logs[0], "partitions handed over") or revoked
         print(f"rebalance: moved partitions stood still {stall:.2f} s (revocation "
-              f"{first(logs[0], 'partitions handed over') - revoked:.2f} s, restore "
-              f"{restored - first(logs[1], 'kafka worker started'):.2f} s after start); lag "
+              f"{handed - revoked:.2f} s; assigned "
+              f"{restored - first(logs[1], 'kafka worker started'):.2f} s after it started); lag "
               f"{5000 * stall:,.0f} events at 5,000/s, {50000 * stall:,.0f} at 50,000/s; "
               f"the joining worker's restore took {restore_millis(logs[1])} ms")
 
@@ -168,8 +186,8 @@ def main() -> None:
         joining.kill()
         killed_at = time.time()
         joining.wait()
-        while last(logs[0], "partitions assigned") in (None, first(logs[0], "partitions assigned")):
-            time.sleep(0.1)
+        wait_for("the survivor's partitions", busy, lambda: last(logs[0], "partitions assigned")
+                 not in (None, first(logs[0], "partitions assigned")))
         back = last(logs[0], "partitions assigned")
         print(f"failover: partitions producing again {back - killed_at:.2f} s after SIGKILL "
               f"(session.timeout.ms 6,000); the survivor's restores took "
@@ -178,6 +196,9 @@ def main() -> None:
         busy.wait(timeout=120)
         mock.close()
     finally:
+        for process in STARTED:
+            if process.poll() is None:
+                process.kill()
         shutil.rmtree(work, ignore_errors=True)
 
 
