@@ -86,7 +86,7 @@ def describe_difference(cluster: Cluster, stream: Stream, lines: list, headline:
             duplicated.append(key)
         elif len(ours[key]) < len(theirs[key]):
             short.append(key)
-        if {c for c, _ in ours[key]} != {c for c, _ in theirs[key]}:
+        if sorted(c for c, _ in ours[key]) != sorted(c for c, _ in theirs[key]):
             different.append(key)
         elif sorted(r for _, r in ours[key]) != sorted(r for _, r in theirs[key]):
             raw_differs += 1
