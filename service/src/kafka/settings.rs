@@ -54,7 +54,10 @@ impl KafkaSettings {
             properties = parse_properties(&text).map_err(|e| format!("{}:{e}", file.display()))?;
         }
         for pair in pairs {
-            let Some((key, value)) = pair.split_once('=') else {
+            let Some((key, value)) = pair
+                .split_once('=')
+                .filter(|(key, _)| !key.trim().is_empty())
+            else {
                 return Err(format!(
                     "`--kafka-config {pair}`: write a librdkafka property as `KEY=VALUE`, such as \
                      `security.protocol=SASL_SSL`"
@@ -275,6 +278,7 @@ mod tests {
         let settings = KafkaSettings::new("b:9092", None, &["a=1".to_owned(), "a=2".to_owned()]);
         assert_eq!(settings.as_ref().ok().and_then(|s| s.get("a")), Some("2"));
         assert!(KafkaSettings::new("b:9092", None, &["novalue".to_owned()]).is_err());
+        assert!(KafkaSettings::new("b:9092", None, &["=value".to_owned()]).is_err());
     }
 
     #[test]
