@@ -2,7 +2,8 @@
 //! partition of its own (a partition's event clock is its own), write exactly what the engine
 //! writes for each alone, and a second worker restores them and writes nothing more; an input
 //! that is not keyed by contact goes through the re-keying stage to the same actions; on the
-//! wall clock a wait ends with no further input and a line from the future is refused.
+//! wall clock a wait ends with no further input and a line from the future is refused; a
+//! changelog the brokers cut by size still restores, owner after owner.
 //! `kafka_program_change.rs` tests changed programs; `tests/scaleout/` runs real workers, many
 //! partitions, kills and broker faults.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -275,4 +276,76 @@ fn on_the_wall_clock_a_wait_ends_with_no_further_input() {
     let rejects = read(&brokers, "wall-rejects", 1);
     assert_eq!(rejects.len(), 1, "{rejects:?}");
     assert!(rejects[0].contains(r#""reason":"future""#), "{rejects:?}");
+}
+
+/// `count` pseudo-random hex digits from `seed` (lz4 cannot shrink them much).
+fn noise(seed: u64, count: usize) -> String {
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    (0..count)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            char::from_digit((x % 16) as u32, 16).unwrap_or('0')
+        })
+        .collect()
+}
+
+#[test]
+fn a_changelog_cut_by_size_restores_owner_after_owner() {
+    // The mock cluster keeps 5 MB a partition. 600 contacts with names of 1.5 KB make a state
+    // of about 1 MB, which each round writes again as changed contacts, one worker after
+    // another: by the last round the changelog's first records are gone.
+    const CONTACTS: u64 = 600;
+    const ROUNDS: u64 = 8;
+    let cluster = MockCluster::new(1).unwrap();
+    let brokers = cluster.bootstrap_servers();
+    let program = program();
+    let evaluator = Interpreter::new(&program);
+    create_topics(&cluster, "cut", 1, 1);
+    let config = config(&brokers, "cut", false, true);
+    let stop = Arc::new(AtomicBool::new(false));
+    let start = jiff::Timestamp::from_second(1_772_409_600).unwrap(); // 2026-03-02T00:00:00Z
+    let mut all = Vec::new();
+    for round in 0..ROUNDS {
+        let mut lines = Vec::new();
+        for contact in 0..CONTACTS {
+            let at = start
+                .checked_add(jiff::SignedDuration::from_secs(
+                    (round * 86_400 + contact * 60) as i64,
+                ))
+                .unwrap();
+            let name = noise(round * CONTACTS + contact, 1500);
+            lines.push(format!(
+                r#"{{"type":"identify","userId":"c{contact}","timestamp":"{at}","traits":{{"first_name":"{name}","consent_email":true}}}}"#
+            ));
+            if round == 0 {
+                lines.push(format!(
+                    r#"{{"type":"track","event":"form.submitted","userId":"c{contact}","timestamp":"{at}","properties":{{"form":"newsletter"}}}}"#
+                ));
+            }
+        }
+        produce(&brokers, "cut-in", 0, &lines, false);
+        all.extend(lines);
+        // Each round a new owner restores the partition and writes every name again.
+        let summary = serve(&program, &evaluator, &config, &stop)
+            .unwrap_or_else(|e| panic!("round {round}: {e}"));
+        assert_eq!(summary.lines, all.len() as u64, "round {round}");
+    }
+    let consumer: rdkafka::consumer::BaseConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", &brokers)
+        .create()
+        .unwrap();
+    let (low, _) = rdkafka::consumer::Consumer::fetch_watermarks(
+        &consumer,
+        "cut-changelog",
+        0,
+        Duration::from_secs(10),
+    )
+    .unwrap();
+    assert!(low > 0, "the mock cluster cut nothing off the changelog");
+    // The welcome series' nudges and later emails carry names restored from the changelog.
+    let expected = reference(&program, &evaluator, &all);
+    assert!(expected.len() > 2 * CONTACTS as usize, "{}", expected.len());
+    assert_eq!(sorted(read(&brokers, "cut-actions", 1)), sorted(expected));
 }

@@ -4,8 +4,9 @@
 //!
 //! A checkpoint writes each changed contact (`c` + number), the shared state in chunks (`s` +
 //! index, under the brokers' record size limit), the source files of the program that wrote the
-//! state in chunks too (`p` + index; only in the first checkpoint a program writes of the
-//! partition, since they do not change) and, last, the [`Meta`] record (`m`), which says how far
+//! state in chunks too (`p` + index; in the first checkpoint a program writes of the
+//! partition and in every checkpoint that writes every contact, so that a changelog cut short
+//! by size still holds them after its last such checkpoint) and, last, the [`Meta`] record (`m`), which says how far
 //! the input and outputs had got. Reading a partition in order, records count only
 //! once a meta record follows them: the tail of a checkpoint cut short (a worker killed in the
 //! middle, a transaction aborted on a broker that still shows it) is never restored half. Its
@@ -140,6 +141,16 @@ pub struct PartitionState {
     /// Whether records follow the last meta record: a checkpoint cut short, whose records a
     /// later checkpoint must write over (on a broker that shows them).
     pub torn: bool,
+    /// The changelog bytes (keys and values) read to rebuild it.
+    pub read_bytes: u64,
+}
+
+impl PartitionState {
+    /// The bytes of the state itself: contacts, shared state and program.
+    pub fn state_bytes(&self) -> u64 {
+        let contacts: usize = self.contacts.values().map(Vec::len).sum();
+        (contacts + self.shared.len() + self.program.len()) as u64
+    }
 }
 
 /// Rebuilds a partition's last whole checkpoint from its changelog records, read in order.
@@ -152,11 +163,13 @@ pub struct Fold {
     pending_contacts: Vec<(u32, Vec<u8>)>,
     pending_chunks: Vec<(u32, Vec<u8>)>,
     pending_program_chunks: Vec<(u32, Vec<u8>)>,
+    read_bytes: u64,
 }
 
 impl Fold {
     /// Takes the next record; a meta record makes the records before it count.
     pub fn record(&mut self, key: &[u8], value: &[u8]) -> Result<(), String> {
+        self.read_bytes += (key.len() + value.len()) as u64;
         match Key::parse(key) {
             Some(Key::Contact(number)) => self.pending_contacts.push((number, value.to_vec())),
             Some(Key::Chunk(index)) => self.pending_chunks.push((index, value.to_vec())),
@@ -202,6 +215,7 @@ impl Fold {
             shared,
             program,
             contacts: self.contacts,
+            read_bytes: self.read_bytes,
         }))
     }
 }

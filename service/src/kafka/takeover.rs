@@ -19,6 +19,11 @@ pub struct TakenOver<'p> {
     /// Whether the next checkpoint writes the program's source files (and every contact, when
     /// the state is carried over or written over).
     pub program_due: bool,
+    /// The changelog bytes the restore read beyond the state itself: what checkpoints since
+    /// the last one that wrote every contact have superseded.
+    pub superseded_bytes: u64,
+    /// The bytes of the state read back.
+    pub state_bytes: u64,
 }
 
 /// The engine of `partition` from its last whole `checkpoint` (none: a fresh partition).
@@ -37,6 +42,8 @@ pub fn engine<'p>(
                 ..Meta::new(tables.fingerprint)
             },
             program_due: true,
+            superseded_bytes: 0,
+            state_bytes: 0,
         });
     };
     if state.meta.fingerprint != tables.fingerprint {
@@ -58,6 +65,8 @@ pub fn engine<'p>(
         // A torn tail may hold another writer's program chunks: they are written again.
         program_due: torn || meta.program_chunks == 0,
         meta,
+        superseded_bytes: state.read_bytes.saturating_sub(state.state_bytes()),
+        state_bytes: state.state_bytes(),
     })
 }
 
@@ -148,6 +157,8 @@ fn carry_over<'p>(
             ..state.meta
         },
         program_due: true,
+        superseded_bytes: state.read_bytes.saturating_sub(state.state_bytes()),
+        state_bytes: state.state_bytes(),
     })
 }
 

@@ -45,7 +45,8 @@ pub struct Task<'p> {
     /// The bytes that checkpoint wrote (0: none yet).
     pub snapshot_bytes: u64,
     /// Whether the next checkpoint writes the program's source files: the partition's first
-    /// by this program, which a carried-over or torn state makes a whole one.
+    /// by this program, which a carried-over or torn state makes a whole one. (Every snapshot
+    /// writes them too.)
     pub program_due: bool,
     /// The input offset of the last checkpoint.
     committed: Option<i64>,
@@ -62,6 +63,8 @@ impl<'p> Task<'p> {
             engine,
             meta,
             program_due,
+            superseded_bytes,
+            state_bytes,
         } = taken;
         Task {
             partition,
@@ -70,10 +73,11 @@ impl<'p> Task<'p> {
             meta,
             written,
             at_end: false,
-            // A restored partition's changelog tail is unknown: the first checkpoint that
-            // finds it grown writes every contact.
-            since_snapshot: 0,
-            snapshot_bytes: 0,
+            // What the restore read beyond the state counts as written since the last
+            // snapshot: a changelog grown past twice its state is written whole again by the
+            // first checkpoint, however many owners wrote it.
+            since_snapshot: superseded_bytes,
+            snapshot_bytes: state_bytes,
             program_due,
             wrote: false,
         }

@@ -240,7 +240,9 @@ impl<'p> Worker<'p> {
                 out.send(&out.changelog, p, &key, chunk, None)?;
                 chunks += 1;
             }
-            if task.program_due {
+            // A snapshot carries the program too: a restore needs nothing written before the
+            // latest snapshot, which is all a size-bounded changelog is sure to keep.
+            if task.program_due || snapshot {
                 let mut program_chunks = 0;
                 for (index, chunk) in tables.program_record.chunks(CHUNK_BYTES).enumerate() {
                     let key = Key::ProgramChunk(index as u32).bytes();
