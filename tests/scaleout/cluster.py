@@ -199,8 +199,13 @@ class Worker:
 class Cluster:
     """A mock cluster with the topics a group of workers needs, and the workers."""
 
-    def __init__(self, args: argparse.Namespace, work: Path, group: str, brokers: int):
+    def __init__(self, args: argparse.Namespace, work: Path, group: str, brokers: int,
+                 exits_allowed: bool):
+        """`exits_allowed`: whether a worker may exit on its own (broker faults can end a
+        worker, which its supervisor restarts; kills and rebalances must not) -- never because
+        a partition's state could not be restored."""
         self.args = args
+        self.exits_allowed = exits_allowed
         self.work = work
         self.group = group
         self.topics = ["input", "actions", "rejects", f"{group}-changelog"]
@@ -274,6 +279,13 @@ class Cluster:
             self.self_exits += 1
             say(f"{worker.name} exited on its own with status {worker.process.returncode}; "
                 f"its log ends:\n{worker.tail()}")
+            error = next((line for line in reversed(worker.log_path.read_text(
+                errors="replace").splitlines()) if line.startswith("error:")), "")
+            if not self.exits_allowed:
+                raise Failed(f"{worker.name} exited on its own: {error or 'no error line'}")
+            # A restore's errors name the changelog partition it read, or say what it lacks.
+            if "-changelog` partition" in error or "does not hold a whole state" in error:
+                raise Failed(f"{worker.name} could not restore a partition's state: {error}")
             if self.self_exits >= MAX_SELF_EXITS:
                 raise Failed(f"workers exited on their own {self.self_exits} times")
         started = 0

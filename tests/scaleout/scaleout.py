@@ -18,9 +18,12 @@ while the workers run, since they get through the whole stream in seconds), and 
 Scenarios:
 
   rebalance-and-crash  3 workers; at random points of the run a worker is killed with SIGKILL
-                       and replaced, a 4th or 5th is added, or one is stopped with SIGTERM.
-  broker-faults        2 or 3 workers (restarted if they exit) while brokers go down and up,
-                       partition leaders move and requests fail with injected errors.
+                       and replaced, a 4th or 5th is added, or one is stopped with SIGTERM;
+                       the first kill lands between two checkpoints of a worker that has
+                       written outputs since its last. No worker may exit on its own.
+  broker-faults        2 or 3 workers (restarted if they exit, unless a partition's state could
+                       not be restored) while brokers go down and up, partition leaders move
+                       and requests fail with injected errors.
   wrong-settings       an unknown broker, a missing topic and bad SASL credentials must each
                        make `journey serve` exit non-zero with one `error:` line.
 
@@ -33,7 +36,8 @@ transactional protocol but not its meaning -- no commit or abort markers, every 
 stable, offsets sent with a transaction are dropped -- so `read_committed` here also returns
 records of aborted and unfinished transactions, and a worker must not lean on Kafka to hide
 them for this test to pass. It keeps at most 5 MiB per partition (older records are dropped;
-the input is checked) and never compacts. It has no SASL: a SASL client fails its handshake.
+the input is checked, and the changelog holds the state because a worker writes the whole
+state again before its changelog grows past twice it) and never compacts. It has no SASL: a SASL client fails its handshake.
 
     python3 tests/scaleout/scaleout.py JOURNEY HARNESS GEN_EVENTS [--scenario NAME]...
             [--events 200000] [--seed 1] [--feed-seconds 40] [--timeout 900] [--keep]
@@ -56,7 +60,7 @@ from cluster import (KAFKA_CONFIG, LOG_LINE, PARTITIONS, ROOT, SCENARIOS,
 from verdict import Progress, check_actions, wait_for_assignment, wait_until_settled
 
 def rebalance_and_crash(args, work: Path, stream: Stream, rng: random.Random) -> None:
-    cluster = Cluster(args, work, "scaleout", brokers=3)
+    cluster = Cluster(args, work, "scaleout", brokers=3, exits_allowed=False)
     progress = None
     try:
         feeder = start_feeding(cluster, stream, args.feed_seconds)
@@ -74,7 +78,7 @@ def rebalance_and_crash(args, work: Path, stream: Stream, rng: random.Random) ->
                 # Always once: the worker that checkpoints every 3 s, killed while busy.
                 victim = next(w for w in cluster.workers if w.number == SLOW_CHECKPOINTS)
                 say(f"disruption 1 {progress.where(stream.actions)}: kill, between checkpoints")
-                aim(victim, rng, feeder, between=True)
+                say(f"aimed at {victim.name}: {aim_between(cluster, victim, rng)}")
                 cluster.kill(victim)
                 cluster.start_worker("replacing the killed one")
                 continue
@@ -99,7 +103,37 @@ def rebalance_and_crash(args, work: Path, stream: Stream, rng: random.Random) ->
         cluster.stop()
 
 
-def aim(worker: Worker, rng: random.Random, feeder: "Feeder", between: bool = False) -> str:
+def aim_between(cluster: Cluster, worker: Worker, rng: random.Random) -> str:
+    """Waits for a moment when `worker` has written outputs its last checkpoint does not
+    cover: it has committed a checkpoint of processed input since its partitions were assigned
+    (so it owns partitions and input reaches them), then its next checkpoint has just been
+    committed and a third to a half of its 3 s interval has passed; says which.
+
+    Timing the kill from the worker's own log rather than from the clock matters: the group's
+    first rebalances can leave a worker without partitions for seconds, and a kill then tests
+    nothing."""
+    deadline = time.monotonic() + 40
+    while True:
+        cluster.supervise(len(cluster.workers))
+        text = worker.log_path.read_text(errors="replace")
+        assigned = text.rfind("partitions assigned")
+        if assigned >= 0 and text.find("checkpoint committed", assigned) >= 0:
+            break
+        if time.monotonic() > deadline:
+            raise Failed(f"{worker.name} committed no checkpoint of processed input within 40 s "
+                         f"of the first disruption\n{worker.tail()}")
+        time.sleep(0.05)
+    seen = text.count("checkpoint committed")
+    until = time.monotonic() + 5
+    while time.monotonic() < until:
+        if worker.log_path.read_text(errors="replace").count("checkpoint committed") > seen:
+            break
+        time.sleep(0.005)
+    time.sleep(rng.uniform(1.0, 1.5))
+    return "busy, between two checkpoints"
+
+
+def aim(worker: Worker, rng: random.Random, feeder: "Feeder") -> str:
     """Waits for a moment when `worker` is busy: just after the next part of the input is
     produced, then either a random instant up to half a second later or the start of the
     worker's next checkpoint (so the kill lands while outputs, changelog records and the
@@ -107,9 +141,6 @@ def aim(worker: Worker, rng: random.Random, feeder: "Feeder", between: bool = Fa
     if feeder.is_alive():
         feeder.part_done.clear()
         feeder.part_done.wait(timeout=5)
-    if between:
-        time.sleep(rng.uniform(0.2, 0.5))
-        return "while busy"
     if rng.random() < 0.5:
         time.sleep(rng.uniform(0.0, 0.5))
         return "while busy"
@@ -150,7 +181,7 @@ def disrupt(cluster: Cluster, rng: random.Random, number: int, where: str,
 
 def broker_faults(args, work: Path, stream: Stream, rng: random.Random) -> None:
     brokers = 3
-    cluster = Cluster(args, work, "faults", brokers=brokers)
+    cluster = Cluster(args, work, "faults", brokers=brokers, exits_allowed=True)
     progress = None
     try:
         feeder = start_feeding(cluster, stream, args.feed_seconds)
