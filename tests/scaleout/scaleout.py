@@ -24,8 +24,9 @@ Scenarios:
   broker-faults        2 or 3 workers (restarted if they exit, unless a partition's state could
                        not be restored) while brokers go down and up, partition leaders move
                        and requests fail with injected errors.
-  wrong-settings       an unknown broker, a missing topic and bad SASL credentials must each
-                       make `journey serve` exit non-zero with one `error:` line.
+  wrong-settings       an unknown broker, a missing topic, bad SASL credentials and a session
+                       timeout the brokers refuse must each make `journey serve` exit non-zero
+                       with one `error:` line.
 
 The first two end once the committed actions (read_committed) have the reference's count, keep
 it for 10 s and the workers are idle; then the actions, as JSON objects keyed by their `id`,
@@ -292,20 +293,27 @@ def wrong_settings(args, work: Path) -> None:
                 "rejects": f"kafka:{bootstrap}/rejects"}
         sasl = ["security.protocol=SASL_PLAINTEXT", "sasl.mechanism=PLAIN",
                 "sasl.username=x", "sasl.password=wrong"]
+        # The mock takes any session timeout; a broker answers one outside its
+        # group.min/max.session.timeout.ms with this error to every JoinGroup.
+        refused_timeout = ",".join(["INVALID_SESSION_TIMEOUT"] * 100)
         cases = [
             # All three on the unknown broker: the worker refuses outputs on other brokers
             # than its source's (one transaction cannot span two clusters).
             ("unknown broker", {"source": "kafka:127.0.0.1:1/input?group=g",
                                 "sink": "kafka:127.0.0.1:1/actions",
-                                "rejects": "kafka:127.0.0.1:1/rejects"}, [],
+                                "rejects": "kafka:127.0.0.1:1/rejects"}, [], None,
              ["127.0.0.1:1", "broker", "connect", "transport", "reach"]),
-            ("missing topic", dict(good, sink=f"kafka:{bootstrap}/nosuchtopic"), [],
+            ("missing topic", dict(good, sink=f"kafka:{bootstrap}/nosuchtopic"), [], None,
              ["nosuchtopic"]),
-            ("bad credentials", good, sasl,
+            ("bad credentials", good, sasl, None,
              ["sasl", "authenticat", "credential", "password"]),
+            ("session timeout the brokers refuse", good, [],
+             f"request-errors JoinGroup {refused_timeout}", ["session timeout"]),
         ]
         failures = []
-        for name, spec, extra, causes in cases:
+        for name, spec, extra, inject, causes in cases:
+            if inject:
+                mock.command(inject)
             command = [args.journey, "serve", str(ROOT / "examples"),
                        "--source", spec["source"], "--sink", spec["sink"],
                        "--rejects", spec["rejects"], "--clock", "event", "--lateness", "0s",
@@ -345,6 +353,8 @@ def wrong_settings(args, work: Path) -> None:
             if problems:
                 failures.append(f"{name}: " + "; ".join(problems))
                 say(f"FAIL {name}: " + "; ".join(problems))
+            if inject:
+                mock.command(f"clear-errors {inject.split()[1]}")
         if failures:
             raise Failed("; ".join(failures))
         say("ok: every wrong setting ended the worker with one error line")

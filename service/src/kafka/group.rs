@@ -318,8 +318,11 @@ fn poll(consumer: &BaseConsumer<GroupSide>, work: &SyncSender<Work>, stop: &Atom
             }
             Some(Err(error)) => {
                 tracing::warn!(%error, "kafka consumer");
-                if error.rdkafka_error_code().is_some_and(is_fatal) {
-                    let _ = work.send(Work::Failed(format!("the Kafka consumer failed: {error}")));
+                if let Some(code) = error.rdkafka_error_code().filter(|c| is_fatal(*c)) {
+                    let _ = work.send(Work::Failed(format!(
+                        "the Kafka consumer failed: {error}{}",
+                        fatal_hint(code)
+                    )));
                     return;
                 }
             }
@@ -329,7 +332,9 @@ fn poll(consumer: &BaseConsumer<GroupSide>, work: &SyncSender<Work>, stop: &Atom
 }
 
 /// Errors a consumer cannot recover from by retrying (a missing topic is checked at start;
-/// one that goes away later, or a leader change, is retried by librdkafka).
+/// one that goes away later, or a leader change, is retried by librdkafka). A session timeout
+/// outside the broker's `group.min/max.session.timeout.ms` fails every JoinGroup, which
+/// librdkafka would retry forever with the worker owning nothing.
 pub fn is_fatal(code: rdkafka::types::RDKafkaErrorCode) -> bool {
     use rdkafka::types::RDKafkaErrorCode as Code;
     matches!(
@@ -339,5 +344,18 @@ pub fn is_fatal(code: rdkafka::types::RDKafkaErrorCode) -> bool {
             | Code::SaslAuthenticationFailed
             | Code::TopicAuthorizationFailed
             | Code::GroupAuthorizationFailed
+            | Code::InvalidSessionTimeout
     )
+}
+
+/// What to change for a fatal error that a setting causes.
+fn fatal_hint(code: rdkafka::types::RDKafkaErrorCode) -> &'static str {
+    match code {
+        rdkafka::types::RDKafkaErrorCode::InvalidSessionTimeout => {
+            " (`session.timeout.ms` must lie within the brokers' \
+             `group.min.session.timeout.ms` and `group.max.session.timeout.ms`, 6 s and 30 min \
+             by default)"
+        }
+        _ => "",
+    }
 }
