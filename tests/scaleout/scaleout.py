@@ -38,7 +38,8 @@ stable, offsets sent with a transaction are dropped -- so `read_committed` here 
 records of aborted and unfinished transactions, and a worker must not lean on Kafka to hide
 them for this test to pass. It keeps at most 5 MiB per partition (older records are dropped;
 the input is checked, and the changelog holds the state because a worker writes the whole
-state again before its changelog grows past twice it) and never compacts. It has no SASL: a SASL client fails its handshake.
+state again before its changelog grows past twice it) and never compacts. It has no SASL: a
+SASL client fails its handshake.
 
     python3 tests/scaleout/scaleout.py JOURNEY HARNESS GEN_EVENTS [--scenario NAME]...
             [--events 200000] [--seed 1] [--feed-seconds 40] [--timeout 900] [--keep]

@@ -6,8 +6,8 @@
 //! index, under the brokers' record size limit), the source files of the program that wrote the
 //! state in chunks too (`p` + index; in the first checkpoint a program writes of the
 //! partition and in every checkpoint that writes every contact, so that a changelog cut short
-//! by size still holds them after its last such checkpoint) and, last, the [`Meta`] record (`m`), which says how far
-//! the input and outputs had got. Reading a partition in order, records count only
+//! by size still holds them after its last such checkpoint) and, last, the [`Meta`] record
+//! (`m`), which says how far the input and outputs had got. Reading a partition in order, records count only
 //! once a meta record follows them: the tail of a checkpoint cut short (a worker killed in the
 //! middle, a transaction aborted on a broker that still shows it) is never restored half. Its
 //! records would count once the next owner's meta record follows them, so that owner writes

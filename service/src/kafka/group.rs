@@ -318,11 +318,8 @@ fn poll(consumer: &BaseConsumer<GroupSide>, work: &SyncSender<Work>, stop: &Atom
             }
             Some(Err(error)) => {
                 tracing::warn!(%error, "kafka consumer");
-                if let Some(code) = error.rdkafka_error_code().filter(|c| is_fatal(*c)) {
-                    let _ = work.send(Work::Failed(format!(
-                        "the Kafka consumer failed: {error}{}",
-                        fatal_hint(code)
-                    )));
+                if let Some(failure) = fatal(&error) {
+                    let _ = work.send(Work::Failed(failure));
                     return;
                 }
             }
@@ -331,11 +328,21 @@ fn poll(consumer: &BaseConsumer<GroupSide>, work: &SyncSender<Work>, stop: &Atom
     }
 }
 
+/// What a group consumer says when `error` is one it cannot recover from by retrying, with
+/// the setting to change where one causes it; `None` for an error librdkafka retries.
+pub fn fatal(error: &KafkaError) -> Option<String> {
+    let code = error.rdkafka_error_code().filter(|code| is_fatal(*code))?;
+    Some(format!(
+        "the Kafka consumer failed: {error}{}",
+        fatal_hint(code)
+    ))
+}
+
 /// Errors a consumer cannot recover from by retrying (a missing topic is checked at start;
 /// one that goes away later, or a leader change, is retried by librdkafka). A session timeout
 /// outside the broker's `group.min/max.session.timeout.ms` fails every JoinGroup, which
 /// librdkafka would retry forever with the worker owning nothing.
-pub fn is_fatal(code: rdkafka::types::RDKafkaErrorCode) -> bool {
+fn is_fatal(code: rdkafka::types::RDKafkaErrorCode) -> bool {
     use rdkafka::types::RDKafkaErrorCode as Code;
     matches!(
         code,

@@ -216,11 +216,8 @@ fn rekey(
             }
             Some(Err(error)) => {
                 tracing::warn!(%error, "kafka re-keying consumer");
-                if error
-                    .rdkafka_error_code()
-                    .is_some_and(super::group::is_fatal)
-                {
-                    return Err(format!("re-keying: the Kafka consumer failed: {error}"));
+                if let Some(failure) = super::group::fatal(&error) {
+                    return Err(format!("re-keying: {failure}"));
                 }
             }
             None => {}

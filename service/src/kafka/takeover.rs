@@ -51,6 +51,7 @@ pub fn engine<'p>(
     }
     let meta = state.meta.clone();
     let torn = state.torn;
+    let (superseded_bytes, state_bytes) = sizes(&state);
     let run_state = run_state(&state).map_err(|e| not_whole(partition, &e))?;
     let mut engine =
         Engine::from_state(tables.program, tables.evaluator, tables.options, run_state)
@@ -65,8 +66,8 @@ pub fn engine<'p>(
         // A torn tail may hold another writer's program chunks: they are written again.
         program_due: torn || meta.program_chunks == 0,
         meta,
-        superseded_bytes: state.read_bytes.saturating_sub(state.state_bytes()),
-        state_bytes: state.state_bytes(),
+        superseded_bytes,
+        state_bytes,
     })
 }
 
@@ -117,6 +118,7 @@ fn carry_over<'p>(
         ));
     }
     let old = crate::program::compile(files)?;
+    let (superseded_bytes, state_bytes) = sizes(&state);
     let run_state = run_state(&state).map_err(|e| not_whole(partition, &e))?;
     let migrated = migrate::migrate(&old, run_state, tables.program, tables.on_change)?;
     crate::resume::log_report(&migrated.report);
@@ -157,9 +159,15 @@ fn carry_over<'p>(
             ..state.meta
         },
         program_due: true,
-        superseded_bytes: state.read_bytes.saturating_sub(state.state_bytes()),
-        state_bytes: state.state_bytes(),
+        superseded_bytes,
+        state_bytes,
     })
+}
+
+/// The changelog bytes a restore read beyond the state, and the state's own.
+fn sizes(state: &PartitionState) -> (u64, u64) {
+    let state_bytes = state.state_bytes();
+    (state.read_bytes.saturating_sub(state_bytes), state_bytes)
 }
 
 #[cfg(test)]
